@@ -1,0 +1,150 @@
+# tablejohn: one non-recursive GNU Makefile. `make help` lists the targets.
+
+VERSION := 0.1.0
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share/tablejohn
+MANDIR ?= $(PREFIX)/share/man
+
+CC ?= cc
+PKGS := sqlite3 libgit2 libcmark libmicrohttpd libcjson libcurl libarchive
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
+	-Wmissing-prototypes -Wpointer-arith -Wcast-qual
+CFLAGS ?= -O2 -g
+SAN := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+TJ_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -Ilib $(PKG_CFLAGS) \
+	-DTJ_VERSION='"$(VERSION)"' -DTJ_DATADIR='"$(DATADIR)"' -MMD -MP
+TJ_LIBS = $(PKG_LIBS) -lpthread -lm
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+LIB_SRC := $(wildcard lib/*.c)
+GEN_SRC := $(wildcard gen/*.c)
+API_SRC := $(wildcard api/*.c)
+WORKER_SRC := $(wildcard worker/*.c)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+# A program is built once its directory has sources.
+PROGS := $(if $(GEN_SRC),tj-gen) $(if $(API_SRC),tj-api) \
+	$(if $(WORKER_SRC),tj-worker)
+
+.PHONY: all test check check-asan unit e2e lint bench demo install uninstall \
+	clean deps help asan test-run
+
+all: $(PROGS:%=build/%)
+
+# variant(DIR, EXTRA_CFLAGS): objects, programs and unit tests in DIR.
+define variant
+$(1)/%.o: %.c
+	@mkdir -p $$(dir $$@)
+	@$(if $(Q),echo "  CC      $$@")
+	$(Q)$$(CC) $$(TJ_CFLAGS) $(2) $$(CFLAGS) -c -o $$@ $$<
+
+$(1)/libtj.a: $(LIB_SRC:%.c=$(1)/%.o)
+	@rm -f $$@
+	$(Q)ar rcs $$@ $$^
+
+$(1)/tj-gen: $(GEN_SRC:%.c=$(1)/%.o) $(1)/libtj.a
+	@$(if $(Q),echo "  LD      $$@")
+	$(Q)$$(CC) $(2) $$(CFLAGS) $$(LDFLAGS) -o $$@ $$^ $$(TJ_LIBS)
+
+$(1)/tj-api: $(API_SRC:%.c=$(1)/%.o) $(1)/libtj.a
+	@$(if $(Q),echo "  LD      $$@")
+	$(Q)$$(CC) $(2) $$(CFLAGS) $$(LDFLAGS) -o $$@ $$^ $$(TJ_LIBS)
+
+$(1)/tj-worker: $(WORKER_SRC:%.c=$(1)/%.o) $(1)/libtj.a
+	@$(if $(Q),echo "  LD      $$@")
+	$(Q)$$(CC) $(2) $$(CFLAGS) $$(LDFLAGS) -o $$@ $$^ $$(TJ_LIBS)
+
+$(1)/tests/%: $(1)/tests/unit/%.o $(1)/libtj.a
+	@$(if $(Q),echo "  LD      $$@")
+	$(Q)$$(CC) $(2) $$(CFLAGS) $$(LDFLAGS) -o $$@ $$^ $$(TJ_LIBS)
+
+-include $(wildcard $(1)/*/*.d $(1)/tests/unit/*.d)
+endef
+
+$(eval $(call variant,build,))
+$(eval $(call variant,build/asan,$(SAN)))
+
+UNIT_BINS = $(UNIT_SRC:tests/unit/%.c=build/tests/%)
+UNIT_BINS_ASAN = $(UNIT_SRC:tests/unit/%.c=build/asan/tests/%)
+
+.SECONDARY:
+
+asan: $(PROGS:%=build/asan/%)
+
+# make test: installs what is missing, then the unit and end-to-end suites,
+# plain and under ASan+UBSan. (pkg-config must see the libraries before the
+# build, so the build runs in a second make after deps.)
+test: deps
+	$(Q)$(MAKE) --no-print-directory test-run
+
+test-run: all asan $(UNIT_BINS) $(UNIT_BINS_ASAN)
+	$(Q)tests/run.sh build build/asan
+
+check: test
+
+check-asan: asan $(UNIT_BINS_ASAN)
+	$(Q)tests/run.sh build/asan
+
+unit: all $(UNIT_BINS)
+	$(Q)TJ_ONLY=unit tests/run.sh build
+
+e2e: all
+	$(Q)TJ_ONLY=e2e tests/run.sh build
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+		--inline-suppr -Ilib $(LIB_SRC) $(GEN_SRC) $(API_SRC) $(WORKER_SRC)
+	clang-tidy --quiet -checks='-*,bugprone-*,clang-analyzer-*,-bugprone-easily-swappable-parameters,-bugprone-reserved-identifier,-clang-analyzer-security.insecureAPI.DeprecatedOrUnsafeBufferHandling' \
+		$(LIB_SRC) $(GEN_SRC) $(API_SRC) $(WORKER_SRC) -- \
+		-std=c11 -D_GNU_SOURCE -Ilib $(PKG_CFLAGS)
+
+deps:
+	$(Q)scripts/deps.sh
+
+bench: all
+	$(Q)scripts/bench.sh
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)scripts/demo.sh
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)
+	install -m 0755 $(PROGS:%=build/%) $(DESTDIR)$(BINDIR)/
+	cp -R theme $(DESTDIR)$(DATADIR)/
+	if [ -d docs/man ]; then \
+		for f in docs/man/*.[0-9]; do \
+			s=$${f##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
+			install -m 0644 $$f $(DESTDIR)$(MANDIR)/man$$s/; \
+		done; \
+	fi
+
+uninstall:
+	rm -f $(PROGS:%=$(DESTDIR)$(BINDIR)/%)
+	rm -rf $(DESTDIR)$(DATADIR)
+	for f in docs/man/*.[0-9]; do \
+		[ -e "$$f" ] || continue; \
+		rm -f $(DESTDIR)$(MANDIR)/man$${f##*.}/$${f##*/}; \
+	done
+
+clean:
+	rm -rf build
+
+help:
+	@echo "make            build tj-gen, tj-api, tj-worker into build/"
+	@echo "make deps       install the Debian packages that are missing"
+	@echo "make test       unit + end-to-end tests, plain and under ASan+UBSan"
+	@echo "make check-asan the tests under ASan+UBSan only"
+	@echo "make lint       cppcheck and clang-tidy"
+	@echo "make bench      benchmarks with ratios against same-run baselines"
+	@echo "make demo       import this repository and show the result"
+	@echo "make install    PREFIX=/usr/local DESTDIR= (also uninstall)"

@@ -1,0 +1,43 @@
+/* buf: growable byte buffers with a hard size cap. */
+#ifndef TJ_BUF_H
+#define TJ_BUF_H
+
+#include <stddef.h>
+
+struct buf {
+	char *data;	/* always NUL-terminated when non-NULL */
+	size_t len;
+	size_t cap;	/* allocated bytes */
+	size_t max;	/* hard limit on len; 0 means SIZE_MAX/2 */
+};
+
+/* Start empty with a cap of max bytes (0: effectively unlimited). */
+void buf_init(struct buf *b, size_t max);
+
+/* Free the memory and reset to empty; accepts an already-finished buffer. */
+void buf_fini(struct buf *b);
+
+/* Append n bytes. Returns 0, or -1 with err_set when the cap would be passed
+ * (the buffer is then unchanged). Running out of memory aborts. */
+int buf_add(struct buf *b, const void *p, size_t n);
+int buf_adds(struct buf *b, const char *s);
+int buf_addc(struct buf *b, char c);
+int buf_addf(struct buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Empty the buffer, keeping its memory. */
+void buf_reset(struct buf *b);
+
+/* Hand the NUL-terminated data to the caller (free() it) and reset b. Never
+ * NULL: an empty buffer gives "". */
+char *buf_take(struct buf *b);
+
+/* malloc/realloc/strdup that abort on failure. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

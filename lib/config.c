@@ -1,0 +1,387 @@
+/* config: tablejohn's config file, read through libgit2's config API. */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <git2.h>
+
+#include "buf.h"
+#include "config.h"
+#include "err.h"
+
+enum kind { K_STR, K_PATH, K_DUR, K_SIZE, K_BOOL, K_MULTI };
+
+struct key {
+	const char *name;
+	enum kind kind;
+	size_t off;
+};
+
+#define F(field) offsetof(struct config, field)
+static const struct key keys[] = {
+	{"repo.path", K_PATH, F(repo_path)},
+	{"repo.name", K_STR, F(repo_name)},
+	{"repo.update", K_DUR, F(repo_update)},
+	{"repo.fetch-url", K_STR, F(repo_fetch_url)},
+	{"repo.fetch-refspec", K_MULTI, 0},
+	{"repo.clone", K_BOOL, F(repo_clone)},
+	{"db.path", K_PATH, F(db_path)},
+	{"site.out", K_PATH, F(site_out)},
+	{"site.title", K_STR, F(site_title)},
+	{"site.base-url", K_STR, F(site_base_url)},
+	{"site.theme", K_PATH, F(site_theme)},
+	{"api.listen", K_STR, F(api_listen)},
+	{"api.token", K_STR, F(api_token)},
+	{"api.worker-timeout", K_DUR, F(api_worker_timeout)},
+	{"api.max-upload", K_SIZE, F(api_max_upload)},
+	{"bench.repo", K_PATH, F(bench_repo)},
+	{"worker.name", K_STR, F(worker_name)},
+	{"worker.dir", K_PATH, F(worker_dir)},
+	{"worker.ping", K_DUR, F(worker_ping)},
+	{"worker.batch", K_DUR, F(worker_batch)},
+	{"worker.timeout", K_DUR, F(worker_timeout)},
+};
+#undef F
+
+static void
+setstr(char **dst, const char *v)
+{
+	free(*dst);
+	*dst = v ? xstrdup(v) : NULL;
+}
+
+void
+config_init(struct config *c)
+{
+	char host[256];
+
+	memset(c, 0, sizeof(*c));
+	c->repo_path = xstrdup(".");
+	c->repo_update = 60 * 1000;
+	c->db_path = xstrdup("tablejohn.db");
+	c->site_out = xstrdup("out");
+	c->api_listen = xstrdup("127.0.0.1:8221");
+	c->api_worker_timeout = 60 * 1000;
+	c->api_max_upload = 8 * 1024 * 1024;
+	c->worker_ping = 10 * 1000;
+	c->worker_batch = 60 * 1000;
+	c->worker_timeout = 2 * 3600 * 1000;
+	if (gethostname(host, sizeof(host)) == 0) {
+		host[sizeof(host) - 1] = '\0';
+		c->worker_name = xstrdup(host);
+	} else {
+		c->worker_name = xstrdup("worker");
+	}
+}
+
+void
+config_fini(struct config *c)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (keys[i].kind == K_STR || keys[i].kind == K_PATH)
+			free(*(char **)((char *)c + keys[i].off));
+	for (i = 0; i < c->repo_n_fetch_refspecs; i++)
+		free(c->repo_fetch_refspecs[i]);
+	free(c->repo_fetch_refspecs);
+	for (i = 0; i < c->n_servers; i++) {
+		free(c->servers[i].name);
+		free(c->servers[i].url);
+		free(c->servers[i].token);
+	}
+	free(c->servers);
+	free(c->file);
+	memset(c, 0, sizeof(*c));
+}
+
+int
+config_parse_duration(const char *s, int64_t *ms)
+{
+	char *end;
+	double v;
+	double mul;
+
+	errno = 0;
+	if (s == NULL || !isdigit((unsigned char)s[0]))
+		goto bad;
+	v = strtod(s, &end);
+	if (errno != 0 || end == s)
+		goto bad;
+	if (strcmp(end, "") == 0 || strcmp(end, "s") == 0)
+		mul = 1000;
+	else if (strcmp(end, "ms") == 0)
+		mul = 1;
+	else if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0)
+		mul = 60 * 1000;
+	else if (strcmp(end, "h") == 0)
+		mul = 3600 * 1000;
+	else if (strcmp(end, "d") == 0)
+		mul = 86400 * 1000;
+	else
+		goto bad;
+	v *= mul;
+	if (!isfinite(v) || v > 1e15)
+		goto bad;
+	*ms = (int64_t)v;
+	return 0;
+bad:
+	err_set("'%s' is not a duration (like 500ms, 60s, 10m, 2h, 1d)",
+	    s ? s : "");
+	return -1;
+}
+
+int
+config_parse_size(const char *s, int64_t *bytes)
+{
+	int64_t v;
+
+	if (s == NULL || !isdigit((unsigned char)s[0]) ||
+	    git_config_parse_int64(&v, s) < 0 || v < 0) {
+		err_set("'%s' is not a size (like 512k, 8m, 1g)", s ? s : "");
+		return -1;
+	}
+	*bytes = v;
+	return 0;
+}
+
+static struct config_server *
+server_get(struct config *c, const char *name, size_t namelen)
+{
+	struct config_server *s;
+	size_t i;
+
+	for (i = 0; i < c->n_servers; i++)
+		if (strlen(c->servers[i].name) == namelen &&
+		    memcmp(c->servers[i].name, name, namelen) == 0)
+			return &c->servers[i];
+	c->servers = xrealloc(c->servers, (c->n_servers + 1) * sizeof(*s));
+	s = &c->servers[c->n_servers++];
+	memset(s, 0, sizeof(*s));
+	s->name = xstrndup(name, namelen);
+	s->weight = 1;
+	return s;
+}
+
+/* Set a [server "NAME"] key; key is "server.NAME.var". */
+static int
+set_server(struct config *c, const char *key, const char *value)
+{
+	const char *sub = key + strlen("server."), *dot = strrchr(key, '.');
+	struct config_server *s;
+	char *end;
+	double w;
+
+	if (dot <= sub) {
+		err_set("'%s': servers need a name, like [server \"main\"]", key);
+		return -1;
+	}
+	s = server_get(c, sub, (size_t)(dot - sub));
+	if (strcmp(dot, ".url") == 0) {
+		if (strncmp(value, "http://", 7) != 0 &&
+		    strncmp(value, "https://", 8) != 0) {
+			err_set("'%s': '%s' is not an http:// or https:// URL",
+			    key, value);
+			return -1;
+		}
+		setstr(&s->url, value);
+	} else if (strcmp(dot, ".token") == 0) {
+		setstr(&s->token, value);
+	} else if (strcmp(dot, ".weight") == 0) {
+		errno = 0;
+		w = strtod(value, &end);
+		if (errno != 0 || end == value || *end != '\0' ||
+		    !isfinite(w) || w <= 0) {
+			err_set("'%s': '%s' is not a positive number", key,
+			    value);
+			return -1;
+		}
+		s->weight = w;
+	} else {
+		err_set("unknown key '%s' (a server has url, token, weight)",
+		    key);
+		return -1;
+	}
+	return 0;
+}
+
+/* Set key to value; base is the config file's directory for K_PATH. */
+static int
+set_key(struct config *c, const char *key, const char *value,
+    const char *base)
+{
+	const struct key *k = NULL;
+	size_t i;
+	void *field;
+	int b;
+
+	if (value == NULL) {
+		err_set("'%s' has no value", key);
+		return -1;
+	}
+	if (strncmp(key, "server.", 7) == 0)
+		return set_server(c, key, value);
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strcmp(keys[i].name, key) == 0)
+			k = &keys[i];
+	if (k == NULL) {
+		err_set("unknown key '%s'", key);
+		return -1;
+	}
+	field = (char *)c + k->off;
+	switch (k->kind) {
+	case K_STR:
+		setstr(field, value);
+		break;
+	case K_PATH:
+		if (value[0] == '\0') {
+			err_set("'%s' is empty", key);
+			return -1;
+		}
+		if (base != NULL && value[0] != '/') {
+			free(*(char **)field);
+			*(char **)field = xasprintf("%s/%s", base, value);
+		} else {
+			setstr(field, value);
+		}
+		break;
+	case K_DUR:
+		if (config_parse_duration(value, field) < 0) {
+			err_wrap("'%s'", key);
+			return -1;
+		}
+		break;
+	case K_SIZE:
+		if (config_parse_size(value, field) < 0) {
+			err_wrap("'%s'", key);
+			return -1;
+		}
+		break;
+	case K_BOOL:
+		if (git_config_parse_bool(&b, value) < 0) {
+			err_set("'%s': '%s' is not a boolean (true/false)", key,
+			    value);
+			return -1;
+		}
+		*(int *)field = b;
+		break;
+	case K_MULTI:
+		c->repo_fetch_refspecs = xrealloc(c->repo_fetch_refspecs,
+		    (c->repo_n_fetch_refspecs + 1) * sizeof(char *));
+		c->repo_fetch_refspecs[c->repo_n_fetch_refspecs++] =
+		    xstrdup(value);
+		break;
+	}
+	return 0;
+}
+
+int
+config_set(struct config *c, const char *key, const char *value)
+{
+	return set_key(c, key, value, NULL);
+}
+
+int
+config_load(struct config *c, const char *path)
+{
+	git_config *cfg = NULL;
+	git_config_iterator *it = NULL;
+	git_config_entry *e;
+	char *dir = NULL, *slash;
+	int rc = -1, r;
+
+	git_libgit2_init();
+	if (path == NULL)
+		path = getenv("TJ_CONFIG");
+	if (path == NULL) {
+		if (access("tablejohn.conf", F_OK) != 0) {
+			rc = 0;
+			goto out;
+		}
+		path = "tablejohn.conf";
+	}
+	if (access(path, R_OK) != 0) {
+		err_set("%s: cannot read config file: %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	if (git_config_open_ondisk(&cfg, path) < 0) {
+		err_set("%s: %s", path, git_error_last()->message);
+		goto out;
+	}
+	setstr(&c->file, path);
+	dir = xstrdup(path);
+	slash = strrchr(dir, '/');
+	if (slash == NULL) {
+		free(dir);
+		dir = NULL;
+	} else {
+		slash[slash == dir ? 1 : 0] = '\0';
+	}
+	if (git_config_iterator_new(&it, cfg) < 0) {
+		err_set("%s: %s", path, git_error_last()->message);
+		goto out;
+	}
+	while ((r = git_config_next(&e, it)) == 0) {
+		if (set_key(c, e->name, e->value, dir) < 0) {
+			err_wrap("%s", path);
+			goto out;
+		}
+	}
+	if (r != GIT_ITEROVER) {
+		err_set("%s: %s", path, git_error_last()->message);
+		goto out;
+	}
+	rc = 0;
+out:
+	git_config_iterator_free(it);
+	git_config_free(cfg);
+	free(dir);
+	return rc;
+}
+
+/* "/src/proj", "/src/proj/.git", "/srv/proj.git/" and "." all name "proj". */
+static char *
+repo_name_from_path(const char *path)
+{
+	char *abs = realpath(path, NULL), *p, *base, *name;
+	size_t n;
+
+	p = abs ? abs : xstrdup(path);
+	for (;;) {
+		n = strlen(p);
+		while (n > 1 && p[n - 1] == '/')
+			p[--n] = '\0';
+		base = strrchr(p, '/');
+		base = base ? base + 1 : p;
+		if (strcmp(base, ".git") != 0 || base == p)
+			break;
+		base[-1] = '\0';
+	}
+	n = strlen(base);
+	if (n > 4 && strcmp(base + n - 4, ".git") == 0)
+		base[n - 4] = '\0';
+	name = xstrdup(base[0] && strcmp(base, "/") != 0 ? base : "repo");
+	free(p);
+	return name;
+}
+
+void
+config_finish(struct config *c)
+{
+
+	if (c->repo_n_fetch_refspecs == 0) {
+		c->repo_fetch_refspecs = xmalloc(sizeof(char *));
+		c->repo_fetch_refspecs[0] =
+		    xstrdup("+refs/heads/*:refs/heads/*");
+		c->repo_n_fetch_refspecs = 1;
+	}
+	if (c->repo_name == NULL)
+		c->repo_name = repo_name_from_path(c->repo_path);
+	if (c->site_title == NULL)
+		c->site_title = xasprintf("%s benchmarks", c->repo_name);
+}

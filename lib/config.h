@@ -1,0 +1,86 @@
+/* config: tablejohn's one config file (git-config syntax) with defaults. */
+#ifndef TJ_CONFIG_H
+#define TJ_CONFIG_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+struct config_server {
+	char *name;	/* the subsection: [server "NAME"] */
+	char *url;
+	char *token;
+	double weight;	/* > 0, default 1 */
+};
+
+/*
+ * Every key of DESIGN.md §3. Strings are owned by the struct (NULL when the
+ * key is unset and has no default). Durations are in milliseconds, sizes in
+ * bytes. Relative paths from the file are resolved against the file's
+ * directory; paths given with config_set are used as they are.
+ */
+struct config {
+	char *file;		/* the file that was read, NULL if none */
+
+	char *repo_path;	/* repo.path, default "." */
+	char *repo_name;	/* repo.name, default: basename of the repo */
+	int64_t repo_update;	/* repo.update, default 60s */
+	char *repo_fetch_url;	/* repo.fetch-url */
+	char **repo_fetch_refspecs;	/* repo.fetch-refspec, multi-valued */
+	size_t repo_n_fetch_refspecs;
+	int repo_clone;		/* repo.clone, default false */
+
+	char *db_path;		/* db.path, default "tablejohn.db" */
+
+	char *site_out;		/* site.out, default "out" */
+	char *site_title;	/* site.title, default "<name> benchmarks" */
+	char *site_base_url;	/* site.base-url */
+	char *site_theme;	/* site.theme, default: the built-in theme */
+
+	char *api_listen;	/* api.listen, default 127.0.0.1:8221 */
+	char *api_token;	/* api.token */
+	int64_t api_worker_timeout;	/* api.worker-timeout, default 60s */
+	int64_t api_max_upload;	/* api.max-upload, default 8m */
+
+	char *bench_repo;	/* bench.repo; NULL: the internal method */
+
+	char *worker_name;	/* worker.name, default: the hostname */
+	char *worker_dir;	/* worker.dir; NULL: a temp dir */
+	int64_t worker_ping;	/* worker.ping, default 10s */
+	int64_t worker_batch;	/* worker.batch, default 60s */
+	int64_t worker_timeout;	/* worker.timeout, default 2h */
+
+	struct config_server *servers;	/* [server "NAME"] sections */
+	size_t n_servers;
+};
+
+/* Fill c with every default. */
+void config_init(struct config *c);
+
+/* Free everything c owns; c may be config_init'ed again afterwards. */
+void config_fini(struct config *c);
+
+/*
+ * Read the file at path over the defaults in c. path NULL: read
+ * $TJ_CONFIG if set, else ./tablejohn.conf if it exists, else nothing.
+ * An unknown section or key, or a bad value, fails with -1 and an err_set
+ * message naming the file, the key and the reason.
+ */
+int config_load(struct config *c, const char *path);
+
+/*
+ * Set one key ("db.path", "server.main.url", ...) from a string, with the
+ * same checks as the file; used for command-line overrides. 0 or -1.
+ */
+int config_set(struct config *c, const char *key, const char *value);
+
+/* Parse "250ms", "60s", "10m", "2h", "1d" or plain seconds into ms. */
+int config_parse_duration(const char *s, int64_t *ms);
+
+/* Parse a size with git's k/m/g suffixes (1024-based) into bytes. */
+int config_parse_size(const char *s, int64_t *bytes);
+
+/* Derived defaults (repo.name from repo.path, site.title from the name):
+ * call once after loading and overriding. */
+void config_finish(struct config *c);
+
+#endif

@@ -1,0 +1,419 @@
+/* db: opening, schema migrations and cached statements. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "db.h"
+#include "err.h"
+#include "log.h"
+
+#define CACHE_SIZE 128
+
+struct db {
+	sqlite3 *h;
+	const char *sql[CACHE_SIZE];
+	sqlite3_stmt *st[CACHE_SIZE];
+	int n;
+};
+
+/*
+ * Migrations: migrations[i] takes user_version i to i + 1. Append only;
+ * never edit a step that has shipped.
+ */
+static const char *const migrations[] = {
+	/* 0 -> 1: the whole schema of DESIGN.md §4. */
+	"CREATE TABLE meta ("
+	"  key TEXT PRIMARY KEY,"
+	"  value TEXT NOT NULL"
+	") WITHOUT ROWID;"
+	/* reachable: 0 from no ref, 1 from some ref, 2 from a tracked ref. */
+	"CREATE TABLE commits ("
+	"  id INTEGER PRIMARY KEY,"
+	"  hash TEXT NOT NULL,"
+	"  author_name TEXT NOT NULL,"
+	"  author_email TEXT NOT NULL,"
+	"  author_time INTEGER NOT NULL,"
+	"  author_tz INTEGER NOT NULL,"
+	"  committer_name TEXT NOT NULL,"
+	"  committer_email TEXT NOT NULL,"
+	"  committer_time INTEGER NOT NULL,"
+	"  committer_tz INTEGER NOT NULL,"
+	"  message TEXT NOT NULL,"
+	"  reachable INTEGER NOT NULL DEFAULT 0"
+	");"
+	"CREATE UNIQUE INDEX commits_hash ON commits(hash);"
+	"CREATE INDEX commits_reachable ON commits(reachable, committer_time);"
+	/* idx: the parent's position (0 = first parent). */
+	"CREATE TABLE commit_edges ("
+	"  child INTEGER NOT NULL REFERENCES commits(id),"
+	"  parent INTEGER NOT NULL REFERENCES commits(id),"
+	"  idx INTEGER NOT NULL,"
+	"  PRIMARY KEY (child, parent)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX commit_edges_parent ON commit_edges(parent, child);"
+	"CREATE TABLE refs ("
+	"  name TEXT PRIMARY KEY,"
+	"  commit_id INTEGER NOT NULL REFERENCES commits(id),"
+	"  tracked INTEGER NOT NULL DEFAULT 0"
+	");"
+	/* direction: -1 lower is better, 1 higher is better, 0 neither. */
+	"CREATE TABLE metrics ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  unit TEXT,"
+	"  direction INTEGER NOT NULL DEFAULT 0"
+	");"
+	/* Times are unix seconds (with fractions). bench_method is the wire
+	 * JSON, e.g. {"type":"internal"}. */
+	"CREATE TABLE runs ("
+	"  id TEXT PRIMARY KEY,"
+	"  commit_id INTEGER NOT NULL REFERENCES commits(id),"
+	"  bench_method TEXT NOT NULL,"
+	"  worker TEXT NOT NULL,"
+	"  start_time REAL NOT NULL,"
+	"  end_time REAL,"
+	"  exit_code INTEGER,"
+	"  error TEXT"
+	");"
+	"CREATE INDEX runs_commit ON runs(commit_id, start_time);"
+	"CREATE INDEX runs_worker ON runs(worker, start_time);"
+	"CREATE INDEX runs_end ON runs(end_time);"
+	/* vals: a JSON array with every value, in the order reported; the
+	 * summary columns are derived from it at insert time. error: the
+	 * metric failed (vals may still hold what was measured). */
+	"CREATE TABLE measurements ("
+	"  run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	"  metric_id INTEGER NOT NULL REFERENCES metrics(id),"
+	"  vals TEXT NOT NULL DEFAULT '[]',"
+	"  n INTEGER NOT NULL DEFAULT 0,"
+	"  median REAL,"
+	"  min REAL,"
+	"  max REAL,"
+	"  stddev REAL,"
+	"  error TEXT,"
+	"  PRIMARY KEY (run_id, metric_id)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX measurements_metric ON measurements(metric_id);"
+	/* source: 0 internal, 1 stdout, 2 stderr. */
+	"CREATE TABLE run_output ("
+	"  run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	"  line INTEGER NOT NULL,"
+	"  source INTEGER NOT NULL,"
+	"  text TEXT NOT NULL,"
+	"  PRIMARY KEY (run_id, line)"
+	") WITHOUT ROWID;"
+	/* A queued commit may be reserved by the worker it was handed to. */
+	"CREATE TABLE queue ("
+	"  commit_id INTEGER PRIMARY KEY REFERENCES commits(id),"
+	"  added REAL NOT NULL,"
+	"  priority INTEGER NOT NULL DEFAULT 0,"
+	"  reserved_by TEXT,"
+	"  reserved_since REAL,"
+	"  run_id TEXT"
+	");"
+	"CREATE INDEX queue_order ON queue(priority DESC, added DESC);"
+	/* status: idle, busy or working; last_output: JSON [[source,text]]. */
+	"CREATE TABLE workers ("
+	"  name TEXT PRIMARY KEY,"
+	"  secret TEXT NOT NULL,"
+	"  info TEXT,"
+	"  first_seen REAL NOT NULL,"
+	"  last_seen REAL NOT NULL,"
+	"  status TEXT NOT NULL DEFAULT 'idle',"
+	"  run_id TEXT,"
+	"  run_commit_id INTEGER REFERENCES commits(id),"
+	"  run_start REAL,"
+	"  last_output TEXT"
+	");"
+	"CREATE TABLE dirty ("
+	"  kind TEXT NOT NULL,"
+	"  key TEXT NOT NULL,"
+	"  PRIMARY KEY (kind, key)"
+	") WITHOUT ROWID;",
+};
+
+#define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))
+
+int
+db_err(struct db *db, const char *context)
+{
+	int code = sqlite3_errcode(db->h);
+
+	if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+		err_set("%s: the database is locked: another tablejohn process "
+		    "held it for more than %d s; retry, or look for a stuck "
+		    "tj-gen/tj-api", context, DB_BUSY_TIMEOUT_MS / 1000);
+	else
+		err_set("%s: %s", context, sqlite3_errmsg(db->h));
+	return -1;
+}
+
+static int
+user_version(struct db *db, int *v)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &st,
+	    NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
+		db_err(db, "reading the schema version");
+		goto out;
+	}
+	*v = sqlite3_column_int(st, 0);
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int
+migrate(struct db *db, const char *path)
+{
+	char pragma[64];
+	int v, rc = -1;
+
+	if (user_version(db, &v) < 0)
+		return -1;
+	if (v > DB_SCHEMA_VERSION) {
+		err_set("%s was written by a newer tablejohn (schema %d; this "
+		    "one knows up to %d): upgrade tablejohn, the db was not "
+		    "touched", path, v, DB_SCHEMA_VERSION);
+		return -1;
+	}
+	if (v == DB_SCHEMA_VERSION)
+		return 0;
+	if (db_begin(db) < 0)
+		return -1;
+	/* Another process may have migrated while we waited for the lock. */
+	if (user_version(db, &v) < 0)
+		goto out;
+	for (; v < DB_SCHEMA_VERSION && v < N_MIGRATIONS; v++) {
+		if (db_exec(db, migrations[v]) < 0) {
+			err_wrap("%s: migrating to schema %d", path, v + 1);
+			goto out;
+		}
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d",
+		    v + 1);
+		if (db_exec(db, pragma) < 0)
+			goto out;
+	}
+	rc = db_commit(db);
+out:
+	if (rc < 0)
+		db_rollback(db);
+	return rc;
+}
+
+struct db *
+db_open(const char *path)
+{
+	struct db *db = xcalloc(1, sizeof(*db));
+	int v;
+
+	if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		err_set("%s: cannot open database: %s", path,
+		    db->h ? sqlite3_errmsg(db->h) : "out of memory");
+		goto fail;
+	}
+	sqlite3_busy_timeout(db->h, DB_BUSY_TIMEOUT_MS);
+	sqlite3_extended_result_codes(db->h, 0);
+	/* Refuse a newer db before anything writes to the file. */
+	if (user_version(db, &v) < 0) {
+		err_wrap("%s", path);
+		goto fail;
+	}
+	if (v > DB_SCHEMA_VERSION) {
+		err_set("%s was written by a newer tablejohn (schema %d; this "
+		    "one knows up to %d): upgrade tablejohn, the db was not "
+		    "touched", path, v, DB_SCHEMA_VERSION);
+		goto fail;
+	}
+	if (db_exec(db, "PRAGMA journal_mode = WAL;"
+	    "PRAGMA synchronous = NORMAL;"
+	    "PRAGMA foreign_keys = ON;") < 0) {
+		err_wrap("%s", path);
+		goto fail;
+	}
+	if (migrate(db, path) < 0)
+		goto fail;
+	return db;
+fail:
+	db_close(db);
+	return NULL;
+}
+
+void
+db_close(struct db *db)
+{
+	int i;
+
+	if (db == NULL)
+		return;
+	for (i = 0; i < db->n; i++)
+		sqlite3_finalize(db->st[i]);
+	if (db->h != NULL && sqlite3_close(db->h) != SQLITE_OK)
+		log_warn("closing the database: %s", sqlite3_errmsg(db->h));
+	free(db);
+}
+
+sqlite3 *
+db_handle(struct db *db)
+{
+	return db->h;
+}
+
+sqlite3_stmt *
+db_stmt(struct db *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	int i;
+
+	for (i = 0; i < db->n; i++) {
+		if (db->sql[i] == sql) {
+			sqlite3_reset(db->st[i]);
+			sqlite3_clear_bindings(db->st[i]);
+			return db->st[i];
+		}
+	}
+	if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
+	    NULL) != SQLITE_OK) {
+		db_err(db, "preparing a statement");
+		return NULL;
+	}
+	if (db->n == CACHE_SIZE) {
+		/* Full: evict the oldest. Callers never hold two of 128. */
+		sqlite3_finalize(db->st[0]);
+		memmove(db->st, db->st + 1, (CACHE_SIZE - 1) * sizeof(*db->st));
+		memmove(db->sql, db->sql + 1,
+		    (CACHE_SIZE - 1) * sizeof(*db->sql));
+		db->n--;
+	}
+	db->sql[db->n] = sql;
+	db->st[db->n++] = st;
+	return st;
+}
+
+int
+db_exec(struct db *db, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db->h, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		if (sqlite3_errcode(db->h) == SQLITE_BUSY)
+			db_err(db, "executing");
+		else
+			err_set("%s", msg ? msg : sqlite3_errmsg(db->h));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+int
+db_begin(struct db *db)
+{
+	return db_exec(db, "BEGIN IMMEDIATE");
+}
+
+int
+db_commit(struct db *db)
+{
+	if (db_exec(db, "COMMIT") < 0) {
+		err_wrap("committing");
+		db_rollback(db);
+		return -1;
+	}
+	return 0;
+}
+
+void
+db_rollback(struct db *db)
+{
+	if (sqlite3_get_autocommit(db->h))
+		return;
+	if (sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK)
+		log_warn("rollback: %s", sqlite3_errmsg(db->h));
+}
+
+int
+db_step_done(struct db *db, sqlite3_stmt *st)
+{
+	int r = sqlite3_step(st);
+
+	while (r == SQLITE_ROW)
+		r = sqlite3_step(st);
+	if (r != SQLITE_DONE) {
+		db_err(db, "writing to the database");
+		sqlite3_reset(st);
+		return -1;
+	}
+	sqlite3_reset(st);
+	return 0;
+}
+
+int
+db_dirty(struct db *db, const char *kind, const char *key)
+{
+	sqlite3_stmt *st = db_stmt(db,
+	    "INSERT OR IGNORE INTO dirty (kind, key) VALUES (?, ?)");
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, key ? key : "", -1, SQLITE_STATIC);
+	return db_step_done(db, st);
+}
+
+char *
+db_meta_get(struct db *db, const char *key)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT value FROM meta WHERE key = ?");
+	char *v = NULL;
+	int r;
+
+	err_clear();
+	if (st == NULL)
+		return NULL;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW)
+		v = xstrdup((const char *)sqlite3_column_text(st, 0));
+	else if (r != SQLITE_DONE)
+		db_err(db, "reading meta");
+	sqlite3_reset(st);
+	return v;
+}
+
+int
+db_meta_set(struct db *db, const char *key, const char *value)
+{
+	sqlite3_stmt *st = db_stmt(db,
+	    "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)");
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	return db_step_done(db, st);
+}
+
+int64_t
+db_commit_id(struct db *db, const char *hash)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT id FROM commits WHERE hash = ?");
+	int64_t id = 0;
+	int r;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	else if (r != SQLITE_DONE)
+		id = db_err(db, "looking up a commit");
+	sqlite3_reset(st);
+	return id;
+}

@@ -1,0 +1,70 @@
+/* db: the one sqlite database: opening, schema migrations, statements. */
+#ifndef TJ_DB_H
+#define TJ_DB_H
+
+#include <stdint.h>
+#include <sqlite3.h>
+
+/* The schema version this build writes (PRAGMA user_version). */
+#define DB_SCHEMA_VERSION 1
+
+/* How long a statement waits for another process's write lock. */
+#define DB_BUSY_TIMEOUT_MS 10000
+
+struct db;
+
+/*
+ * Open (creating it if needed) the db at path: WAL, busy_timeout, foreign
+ * keys on, schema migrated to DB_SCHEMA_VERSION. A db written by a newer
+ * version is refused untouched. NULL with err_set on failure.
+ */
+struct db *db_open(const char *path);
+
+/* Finalize every cached statement and close. Accepts NULL. */
+void db_close(struct db *db);
+
+/* The raw handle, for sqlite3_* calls. */
+sqlite3 *db_handle(struct db *db);
+
+/*
+ * A prepared statement for sql, cached on db by the pointer sql (pass string
+ * literals), reset and with its bindings cleared. NULL with err_set.
+ */
+sqlite3_stmt *db_stmt(struct db *db, const char *sql);
+
+/* Run one or more statements without results. 0 or -1 with err_set. */
+int db_exec(struct db *db, const char *sql);
+
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. 0 or -1 with err_set. A failed
+ * commit rolls back. db_rollback never fails (it logs). */
+int db_begin(struct db *db);
+int db_commit(struct db *db);
+void db_rollback(struct db *db);
+
+/*
+ * Step a statement that returns no rows (or whose rows are ignored) and
+ * reset it. 0 or -1 with err_set (a lock held past the busy timeout gets a
+ * message that says so).
+ */
+int db_step_done(struct db *db, sqlite3_stmt *st);
+
+/* Set err from the connection's last error, with context. Returns -1. */
+int db_err(struct db *db, const char *context);
+
+/*
+ * Mark a page dirty: kind is one of "commit" (key: hash), "run" (id),
+ * "metric" (name), "worker" (name), "ref" (name), "queue", "index", "graph"
+ * (key ""). Idempotent. Call inside the transaction that made the change.
+ */
+int db_dirty(struct db *db, const char *kind, const char *key);
+
+/* Get/set a value in the meta table; get returns a malloc'd string or NULL
+ * (err_get() is "" when the key is simply absent). */
+char *db_meta_get(struct db *db, const char *key);
+int db_meta_set(struct db *db, const char *key, const char *value);
+
+/* Look up a commit's id by its 40-hex hash: the id, 0 if unknown, -1 on
+ * error. */
+int64_t db_commit_id(struct db *db, const char *hash);
+
+#endif

@@ -1,0 +1,17 @@
+/* utf8: validation and repair of byte strings that should be UTF-8. */
+#ifndef TJ_UTF8_H
+#define TJ_UTF8_H
+
+#include <stddef.h>
+
+/* 1 if s[0..n) is valid UTF-8 without NUL bytes, else 0. */
+int utf8_valid(const char *s, size_t n);
+
+/*
+ * A newly allocated, NUL-terminated copy of s[0..n) in which every byte that
+ * is not part of a valid UTF-8 sequence (and every NUL) is replaced by U+FFFD.
+ * The caller frees it. *outlen (if not NULL) receives its length.
+ */
+char *utf8_repair(const char *s, size_t n, size_t *outlen);
+
+#endif

@@ -1,0 +1,43 @@
+#!/bin/sh
+# deps.sh: install the Debian packages tablejohn builds, tests and demos with,
+# only those that are missing. Needs root (or sudo) when something is missing.
+set -eu
+
+# One package a line: the build, then what the tests, bench and demo use.
+pkgs="
+build-essential
+pkg-config
+git
+ca-certificates
+libsqlite3-dev
+libgit2-dev
+libcmark-dev
+libmicrohttpd-dev
+libcjson-dev
+libcurl4-openssl-dev
+libarchive-dev
+sqlite3
+python3
+curl
+hyperfine
+"
+
+missing=""
+for p in $pkgs; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+	    grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+if [ -z "$missing" ]; then
+	exit 0
+fi
+echo "deps: installing:$missing" >&2
+sudo=""
+if [ "$(id -u)" != 0 ]; then
+	sudo="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+# shellcheck disable=SC2086
+$sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
