@@ -20,6 +20,9 @@ sqlite3
 python3
 curl
 hyperfine
+chromium
+default-jre-headless
+nodejs
 "
 
 missing=""
