@@ -1,0 +1,189 @@
+/* esc: escapers for HTML, URL path segments and file names. */
+#include <string.h>
+
+#include "buf.h"
+#include "esc.h"
+
+#define FILENAME_MAX_LEN 120
+
+/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
+static size_t
+utf8_seq(const unsigned char *s, size_t n)
+{
+	size_t len, i;
+	unsigned cp;
+
+	if (s[0] < 0x80)
+		return s[0] == 0 ? 0 : 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+		cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		cp = s[0] & 0x07;
+	} else
+		return 0;
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates and values past U+10FFFF. */
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return len;
+}
+
+int
+esc_html(struct buf *b, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, start = 0, k;
+	const char *rep;
+
+	while (i < n) {
+		rep = NULL;
+		k = 1;
+		switch (p[i]) {
+		case '&':
+			rep = "&amp;";
+			break;
+		case '<':
+			rep = "&lt;";
+			break;
+		case '>':
+			rep = "&gt;";
+			break;
+		case '"':
+			rep = "&quot;";
+			break;
+		case '\'':
+			rep = "&#39;";
+			break;
+		default:
+			if (p[i] >= 0x20 && p[i] < 0x7f) {
+				i++;
+				continue;
+			}
+			k = utf8_seq(p + i, n - i);
+			/* Control characters other than tab and newlines
+			 * are not allowed in HTML: replace them too. */
+			if (k == 1 && p[i] != '\t' && p[i] != '\n' &&
+			    p[i] != '\r')
+				k = 0;
+			if (k == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0)
+				k = 0;
+			if (k > 0) {
+				i += k;
+				continue;
+			}
+			rep = "\xef\xbf\xbd";
+			k = 1;
+			break;
+		}
+		if (buf_add(b, s + start, i - start) < 0 ||
+		    buf_adds(b, rep) < 0)
+			return -1;
+		i += k;
+		start = i;
+	}
+	return buf_add(b, s + start, i - start);
+}
+
+int
+esc_url_segment(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p;
+	char e[3];
+
+	for (p = (const unsigned char *)s; *p; p++) {
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' ||
+		    *p == '_' || *p == '~') {
+			if (buf_addc(b, (char)*p) < 0)
+				return -1;
+			continue;
+		}
+		e[0] = '%';
+		e[1] = hex[*p >> 4];
+		e[2] = hex[*p & 15];
+		if (buf_add(b, e, 3) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+esc_filename(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p;
+	size_t start = b->len;
+	char e[3], h[17];
+
+	if (*s == '\0')
+		return buf_adds(b, "~");
+	for (p = (const unsigned char *)s; *p; p++) {
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
+		    (*p == '.' && p != (const unsigned char *)s)) {
+			if (buf_addc(b, (char)*p) < 0)
+				return -1;
+		} else {
+			e[0] = '~';
+			e[1] = hex[*p >> 4];
+			e[2] = hex[*p & 15];
+			if (buf_add(b, e, 3) < 0)
+				return -1;
+		}
+		if (b->len - start > FILENAME_MAX_LEN)
+			break;
+	}
+	if (*p == '\0' && b->len - start <= FILENAME_MAX_LEN)
+		return 0;
+	/* Too long: a prefix, then the hash of the whole name. */
+	b->len = start + 80;
+	/* Do not cut an escape in half. */
+	while (b->len > start && b->len - start > 77 &&
+	    (b->data[b->len - 1] == '~' || b->data[b->len - 2] == '~'))
+		b->len--;
+	b->data[b->len] = '\0';
+	esc_hash_hex(s, h);
+	if (buf_adds(b, "~~") < 0 || buf_adds(b, h) < 0)
+		return -1;
+	return 0;
+}
+
+uint64_t
+esc_hash(const char *s, size_t n)
+{
+	uint64_t h = 14695981039346656037ULL;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+void
+esc_hash_hex(const char *s, char out[17])
+{
+	static const char hex[] = "0123456789abcdef";
+	uint64_t h = esc_hash(s, strlen(s));
+	int i;
+
+	for (i = 15; i >= 0; i--) {
+		out[i] = hex[h & 15];
+		h >>= 4;
+	}
+	out[16] = '\0';
+}

@@ -1,0 +1,39 @@
+/* esc: one escaper per output context: HTML text/attributes, URL segments. */
+#ifndef TJ_ESC_H
+#define TJ_ESC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct buf;
+
+/*
+ * Append s[0..n) to b escaped for HTML text and quoted attribute values
+ * (& < > " ' become entities). Bytes that are not valid UTF-8 and NULs
+ * become U+FFFD, so the output is always valid UTF-8. 0 or -1 (cap).
+ */
+int esc_html(struct buf *b, const char *s, size_t n);
+
+/*
+ * Append s to b as one URL path segment: every byte but the RFC 3986
+ * unreserved ones (A-Z a-z 0-9 - . _ ~) percent-encoded, so "/" becomes
+ * %2F. 0 or -1 (cap).
+ */
+int esc_url_segment(struct buf *b, const char *s);
+
+/*
+ * Append s to b as a file name that is safe on any filesystem and in a URL
+ * as it is: [A-Za-z0-9_-] and non-leading "." are kept, every other byte
+ * becomes "~" and two upper-case hex digits ("" gives "~"). Distinct names
+ * give distinct results; a result longer than 120 bytes is cut and ends in "~~" and a
+ * hash of the whole name instead. 0 or -1 (cap).
+ */
+int esc_filename(struct buf *b, const char *s);
+
+/* The 64-bit FNV-1a hash of s[0..n): stable across builds and machines. */
+uint64_t esc_hash(const char *s, size_t n);
+
+/* Write the hash of s as 16 lower-case hex digits and a NUL into out. */
+void esc_hash_hex(const char *s, char out[17]);
+
+#endif
