@@ -1,0 +1,109 @@
+/* tj-gen: import a repo, keep the queue, render the site; the admin CLI. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gen.h"
+#include "log.h"
+
+static const struct gen_verb verbs[] = {
+	{"update", cmd_update, "[--fetch]",
+	    "import new commits and refs from the repo, queue new work",
+	    "Imports every commit the db does not have yet, adds, moves and\n"
+	    "deletes refs, queues the commits that newly became reachable\n"
+	    "from a tracked ref (the first import queues only the tips of\n"
+	    "tracked refs, and tracks the branch HEAD points to), then\n"
+	    "renders the pages that changed.\n"
+	    "  --fetch      first fetch [repo] fetch-url with its refspecs\n"
+	    "               (with [repo] clone = true, clone it if missing)\n"},
+	{"refs", cmd_refs, "",
+	    "list refs, tracked ones first",
+	    "Lists every ref: tracked or not, its commit and subject.\n"},
+	{"track", cmd_track, "[--tip-only|--no-queue] REF",
+	    "track a ref (its commits get benchmarked)",
+	    "Tracks REF (a full name or a branch, tag or remote branch name)\n"
+	    "and queues the commits that thereby became reachable from a\n"
+	    "tracked ref and have no run yet.\n"
+	    "  --tip-only   queue only the commit REF points at\n"
+	    "  --no-queue   queue nothing\n"},
+	{"untrack", cmd_untrack, "REF",
+	    "stop tracking a ref",
+	    "Stops tracking REF. The queue is left as it is.\n"},
+	{"queue", cmd_queue, "list | add REV [--priority N] | rm REV |"
+	    " prio REV N | add-batch N [--priority P]",
+	    "show or change the queue of commits to benchmark",
+	    "  list             the queue in the order workers get it\n"
+	    "  add REV          queue a commit (REV: hash or prefix, branch,\n"
+	    "                   tag, HEAD~3, ...); --priority N (default 0,\n"
+	    "                   higher goes first)\n"
+	    "  rm REV           remove a commit from the queue\n"
+	    "  prio REV N       change a queued commit's priority\n"
+	    "  add-batch N      queue the N newest tracked commits that have\n"
+	    "                   no run and are not queued; --priority P\n"},
+};
+
+#define N_VERBS (sizeof(verbs) / sizeof(verbs[0]))
+
+static void
+usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: tj-gen VERB [OPTIONS] [ARGS]\n"
+	    "       tj-gen --help | --version\n\n"
+	    "tablejohn's admin tool: imports a git repository into the db,\n"
+	    "keeps the benchmark queue and renders the static site.\n\n"
+	    "Verbs:\n");
+	for (i = 0; i < N_VERBS; i++)
+		fprintf(f, "  %-10s %s\n", verbs[i].name, verbs[i].summary);
+	fprintf(f, "\nEvery verb takes --config FILE, --db PATH, --repo PATH,\n"
+	    "--out DIR, --no-render, --quiet, --verbose and --help.\n"
+	    "`tj-gen VERB --help` tells more. Exit status: 0 ok, 1 error,\n"
+	    "2 usage.\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	struct gen g;
+	size_t i;
+	int rc;
+
+	log_init("tj-gen", LOG_INFO);
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		if (argc > 2 && strcmp(argv[1], "help") == 0) {
+			char *hv[] = {argv[2], (char *)"--help", NULL};
+
+			for (i = 0; i < N_VERBS; i++) {
+				if (strcmp(verbs[i].name, argv[2]) != 0)
+					continue;
+				memset(&g, 0, sizeof(g));
+				g.verb = &verbs[i];
+				return verbs[i].run(&g, 2, hv);
+			}
+		}
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+		printf("tj-gen (tablejohn) %s\n", TJ_VERSION);
+		return EXIT_OK;
+	}
+	for (i = 0; i < N_VERBS; i++) {
+		if (strcmp(verbs[i].name, argv[1]) != 0)
+			continue;
+		memset(&g, 0, sizeof(g));
+		g.verb = &verbs[i];
+		rc = verbs[i].run(&g, argc - 1, argv + 1);
+		gen_teardown(&g);
+		return rc;
+	}
+	fprintf(stderr, "tj-gen: unknown verb '%s'\n", argv[1]);
+	usage(stderr);
+	return EXIT_USAGE;
+}

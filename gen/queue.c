@@ -1,0 +1,268 @@
+/* queue: `tj-gen queue list|add|rm|prio|add-batch`. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "err.h"
+#include "gen.h"
+
+struct qopts {
+	long long priority;
+	int has_priority;
+};
+
+static int
+parse_int(const char *s, long long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoll(s, &end, 10);
+	return errno == 0 && end != s && *end == '\0' && *v > INT_MIN &&
+	    *v < INT_MAX ? 0 : -1;
+}
+
+static int
+opt(struct gen *g, void *ctx, int c, const char *arg)
+{
+	struct qopts *q = ctx;
+
+	if (c != 'P')
+		return 0;
+	if (parse_int(arg, &q->priority) < 0) {
+		gen_usage(g, "--priority needs an integer, not '%s'", arg);
+		return -1;
+	}
+	q->has_priority = 1;
+	return 0;
+}
+
+static int
+mark_dirty(struct gen *g, const char *hash)
+{
+	return db_dirty(g->db, "queue", "") < 0 ||
+	    db_dirty(g->db, "index", "") < 0 ||
+	    (hash && db_dirty(g->db, "commit", hash) < 0) ? -1 : 0;
+}
+
+static int
+queue_list(struct gen *g)
+{
+	sqlite3_stmt *st = db_stmt(g->db, "SELECT q.priority, c.hash, "
+	    "q.added, q.reserved_by, c.message FROM queue q JOIN commits c ON "
+	    "c.id = q.commit_id ORDER BY q.priority DESC, q.added DESC, "
+	    "c.committer_time DESC, c.id DESC");
+	char when[32];
+	time_t t;
+	int r, n = 0;
+
+	if (st == NULL)
+		return gen_fail(g);
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *msg = (const char *)sqlite3_column_text(st, 4);
+		size_t len = strcspn(msg, "\n");
+
+		t = (time_t)sqlite3_column_double(st, 2);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M",
+		    gmtime(&t));
+		if (n++ == 0)
+			printf("%4s  %-12s  %-16s  %-12s  %s\n", "prio",
+			    "commit", "added (UTC)", "worker", "subject");
+		printf("%4d  %.12s  %-16s  %-12s  %.*s\n",
+		    sqlite3_column_int(st, 0), sqlite3_column_text(st, 1),
+		    when, sqlite3_column_type(st, 3) == SQLITE_NULL ? "-" :
+		    (const char *)sqlite3_column_text(st, 3),
+		    (int)(len > 72 ? 72 : len), msg);
+	}
+	sqlite3_reset(st);
+	if (r != SQLITE_DONE) {
+		db_err(g->db, "listing the queue");
+		return gen_fail(g);
+	}
+	if (n == 0)
+		printf("the queue is empty\n");
+	return EXIT_OK;
+}
+
+static int
+queue_add(struct gen *g, const char *rev, struct qopts *q)
+{
+	sqlite3_stmt *st;
+	char hash[41];
+	int64_t id;
+
+	if (gen_resolve(g, rev, &id, hash) < 0)
+		return -1;
+	st = db_stmt(g->db, "INSERT INTO queue (commit_id, added, priority) "
+	    "VALUES (?1, ?2, ?3) ON CONFLICT (commit_id) DO UPDATE SET "
+	    "priority = CASE WHEN ?4 THEN ?3 ELSE priority END");
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_double(st, 2, (double)time(NULL));
+	sqlite3_bind_int64(st, 3, q->priority);
+	sqlite3_bind_int(st, 4, q->has_priority);
+	if (db_step_done(g->db, st) < 0 || mark_dirty(g, hash) < 0)
+		return -1;
+	if (!g->quiet)
+		printf("queued %s (priority %lld)\n", hash, q->priority);
+	return 0;
+}
+
+static int
+queue_rm(struct gen *g, const char *rev)
+{
+	sqlite3_stmt *st;
+	char hash[41];
+	int64_t id;
+
+	if (gen_resolve(g, rev, &id, hash) < 0)
+		return -1;
+	st = db_stmt(g->db, "DELETE FROM queue WHERE commit_id = ?");
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	if (db_step_done(g->db, st) < 0)
+		return -1;
+	if (sqlite3_changes(db_handle(g->db)) == 0) {
+		err_set("%s is not queued (tj-gen queue list shows the queue)",
+		    hash);
+		return -1;
+	}
+	if (mark_dirty(g, hash) < 0)
+		return -1;
+	if (!g->quiet)
+		printf("removed %s from the queue\n", hash);
+	return 0;
+}
+
+static int
+queue_prio(struct gen *g, const char *rev, long long prio)
+{
+	sqlite3_stmt *st;
+	char hash[41];
+	int64_t id;
+
+	if (gen_resolve(g, rev, &id, hash) < 0)
+		return -1;
+	st = db_stmt(g->db, "UPDATE queue SET priority = ? WHERE commit_id = ?");
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, prio);
+	sqlite3_bind_int64(st, 2, id);
+	if (db_step_done(g->db, st) < 0)
+		return -1;
+	if (sqlite3_changes(db_handle(g->db)) == 0) {
+		err_set("%s is not queued (tj-gen queue add %s queues it)",
+		    hash, rev);
+		return -1;
+	}
+	if (mark_dirty(g, hash) < 0)
+		return -1;
+	if (!g->quiet)
+		printf("priority of %s is now %lld\n", hash, prio);
+	return 0;
+}
+
+static int
+queue_batch(struct gen *g, long long n, struct qopts *q)
+{
+	sqlite3_stmt *st;
+	int64_t added;
+
+	if (db_exec(g->db, "CREATE TEMP TABLE IF NOT EXISTS batch (id INTEGER "
+	    "PRIMARY KEY); DELETE FROM temp.batch") < 0)
+		return -1;
+	st = db_stmt(g->db, "INSERT INTO temp.batch (id) SELECT id FROM "
+	    "commits c WHERE reachable = 2 AND NOT EXISTS (SELECT 1 FROM runs "
+	    "WHERE commit_id = c.id) AND NOT EXISTS (SELECT 1 FROM queue "
+	    "WHERE commit_id = c.id) ORDER BY committer_time DESC, id DESC "
+	    "LIMIT ?");
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, n);
+	if (db_step_done(g->db, st) < 0)
+		return -1;
+	added = sqlite3_changes(db_handle(g->db));
+	st = db_stmt(g->db, "INSERT INTO queue (commit_id, added, priority) "
+	    "SELECT id, ?, ? FROM temp.batch");
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_double(st, 1, (double)time(NULL));
+	sqlite3_bind_int64(st, 2, q->priority);
+	if (db_step_done(g->db, st) < 0)
+		return -1;
+	if (added > 0 && (mark_dirty(g, NULL) < 0 ||
+	    db_exec(g->db, "INSERT OR IGNORE INTO dirty (kind, key) SELECT "
+	    "'commit', hash FROM commits WHERE id IN (SELECT id FROM "
+	    "temp.batch)") < 0))
+		return -1;
+	if (!g->quiet)
+		printf("queued %lld commits\n", (long long)added);
+	return 0;
+}
+
+int
+cmd_queue(struct gen *g, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"priority", required_argument, NULL, 'P'},
+		GEN_OPTIONS,
+	};
+	struct qopts q = {0, 0};
+	const char *sub;
+	long long n;
+	int first, rc, nargs, r;
+
+	rc = gen_parse(g, argc, argv, opts, opt, &q, &first);
+	if (rc >= 0)
+		return rc;
+	if (first >= argc)
+		return gen_usage(g, "needs a sub-command");
+	sub = argv[first];
+	nargs = argc - first - 1;
+	if (strcmp(sub, "list") == 0 || strcmp(sub, "rm") == 0 ||
+	    strcmp(sub, "prio") == 0) {
+		if (q.has_priority)
+			return gen_usage(g, "--priority is for add and "
+			    "add-batch");
+	}
+	if ((strcmp(sub, "list") == 0 && nargs != 0) ||
+	    ((strcmp(sub, "add") == 0 || strcmp(sub, "rm") == 0 ||
+	    strcmp(sub, "add-batch") == 0) && nargs != 1) ||
+	    (strcmp(sub, "prio") == 0 && nargs != 2))
+		return gen_usage(g, "wrong number of arguments for '%s'", sub);
+	if (strcmp(sub, "list") != 0 && strcmp(sub, "add") != 0 &&
+	    strcmp(sub, "rm") != 0 && strcmp(sub, "prio") != 0 &&
+	    strcmp(sub, "add-batch") != 0)
+		return gen_usage(g, "unknown sub-command '%s'", sub);
+	if (strcmp(sub, "prio") == 0 && parse_int(argv[first + 2], &n) < 0)
+		return gen_usage(g, "priority must be an integer, not '%s'",
+		    argv[first + 2]);
+	if (strcmp(sub, "add-batch") == 0 &&
+	    (parse_int(argv[first + 1], &n) < 0 || n < 1))
+		return gen_usage(g, "add-batch needs a positive count, not "
+		    "'%s'", argv[first + 1]);
+	if (gen_setup(g, 1) < 0)
+		return EXIT_ERR;
+	if (strcmp(sub, "list") == 0)
+		return queue_list(g);
+	if (db_begin(g->db) < 0)
+		return gen_fail(g);
+	if (strcmp(sub, "add") == 0)
+		r = queue_add(g, argv[first + 1], &q);
+	else if (strcmp(sub, "rm") == 0)
+		r = queue_rm(g, argv[first + 1]);
+	else if (strcmp(sub, "prio") == 0)
+		r = queue_prio(g, argv[first + 1], n);
+	else
+		r = queue_batch(g, n, &q);
+	if (r < 0 || db_commit(g->db) < 0) {
+		db_rollback(g->db);
+		return gen_fail(g);
+	}
+	return gen_render(g) < 0 ? EXIT_ERR : EXIT_OK;
+}

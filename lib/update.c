@@ -1,0 +1,953 @@
+/* update: import a git repository into the db (commits, refs, queue). */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <git2.h>
+
+#include "buf.h"
+#include "err.h"
+#include "log.h"
+#include "update.h"
+#include "utf8.h"
+
+/* Open-addressing map from an object id to a commit id. */
+struct oidmap {
+	git_oid *oids;
+	int64_t *ids;	/* 0: empty slot */
+	size_t cap;
+	size_t n;
+};
+
+struct edge {
+	int64_t child;
+	int64_t parent;
+	int idx;
+};
+
+struct walk {
+	git_odb *odb;
+	struct db *db;
+	int first_import;
+	int shallow;
+	struct oidmap map;
+	git_oid *todo;		/* stack of commits to read */
+	int64_t *todo_id;
+	size_t ntodo, captodo;
+	struct edge *edges;
+	size_t nedges, capedges;
+	int64_t next_id;
+	int64_t done;
+	int progress;
+	int tty;
+};
+
+struct repo_ref {
+	char *name;
+	git_oid oid;
+	int64_t id;
+};
+
+struct db_ref {
+	char *name;
+	int64_t commit_id;
+	int tracked;
+	char hash[GIT_OID_HEXSZ + 1];
+	int seen;
+};
+
+static pthread_once_t git_once = PTHREAD_ONCE_INIT;
+
+static void
+git_setup(void)
+{
+	git_libgit2_init();
+	/* We read each object once: the cache and re-hashing every object
+	 * only cost time. */
+	git_libgit2_opts(GIT_OPT_ENABLE_CACHING, 0);
+	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
+}
+
+static int
+git_err(const char *context)
+{
+	const git_error *e = git_error_last();
+
+	err_set("%s: %s", context, e && e->message ? e->message : "unknown "
+	    "libgit2 error");
+	return -1;
+}
+
+static size_t
+oidslot(const git_oid *o, size_t cap)
+{
+	uint64_t h;
+
+	memcpy(&h, o->id, sizeof(h));
+	return (size_t)(h & (cap - 1));
+}
+
+static void
+oidmap_grow(struct oidmap *m)
+{
+	struct oidmap n;
+	size_t i, s;
+
+	n.cap = m->cap ? m->cap * 2 : 1024;
+	n.n = m->n;
+	n.oids = xmalloc(n.cap * sizeof(*n.oids));
+	n.ids = xcalloc(n.cap, sizeof(*n.ids));
+	for (i = 0; i < m->cap; i++) {
+		if (m->ids[i] == 0)
+			continue;
+		s = oidslot(&m->oids[i], n.cap);
+		while (n.ids[s] != 0)
+			s = (s + 1) & (n.cap - 1);
+		n.oids[s] = m->oids[i];
+		n.ids[s] = m->ids[i];
+	}
+	free(m->oids);
+	free(m->ids);
+	*m = n;
+}
+
+/* The id stored for o, or 0. */
+static int64_t
+oidmap_get(const struct oidmap *m, const git_oid *o)
+{
+	size_t s;
+
+	if (m->cap == 0)
+		return 0;
+	s = oidslot(o, m->cap);
+	while (m->ids[s] != 0) {
+		if (git_oid_equal(&m->oids[s], o))
+			return m->ids[s];
+		s = (s + 1) & (m->cap - 1);
+	}
+	return 0;
+}
+
+static void
+oidmap_put(struct oidmap *m, const git_oid *o, int64_t id)
+{
+	size_t s;
+
+	if ((m->n + 1) * 2 > m->cap)
+		oidmap_grow(m);
+	s = oidslot(o, m->cap);
+	while (m->ids[s] != 0)
+		s = (s + 1) & (m->cap - 1);
+	m->oids[s] = *o;
+	m->ids[s] = id;
+	m->n++;
+}
+
+static void
+oidmap_free(struct oidmap *m)
+{
+	free(m->oids);
+	free(m->ids);
+}
+
+/* Known commit id for o: from this walk or the db; 0 if new, -1 on error. */
+static int64_t
+known_id(struct walk *w, const git_oid *o)
+{
+	char hex[GIT_OID_HEXSZ + 1];
+	int64_t id = oidmap_get(&w->map, o);
+
+	if (id != 0 || w->first_import)
+		return id;
+	git_oid_tostr(hex, sizeof(hex), o);
+	return db_commit_id(w->db, hex);
+}
+
+/* Give o the next id and put it on the stack of commits to read. */
+static int64_t
+push(struct walk *w, const git_oid *o)
+{
+	int64_t id = w->next_id++;
+
+	oidmap_put(&w->map, o, id);
+	if (w->ntodo == w->captodo) {
+		w->captodo = w->captodo ? w->captodo * 2 : 256;
+		w->todo = xrealloc(w->todo, w->captodo * sizeof(*w->todo));
+		w->todo_id = xrealloc(w->todo_id,
+		    w->captodo * sizeof(*w->todo_id));
+	}
+	w->todo[w->ntodo] = *o;
+	w->todo_id[w->ntodo++] = id;
+	return id;
+}
+
+static void
+add_edge(struct walk *w, int64_t child, int64_t parent, int idx)
+{
+	if (w->nedges == w->capedges) {
+		w->capedges = w->capedges ? w->capedges * 2 : 1024;
+		w->edges = xrealloc(w->edges, w->capedges * sizeof(*w->edges));
+	}
+	w->edges[w->nedges].child = child;
+	w->edges[w->nedges].parent = parent;
+	w->edges[w->nedges++].idx = idx;
+}
+
+struct sig {
+	const char *name, *email;
+	size_t namelen, emaillen;
+	int64_t time;
+	int tz;	/* minutes east of UTC */
+};
+
+/* Parse "Name <email> 1700000000 +0130" (the rest of an author line). */
+static void
+parse_sig(const char *p, const char *end, struct sig *s)
+{
+	const char *lt = memchr(p, '<', (size_t)(end - p)), *gt = NULL, *q;
+	char num[48], *e;
+	size_t n;
+	long tz;
+
+	memset(s, 0, sizeof(*s));
+	s->name = p;
+	s->email = "";
+	for (q = end; q > p; q--) {
+		if (q[-1] == '>') {
+			gt = q - 1;
+			break;
+		}
+	}
+	if (lt == NULL || gt == NULL || gt < lt) {
+		/* Malformed: keep the whole line as the name. */
+		s->namelen = (size_t)(end - p);
+		return;
+	}
+	q = lt;
+	while (q > p && q[-1] == ' ')
+		q--;
+	s->namelen = (size_t)(q - p);
+	s->email = lt + 1;
+	s->emaillen = (size_t)(gt - lt - 1);
+	p = gt + 1;
+	n = (size_t)(end - p);
+	if (n > sizeof(num) - 1)
+		n = sizeof(num) - 1;
+	memcpy(num, p, n);
+	num[n] = '\0';
+	s->time = strtoll(num, &e, 10);
+	while (*e == ' ')
+		e++;
+	if ((e[0] == '+' || e[0] == '-') && strlen(e) >= 5) {
+		tz = strtol(e + 1, NULL, 10);
+		s->tz = (int)((tz / 100) * 60 + tz % 100);
+		if (e[0] == '-')
+			s->tz = -s->tz;
+	}
+}
+
+static int
+bind_repaired(sqlite3_stmt *st, int col, const char *p, size_t n)
+{
+	size_t len;
+	char *fixed;
+
+	if (utf8_valid(p, n))
+		return sqlite3_bind_text(st, col, p, (int)n, SQLITE_STATIC);
+	fixed = utf8_repair(p, n, &len);
+	return sqlite3_bind_text(st, col, fixed, (int)len, free);
+}
+
+/* Read one commit object, insert its row, push its unknown parents. */
+static int
+import_one(struct walk *w, const git_oid *oid, int64_t id)
+{
+	static const char sql[] = "INSERT INTO commits (id, hash, "
+	    "author_name, author_email, author_time, author_tz, "
+	    "committer_name, committer_email, committer_time, committer_tz, "
+	    "message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	git_odb_object *obj = NULL;
+	sqlite3_stmt *st;
+	const char *data, *p, *end, *nl, *msg;
+	struct sig author, committer;
+	char hex[GIT_OID_HEXSZ + 1];
+	int64_t pid, parents[64];
+	int np = 0, i, dup, rc = -1;
+	git_oid poid;
+
+	git_oid_tostr(hex, sizeof(hex), oid);
+	if (git_odb_read(&obj, w->odb, oid) < 0) {
+		git_err(hex);
+		goto out;
+	}
+	if (git_odb_object_type(obj) != GIT_OBJECT_COMMIT) {
+		err_set("%s: not a commit", hex);
+		goto out;
+	}
+	data = git_odb_object_data(obj);
+	end = data + git_odb_object_size(obj);
+	memset(&author, 0, sizeof(author));
+	memset(&committer, 0, sizeof(committer));
+	author.name = committer.name = author.email = committer.email = "";
+	msg = end;
+	for (p = data; p < end; p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL)
+			nl = end;
+		if (nl == p) {
+			msg = nl + 1 <= end ? nl + 1 : end;
+			break;
+		}
+		if (nl - p == 47 && memcmp(p, "parent ", 7) == 0) {
+			if (git_oid_fromstrn(&poid, p + 7, 40) < 0) {
+				err_set("%s: bad parent line", hex);
+				goto out;
+			}
+			pid = known_id(w, &poid);
+			if (pid < 0)
+				goto out;
+			if (pid == 0) {
+				if (w->shallow && git_odb_exists(w->odb,
+				    &poid) == 0)
+					continue;
+				pid = push(w, &poid);
+			}
+			dup = 0;
+			for (i = 0; i < np; i++)
+				dup |= parents[i] == pid;
+			if (dup)
+				continue;
+			if (np < (int)(sizeof(parents) / sizeof(parents[0])))
+				parents[np] = pid;
+			add_edge(w, id, pid, np);
+			np++;
+		} else if (nl - p > 7 && memcmp(p, "author ", 7) == 0) {
+			parse_sig(p + 7, nl, &author);
+		} else if (nl - p > 10 && memcmp(p, "committer ", 10) == 0) {
+			parse_sig(p + 10, nl, &committer);
+		}
+	}
+	if (msg > end)
+		msg = end;
+	st = db_stmt(w->db, sql);
+	if (st == NULL)
+		goto out;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, hex, GIT_OID_HEXSZ, SQLITE_STATIC);
+	bind_repaired(st, 3, author.name, author.namelen);
+	bind_repaired(st, 4, author.email, author.emaillen);
+	sqlite3_bind_int64(st, 5, author.time);
+	sqlite3_bind_int(st, 6, author.tz);
+	bind_repaired(st, 7, committer.name, committer.namelen);
+	bind_repaired(st, 8, committer.email, committer.emaillen);
+	sqlite3_bind_int64(st, 9, committer.time);
+	sqlite3_bind_int(st, 10, committer.tz);
+	bind_repaired(st, 11, msg, (size_t)(end - msg));
+	if (db_step_done(w->db, st) < 0)
+		goto out;
+	rc = 0;
+out:
+	git_odb_object_free(obj);
+	return rc;
+}
+
+static void
+show_progress(struct walk *w, int last)
+{
+	if (!w->progress)
+		return;
+	if (w->tty) {
+		if (last || w->done % 1000 == 0)
+			fprintf(stderr, "\rimporting commits: %lld%s",
+			    (long long)w->done, last ? ", done.\n" : "");
+	} else if (w->done % 10000 == 0 && !last) {
+		fprintf(stderr, "importing commits: %lld\n",
+		    (long long)w->done);
+	}
+}
+
+/* Import every commit reachable from tips that the db does not have. */
+static int
+walk_import(struct walk *w, struct repo_ref *refs, size_t nrefs)
+{
+	static const char edge_sql[] = "INSERT INTO commit_edges "
+	    "(child, parent, idx) VALUES (?, ?, ?)";
+	sqlite3_stmt *st;
+	size_t i;
+	int64_t id;
+	git_oid oid;
+
+	for (i = 0; i < nrefs; i++) {
+		id = known_id(w, &refs[i].oid);
+		if (id < 0)
+			return -1;
+		refs[i].id = id ? id : push(w, &refs[i].oid);
+	}
+	while (w->ntodo > 0) {
+		w->ntodo--;
+		oid = w->todo[w->ntodo];
+		id = w->todo_id[w->ntodo];
+		if (import_one(w, &oid, id) < 0)
+			return -1;
+		w->done++;
+		show_progress(w, 0);
+	}
+	if (w->done > 0)
+		show_progress(w, 1);
+	/* Edges last, so every parent row exists for the foreign key. */
+	for (i = 0; i < w->nedges; i++) {
+		st = db_stmt(w->db, edge_sql);
+		if (st == NULL)
+			return -1;
+		sqlite3_bind_int64(st, 1, w->edges[i].child);
+		sqlite3_bind_int64(st, 2, w->edges[i].parent);
+		sqlite3_bind_int(st, 3, w->edges[i].idx);
+		if (db_step_done(w->db, st) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+ref_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct repo_ref *)a)->name,
+	    ((const struct repo_ref *)b)->name);
+}
+
+/* Every ref of repo that peels to a commit, sorted by name. */
+static int
+list_refs(git_repository *repo, struct repo_ref **out, size_t *nout,
+    int64_t *skipped)
+{
+	git_reference_iterator *it = NULL;
+	git_reference *ref;
+	git_object *obj;
+	struct repo_ref *refs = NULL;
+	size_t n = 0, cap = 0;
+	int r, rc = -1;
+
+	if (git_reference_iterator_new(&it, repo) < 0) {
+		git_err("listing refs");
+		goto out;
+	}
+	while ((r = git_reference_next(&ref, it)) == 0) {
+		if (git_reference_peel(&obj, ref, GIT_OBJECT_COMMIT) < 0) {
+			log_debug("skipping ref %s: it does not point to a "
+			    "commit", git_reference_name(ref));
+			(*skipped)++;
+			git_error_clear();
+			git_reference_free(ref);
+			continue;
+		}
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			refs = xrealloc(refs, cap * sizeof(*refs));
+		}
+		refs[n].name = xstrdup(git_reference_name(ref));
+		refs[n].oid = *git_object_id(obj);
+		refs[n].id = 0;
+		n++;
+		git_object_free(obj);
+		git_reference_free(ref);
+	}
+	if (r != GIT_ITEROVER) {
+		git_err("listing refs");
+		goto out;
+	}
+	if (n > 0)
+		qsort(refs, n, sizeof(*refs), ref_cmp);
+	rc = 0;
+out:
+	git_reference_iterator_free(it);
+	*out = refs;
+	*nout = n;
+	return rc;
+}
+
+static int
+load_db_refs(struct db *db, struct db_ref **out, size_t *nout)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT r.name, r.commit_id, "
+	    "r.tracked, c.hash FROM refs r JOIN commits c ON c.id = "
+	    "r.commit_id ORDER BY r.name");
+	struct db_ref *refs = NULL;
+	size_t n = 0, cap = 0;
+	int r;
+
+	*out = NULL;
+	*nout = 0;
+	if (st == NULL)
+		return -1;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			refs = xrealloc(refs, cap * sizeof(*refs));
+		}
+		refs[n].name = xstrdup((const char *)sqlite3_column_text(st,
+		    0));
+		refs[n].commit_id = sqlite3_column_int64(st, 1);
+		refs[n].tracked = sqlite3_column_int(st, 2);
+		snprintf(refs[n].hash, sizeof(refs[n].hash), "%s",
+		    (const char *)sqlite3_column_text(st, 3));
+		refs[n].seen = 0;
+		n++;
+	}
+	sqlite3_reset(st);
+	*out = refs;
+	*nout = n;
+	if (r != SQLITE_DONE)
+		return db_err(db, "reading refs");
+	return 0;
+}
+
+static int
+dirty_commit_id(struct db *db, int64_t id)
+{
+	sqlite3_stmt *st = db_stmt(db, "INSERT OR IGNORE INTO dirty (kind, "
+	    "key) SELECT 'commit', hash FROM commits WHERE id = ?");
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	return db_step_done(db, st);
+}
+
+/*
+ * Mark commits reachable at level (1 any ref, 2 a tracked ref) from tip,
+ * stopping at commits already at that level; the ones raised to 2 go into
+ * temp.newly. Only ever raises levels.
+ */
+static int
+raise_from(struct db *db, int64_t tip, int level)
+{
+	sqlite3_stmt *st;
+
+	st = db_stmt(db, "INSERT OR IGNORE INTO temp.raised (id) "
+	    "WITH RECURSIVE r(id) AS ("
+	    "  SELECT id FROM commits WHERE id = ?1 AND reachable < ?2"
+	    "  UNION"
+	    "  SELECT e.parent FROM commit_edges e JOIN r ON e.child = r.id"
+	    "  JOIN commits c ON c.id = e.parent WHERE c.reachable < ?2"
+	    ") SELECT id FROM r");
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, tip);
+	sqlite3_bind_int(st, 2, level);
+	if (db_step_done(db, st) < 0)
+		return -1;
+	if (level == 2 && db_exec(db, "INSERT OR IGNORE INTO temp.newly (id) "
+	    "SELECT id FROM temp.raised") < 0)
+		return -1;
+	st = db_stmt(db, "UPDATE commits SET reachable = ?1 WHERE id IN "
+	    "(SELECT id FROM temp.raised)");
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int(st, 1, level);
+	if (db_step_done(db, st) < 0)
+		return -1;
+	return db_exec(db, "DELETE FROM temp.raised");
+}
+
+static int
+temp_tables(struct db *db)
+{
+	return db_exec(db,
+	    "CREATE TEMP TABLE IF NOT EXISTS raised (id INTEGER PRIMARY KEY);"
+	    "CREATE TEMP TABLE IF NOT EXISTS newly (id INTEGER PRIMARY KEY);"
+	    "CREATE TEMP TABLE IF NOT EXISTS reach (id INTEGER PRIMARY KEY, "
+	    "  level INTEGER NOT NULL);"
+	    "DELETE FROM temp.raised; DELETE FROM temp.newly; "
+	    "DELETE FROM temp.reach;");
+}
+
+/* Recompute every commit's level; raised-to-2 ones go into temp.newly. */
+static int
+recompute_all(struct db *db)
+{
+	return db_exec(db,
+	    "INSERT INTO temp.reach (id, level) "
+	    "WITH RECURSIVE r(id) AS ("
+	    "  SELECT commit_id FROM refs"
+	    "  UNION"
+	    "  SELECT e.parent FROM commit_edges e JOIN r ON e.child = r.id"
+	    ") SELECT id, 1 FROM r;"
+	    "UPDATE temp.reach SET level = 2 WHERE id IN ("
+	    "  WITH RECURSIVE r(id) AS ("
+	    "    SELECT commit_id FROM refs WHERE tracked"
+	    "    UNION"
+	    "    SELECT e.parent FROM commit_edges e JOIN r"
+	    "    ON e.child = r.id"
+	    "  ) SELECT id FROM r);"
+	    "INSERT OR IGNORE INTO temp.newly (id) SELECT r.id FROM temp.reach r"
+	    "  JOIN commits c ON c.id = r.id WHERE r.level = 2 AND"
+	    "  c.reachable < 2;"
+	    "UPDATE commits SET reachable = 0 WHERE reachable != 0 AND id NOT IN"
+	    "  (SELECT id FROM temp.reach);"
+	    "UPDATE commits SET reachable = (SELECT level FROM temp.reach t"
+	    "  WHERE t.id = commits.id) WHERE id IN (SELECT id FROM temp.reach)"
+	    "  AND reachable != (SELECT level FROM temp.reach t"
+	    "  WHERE t.id = commits.id);"
+	    "DELETE FROM temp.reach;");
+}
+
+/*
+ * Queue temp.newly (the commits that became reachable from a tracked ref)
+ * that have no run yet, as mode says (UPDATE_QUEUE_TIPS: those a tracked ref
+ * points at). Returns the number queued or -1.
+ */
+static int64_t
+queue_newly(struct db *db, enum update_queue mode)
+{
+	sqlite3_stmt *st;
+	int64_t before;
+
+	if (mode == UPDATE_QUEUE_NONE)
+		return db_exec(db, "DELETE FROM temp.newly");
+
+	if (db_exec(db, "DELETE FROM temp.newly WHERE id IN "
+	    "(SELECT commit_id FROM runs) OR id IN (SELECT commit_id FROM "
+	    "queue)") < 0)
+		return -1;
+	if (mode == UPDATE_QUEUE_TIPS && db_exec(db, "DELETE FROM temp.newly "
+	    "WHERE id NOT IN "
+	    "(SELECT commit_id FROM refs WHERE tracked)") < 0)
+		return -1;
+	before = sqlite3_total_changes64(db_handle(db));
+	st = db_stmt(db, "INSERT OR IGNORE INTO queue (commit_id, added, "
+	    "priority) SELECT id, ?, 0 FROM temp.newly");
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_double(st, 1, (double)time(NULL));
+	if (db_step_done(db, st) < 0)
+		return -1;
+	before = sqlite3_total_changes64(db_handle(db)) - before;
+	if (before > 0 && (db_dirty(db, "queue", "") < 0 ||
+	    db_dirty(db, "index", "") < 0 ||
+	    db_exec(db, "INSERT OR IGNORE INTO dirty (kind, key) SELECT "
+	    "'commit', c.hash FROM commits c JOIN temp.newly n ON "
+	    "n.id = c.id") < 0))
+		return -1;
+	if (db_exec(db, "DELETE FROM temp.newly") < 0)
+		return -1;
+	return before;
+}
+
+int64_t
+update_reachability(struct db *db, enum update_queue mode)
+{
+	int64_t dropped, queued;
+
+	if (temp_tables(db) < 0 || recompute_all(db) < 0)
+		return -1;
+	queued = queue_newly(db, mode);
+	if (queued < 0)
+		return -1;
+	/* Commits no ref reaches any more are not worth benchmarking. */
+	dropped = sqlite3_total_changes64(db_handle(db));
+	if (db_exec(db, "DELETE FROM queue WHERE reserved_by IS NULL AND "
+	    "commit_id IN (SELECT id FROM commits WHERE reachable = 0)") < 0)
+		return -1;
+	dropped = sqlite3_total_changes64(db_handle(db)) - dropped;
+	if (dropped > 0 && (db_dirty(db, "queue", "") < 0 ||
+	    db_dirty(db, "index", "") < 0))
+		return -1;
+	if (db_dirty(db, "graph", "") < 0)
+		return -1;
+	return queued;
+}
+
+/* Name of the branch HEAD points to ("refs/heads/main"), or NULL. */
+static char *
+head_branch(git_repository *repo)
+{
+	git_reference *head = NULL;
+	char *name = NULL;
+
+	if (git_reference_lookup(&head, repo, "HEAD") == 0 &&
+	    git_reference_type(head) == GIT_REFERENCE_SYMBOLIC)
+		name = xstrdup(git_reference_symbolic_target(head));
+	git_error_clear();
+	git_reference_free(head);
+	return name;
+}
+
+static int
+do_fetch(git_repository *repo, const struct config *cfg)
+{
+	git_fetch_options opts;
+	git_strarray specs;
+	git_remote *remote = NULL;
+	int rc = -1;
+
+	git_fetch_options_init(&opts, GIT_FETCH_OPTIONS_VERSION);
+	specs.strings = cfg->repo_fetch_refspecs;
+	specs.count = cfg->repo_n_fetch_refspecs;
+	opts.prune = GIT_FETCH_PRUNE;
+	if (git_remote_create_anonymous(&remote, repo,
+	    cfg->repo_fetch_url) < 0) {
+		git_err(cfg->repo_fetch_url);
+		goto out;
+	}
+	if (git_remote_fetch(remote, &specs, &opts, NULL) < 0) {
+		git_err("fetching");
+		err_wrap("%s", cfg->repo_fetch_url);
+		goto out;
+	}
+	rc = 0;
+out:
+	git_remote_free(remote);
+	return rc;
+}
+
+static int
+open_repo(git_repository **repo, const struct config *cfg, int fetch)
+{
+	git_clone_options copts;
+	struct stat sb;
+
+	git_clone_options_init(&copts, GIT_CLONE_OPTIONS_VERSION);
+	*repo = NULL;
+	if (fetch && cfg->repo_fetch_url == NULL) {
+		err_set("--fetch needs [repo] fetch-url in the config");
+		return -1;
+	}
+	if (fetch && cfg->repo_clone && stat(cfg->repo_path, &sb) != 0) {
+		copts.bare = 1;
+		log_info("cloning %s into %s", cfg->repo_fetch_url,
+		    cfg->repo_path);
+		if (git_clone(repo, cfg->repo_fetch_url, cfg->repo_path,
+		    &copts) < 0)
+			return git_err("cloning");
+		return 0;
+	}
+	if (git_repository_open_ext(repo, cfg->repo_path,
+	    GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0) {
+		git_err(cfg->repo_path);
+		err_wrap("no git repository at '%s' (pass --repo PATH or set "
+		    "[repo] path)", cfg->repo_path);
+		return -1;
+	}
+	if (fetch && do_fetch(*repo, cfg) < 0)
+		return -1;
+	return 0;
+}
+
+/* Add, move and delete refs; sets *full when reachability must be
+ * recomputed from scratch (a ref went away or moved backwards/sideways). */
+static int
+sync_refs(struct db *db, git_repository *repo, struct repo_ref *rr,
+    size_t nrr, int first_import, int *full, struct update_stats *st)
+{
+	struct db_ref *dr = NULL;
+	size_t ndr = 0, i, j;
+	sqlite3_stmt *s;
+	char *head = first_import ? head_branch(repo) : NULL;
+	char hex[GIT_OID_HEXSZ + 1];
+	git_oid old;
+	int c, rc = -1, changed = 0;
+
+	if (load_db_refs(db, &dr, &ndr) < 0)
+		goto out;
+	/* Both lists are sorted by name (strcmp): merge them. */
+	for (i = 0, j = 0; i < nrr || j < ndr;) {
+		if (i == nrr)
+			c = 1;
+		else if (j == ndr)
+			c = -1;
+		else
+			c = strcmp(rr[i].name, dr[j].name);
+		if (c < 0) {
+			s = db_stmt(db, "INSERT INTO refs (name, commit_id, "
+			    "tracked) VALUES (?, ?, ?)");
+			if (s == NULL)
+				goto out;
+			sqlite3_bind_text(s, 1, rr[i].name, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(s, 2, rr[i].id);
+			sqlite3_bind_int(s, 3, head != NULL &&
+			    strcmp(head, rr[i].name) == 0);
+			if (db_step_done(db, s) < 0 ||
+			    db_dirty(db, "ref", rr[i].name) < 0 ||
+			    dirty_commit_id(db, rr[i].id) < 0)
+				goto out;
+			st->refs_added++;
+			changed = 1;
+			i++;
+		} else if (c > 0) {
+			s = db_stmt(db, "DELETE FROM refs WHERE name = ?");
+			if (s == NULL)
+				goto out;
+			sqlite3_bind_text(s, 1, dr[j].name, -1, SQLITE_STATIC);
+			if (db_step_done(db, s) < 0 ||
+			    db_dirty(db, "ref", dr[j].name) < 0 ||
+			    db_dirty(db, "commit", dr[j].hash) < 0)
+				goto out;
+			st->refs_deleted++;
+			*full = 1;
+			changed = 1;
+			j++;
+		} else {
+			if (rr[i].id != dr[j].commit_id) {
+				s = db_stmt(db, "UPDATE refs SET commit_id = ? "
+				    "WHERE name = ?");
+				if (s == NULL)
+					goto out;
+				sqlite3_bind_int64(s, 1, rr[i].id);
+				sqlite3_bind_text(s, 2, rr[i].name, -1,
+				    SQLITE_STATIC);
+				if (db_step_done(db, s) < 0 ||
+				    db_dirty(db, "ref", rr[i].name) < 0 ||
+				    db_dirty(db, "commit", dr[j].hash) < 0 ||
+				    dirty_commit_id(db, rr[i].id) < 0)
+					goto out;
+				git_oid_fromstr(&old, dr[j].hash);
+				if (git_graph_descendant_of(repo, &rr[i].oid,
+				    &old) != 1) {
+					git_oid_tostr(hex, sizeof(hex),
+					    &rr[i].oid);
+					log_debug("%s moved from %.12s to %.12s "
+					    "(not a fast-forward)", rr[i].name,
+					    dr[j].hash, hex);
+					git_error_clear();
+					*full = 1;
+				}
+				st->refs_moved++;
+				changed = 1;
+			}
+			i++;
+			j++;
+		}
+	}
+	if (changed && db_dirty(db, "index", "") < 0)
+		goto out;
+	rc = 0;
+out:
+	for (i = 0; i < ndr; i++)
+		free(dr[i].name);
+	free(dr);
+	free(head);
+	return rc;
+}
+
+static int
+max_commit_id(struct db *db, int64_t *max, int *empty)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT max(id) FROM commits");
+
+	if (st == NULL || sqlite3_step(st) != SQLITE_ROW)
+		return db_err(db, "reading commits");
+	*empty = sqlite3_column_type(st, 0) == SQLITE_NULL;
+	*max = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return 0;
+}
+
+int
+update_repo(struct db *db, const struct config *cfg, int flags,
+    struct update_stats *stats)
+{
+	struct update_stats dummy;
+	struct update_stats *st = stats ? stats : &dummy;
+	git_repository *repo = NULL;
+	struct repo_ref *rr = NULL;
+	size_t nrr = 0, i;
+	struct walk w;
+	int64_t max_id = 0, q;
+	int empty = 0, full = 0, rc = -1, in_tx = 0;
+
+	pthread_once(&git_once, git_setup);
+	memset(st, 0, sizeof(*st));
+	memset(&w, 0, sizeof(w));
+	if (open_repo(&repo, cfg, flags & UPDATE_FETCH) < 0)
+		goto out;
+	if (list_refs(repo, &rr, &nrr, &st->refs_skipped) < 0)
+		goto out;
+	if (git_repository_odb(&w.odb, repo) < 0) {
+		git_err(cfg->repo_path);
+		goto out;
+	}
+	w.db = db;
+	w.shallow = git_repository_is_shallow(repo) == 1;
+	w.progress = (flags & UPDATE_PROGRESS) != 0;
+	w.tty = isatty(STDERR_FILENO);
+	if (db_begin(db) < 0)
+		goto out;
+	in_tx = 1;
+	if (max_commit_id(db, &max_id, &empty) < 0)
+		goto out;
+	w.first_import = empty;
+	st->first_import = empty;
+	w.next_id = max_id + 1;
+	if (walk_import(&w, rr, nrr) < 0)
+		goto out;
+	st->new_commits = w.next_id - (max_id + 1);
+	if (st->new_commits > 0) {
+		sqlite3_stmt *s = db_stmt(db, "INSERT OR IGNORE INTO dirty "
+		    "(kind, key) SELECT 'commit', hash FROM commits WHERE "
+		    "id > ?1 UNION SELECT 'commit', c.hash FROM commit_edges e "
+		    "JOIN commits c ON c.id = e.parent WHERE e.child > ?1 AND "
+		    "e.parent <= ?1");
+
+		if (s == NULL)
+			goto out;
+		sqlite3_bind_int64(s, 1, max_id);
+		if (db_step_done(db, s) < 0 || db_dirty(db, "graph", "") < 0 ||
+		    db_dirty(db, "index", "") < 0)
+			goto out;
+	}
+	if (sync_refs(db, repo, rr, nrr, empty, &full, st) < 0)
+		goto out;
+	if (full || empty) {
+		q = update_reachability(db, empty ? UPDATE_QUEUE_TIPS :
+		    UPDATE_QUEUE_ALL);
+	} else {
+		q = 0;
+		if (temp_tables(db) < 0)
+			goto out;
+		/* Only additions and fast-forwards: raising levels from the
+		 * tips is enough (a level-2 walk goes on through level-1
+		 * commits, so the order of the refs does not matter). */
+		for (i = 0; i < nrr; i++) {
+			sqlite3_stmt *s = db_stmt(db, "SELECT tracked FROM refs "
+			    "WHERE name = ?");
+			int tracked;
+
+			if (s == NULL)
+				goto out;
+			sqlite3_bind_text(s, 1, rr[i].name, -1, SQLITE_STATIC);
+			tracked = sqlite3_step(s) == SQLITE_ROW &&
+			    sqlite3_column_int(s, 0);
+			sqlite3_reset(s);
+			if (raise_from(db, rr[i].id, tracked ? 2 : 1) < 0)
+				goto out;
+		}
+		q = queue_newly(db, UPDATE_QUEUE_ALL);
+	}
+	if (q < 0)
+		goto out;
+	st->queued = q;
+	if (db_commit(db) < 0) {
+		in_tx = 0;
+		goto out;
+	}
+	in_tx = 0;
+	rc = 0;
+out:
+	if (in_tx)
+		db_rollback(db);
+	for (i = 0; i < nrr; i++)
+		free(rr[i].name);
+	free(rr);
+	oidmap_free(&w.map);
+	free(w.todo);
+	free(w.todo_id);
+	free(w.edges);
+	git_odb_free(w.odb);
+	git_repository_free(repo);
+	return rc;
+}
