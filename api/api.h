@@ -1,0 +1,166 @@
+/* api.h: what the files of tj-api share (not used by other programs). */
+#ifndef TJ_API_H
+#define TJ_API_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+#include <microhttpd.h>
+
+#include "buf.h"
+#include "config.h"
+#include "db.h"
+
+/* A small mutex-protected pool of db connections, one per busy thread. */
+struct pool {
+	pthread_mutex_t mu;
+	char *path;
+	struct db **free;
+	size_t n, cap;
+};
+
+/* The background jobs: debounced render, repo updates, reservation sweep. */
+struct bg {
+	pthread_mutex_t mu;
+	pthread_cond_t cond;
+	pthread_t render_thread, update_thread;
+	int render_started, update_started;
+	int stop;
+	int dirty;		/* something was committed since the render */
+	int update_now;		/* SIGHUP */
+	int do_update;		/* the repo is a git repo: update it */
+};
+
+/* The server: set up by main, read-only for the request threads. */
+struct api {
+	struct config cfg;
+	char *token;		/* the worker token; never logged */
+	struct pool pool;
+	struct bg bg;
+	double worker_timeout;	/* seconds */
+	size_t max_upload;	/* bytes */
+	int have_repo;		/* cfg.repo_path opens as a git repository */
+};
+
+/* One request in progress (MHD's con_cls). */
+struct req {
+	const struct route *route;
+	char name[65];		/* the authenticated worker */
+	struct buf body;
+	int too_big;
+};
+
+typedef enum MHD_Result (*route_fn)(struct api *api,
+    struct MHD_Connection *c, struct req *r, const char *rest);
+
+struct route {
+	const char *method;	/* "GET" (also serves HEAD) or "POST" */
+	const char *path;	/* exact, or a prefix when it ends in '/' */
+	route_fn fn;
+};
+
+/* route.c: MHD's access handler and completion callback (cls: api). */
+enum MHD_Result route_request(void *cls, struct MHD_Connection *c,
+    const char *url, const char *method, const char *version,
+    const char *upload, size_t *upload_size, void **con_cls);
+void route_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+    enum MHD_RequestTerminationCode toe);
+
+/*
+ * Queue a JSON reply: route_reply takes ownership of the cJSON tree;
+ * route_error sends {"error": msg, "field": field} (field may be NULL).
+ */
+enum MHD_Result route_reply(struct MHD_Connection *c, unsigned status,
+    cJSON *body);
+enum MHD_Result route_error(struct MHD_Connection *c, unsigned status,
+    const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/*
+ * auth.c: check HTTP Basic auth against the token; on success copy the
+ * worker name into name (65 bytes) and return 0; else -1 with a reason in
+ * why (not naming the token).
+ */
+int auth_check(struct api *api, struct MHD_Connection *c, char *name,
+    const char **why);
+/* 1 if the strings are equal, in time that depends only on their lengths. */
+int auth_equal(const char *a, const char *b);
+/* Queue the 401 reply with WWW-Authenticate. */
+enum MHD_Result auth_fail(struct MHD_Connection *c, const char *why);
+
+/* status.c: POST /api/worker/status. */
+enum MHD_Result status_handle(struct api *api, struct MHD_Connection *c,
+    struct req *r, const char *rest);
+
+/* A validation failure: HTTP status, field path and message. */
+struct verr {
+	unsigned status;
+	char field[640];
+	char msg[512];
+};
+void verr_set(struct verr *e, unsigned status, const char *field,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* submit.c: a checked submit_run, pointing into its cJSON tree. */
+struct submission {
+	const char *id;
+	const char *hash;
+	char *bench_method;	/* canonical JSON, owned */
+	double start, end;
+	int has_end;
+	int has_exit;
+	long long exit_code;
+	const char *error;
+	const cJSON *output;		/* array of [source, text] or NULL */
+	const cJSON *measurements;	/* object or NULL */
+};
+
+/* Check j as a submit_run; fills s (free with submit_fini). 0 or -1. */
+int submit_parse(const cJSON *j, struct submission *s, struct verr *e);
+void submit_fini(struct submission *s);
+/*
+ * Store s by worker in the open transaction. 1 if stored, 0 if the run
+ * was already there (nothing stored), -1 with e set (409 unknown commit,
+ * 500 db errors).
+ */
+int submit_store(struct db *db, const struct submission *s,
+    const char *worker, struct verr *e);
+
+/*
+ * Parse a bench_method object into canonical JSON (malloc'd); NULL with e
+ * set. field names it in errors.
+ */
+char *bench_method_parse(const cJSON *j, const char *field, struct verr *e);
+
+/* tree.c: GET /api/worker/{repo,bench_repo}/<hash>/tree.tar.gz. */
+enum MHD_Result tree_repo(struct api *api, struct MHD_Connection *c,
+    struct req *r, const char *rest);
+enum MHD_Result tree_bench_repo(struct api *api, struct MHD_Connection *c,
+    struct req *r, const char *rest);
+
+/* pool.c */
+void pool_init(struct pool *p, const char *path);
+/* A connection for this thread's request: NULL with err_set. */
+struct db *pool_get(struct pool *p);
+/* Give it back (rolled back if a transaction is open). */
+void pool_put(struct pool *p, struct db *db);
+void pool_fini(struct pool *p);
+
+/* bg.c: start/stop the background threads; bg_notify after a commit that
+ * inserted dirty rows; bg_update_now for SIGHUP. */
+int bg_start(struct api *api);
+void bg_stop(struct api *api);
+void bg_notify(struct api *api);
+void bg_update_now(struct api *api);
+
+/* local.c: the --local-worker child. */
+int local_start(struct api *api, unsigned port);
+void local_tick(struct api *api);
+void local_stop(void);
+
+/* The current time in unix seconds with fractions. */
+double api_now(void);
+
+#endif

@@ -1,0 +1,347 @@
+/* tj-api: the worker API server (docs/protocol.md). */
+#include <errno.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <git2.h>
+
+#include "api.h"
+#include "err.h"
+#include "log.h"
+
+#define THREADS 4
+/* How long shutdown waits for requests in flight. */
+#define DRAIN_SECS 10
+#define TOKEN_META_KEY "token"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: tj-api [--config F] [--listen ADDR:PORT] [--db PATH]\n"
+	    "              [--repo PATH] [--token-file F] [--local-worker]\n"
+	    "              [--verbose]\n"
+	    "\n"
+	    "Serves the worker API (/api/worker/*, see docs/protocol.md) on\n"
+	    "ADDR:PORT (default 127.0.0.1:8221), stores what workers report in\n"
+	    "the db, re-renders the changed pages, updates the repo every\n"
+	    "[repo] update and on SIGHUP. The worker token comes from\n"
+	    "--token-file, TJ_TOKEN or [api] token; else one is generated once\n"
+	    "and kept in the db. --local-worker also runs tj-worker (from the\n"
+	    "same directory as tj-api) against this server.\n"
+	    "\n"
+	    "Exit status: 0 after SIGTERM/SIGINT, 1 on errors, 2 on bad usage.\n");
+}
+
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[1024];
+	size_t n;
+
+	(void)cls;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n > 0 && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	log_warn("http: %s", msg);
+}
+
+/* Read the token from a file: its first line, trailing space cut. */
+static char *
+read_token_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[1024];
+	size_t n;
+
+	if (f == NULL) {
+		err_set("%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fgets(line, sizeof(line), f) == NULL)
+		line[0] = '\0';
+	fclose(f);
+	n = strlen(line);
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r' ||
+	    line[n - 1] == ' ' || line[n - 1] == '\t'))
+		line[--n] = '\0';
+	if (n == 0) {
+		err_set("%s: no token in the file", path);
+		return NULL;
+	}
+	return xstrdup(line);
+}
+
+/* The token from the db, made and stored on first use. */
+static char *
+db_token(struct api *api)
+{
+	static const char al[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+	struct db *db = pool_get(&api->pool);
+	unsigned char rnd[32];
+	char tok[sizeof(rnd) + 1], *t = NULL;
+	size_t i;
+
+	if (db == NULL)
+		return NULL;
+	if (db_begin(db) < 0)
+		goto out;
+	t = db_meta_get(db, TOKEN_META_KEY);
+	if (t == NULL && err_get()[0] == '\0') {
+		if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
+			err_set("getrandom: %s", strerror(errno));
+			goto out;
+		}
+		for (i = 0; i < sizeof(rnd); i++)
+			tok[i] = al[rnd[i] % 36];
+		tok[sizeof(rnd)] = '\0';
+		if (db_meta_set(db, TOKEN_META_KEY, tok) < 0)
+			goto out;
+		t = xstrdup(tok);
+		log_info("generated a new worker token");
+	}
+	if (t != NULL && db_commit(db) < 0) {
+		free(t);
+		t = NULL;
+	}
+out:
+	if (t != NULL)
+		fprintf(stderr, "tj-api: worker token is in %s (meta.%s); "
+		    "read it with: sqlite3 %s \"SELECT value FROM meta "
+		    "WHERE key = '%s'\"\n", api->cfg.db_path, TOKEN_META_KEY,
+		    api->cfg.db_path, TOKEN_META_KEY);
+	pool_put(&api->pool, db);
+	return t;
+}
+
+/* Parse ADDR:PORT ([v6]:PORT too) into *ss. */
+static int
+parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct addrinfo hints, *res = NULL;
+	const char *colon = strrchr(s, ':');
+	char host[256];
+	size_t hl;
+	int r;
+
+	if (colon == NULL || colon[1] == '\0') {
+		err_set("listen address %s: want ADDR:PORT", s);
+		return -1;
+	}
+	hl = (size_t)(colon - s);
+	if (hl >= 2 && s[0] == '[' && s[hl - 1] == ']') {
+		s++;
+		hl -= 2;
+	}
+	if (hl == 0 || hl >= sizeof(host)) {
+		err_set("listen address %s: want ADDR:PORT", s);
+		return -1;
+	}
+	memcpy(host, s, hl);
+	host[hl] = '\0';
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	r = getaddrinfo(host, colon + 1, &hints, &res);
+	if (r != 0) {
+		err_set("listen address %s: %s", s, gai_strerror(r));
+		return -1;
+	}
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	*len = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+}
+
+static int
+setup_token(struct api *api, const char *token_file)
+{
+	const char *env = getenv("TJ_TOKEN");
+
+	if (token_file != NULL)
+		api->token = read_token_file(token_file);
+	else if (env != NULL && env[0] != '\0')
+		api->token = xstrdup(env);
+	else if (api->cfg.api_token != NULL && api->cfg.api_token[0] != '\0')
+		api->token = xstrdup(api->cfg.api_token);
+	else
+		api->token = db_token(api);
+	return api->token == NULL ? -1 : 0;
+}
+
+static int
+serve(struct api *api, int local_worker)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	struct MHD_Daemon *d = NULL;
+	const union MHD_DaemonInfo *info;
+	sigset_t set;
+	unsigned port = 0;
+	int sig, rc = 1, i;
+	siginfo_t si;
+	struct timespec tick = {0, 250 * 1000 * 1000};
+
+	if (parse_listen(api->cfg.api_listen, &ss, &sslen) < 0)
+		return 1;
+	(void)sslen;
+	/* Signals go to this thread only, through sigtimedwait. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGCHLD);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (bg_start(api) < 0) {
+		log_error("%s", err_get());
+		goto out;
+	}
+	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
+	    MHD_USE_ERROR_LOG | MHD_USE_ITC |
+	    (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+	    0, NULL, NULL, route_request, api,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)THREADS,
+	    MHD_OPTION_NOTIFY_COMPLETED, route_completed, api,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+	    MHD_OPTION_END);
+	if (d == NULL) {
+		log_error("cannot listen on %s (in use, or not an address of "
+		    "this machine?)", api->cfg.api_listen);
+		goto out;
+	}
+	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+	if (info != NULL)
+		port = info->port;
+	log_info("listening on %s (port %u), db %s, repo %s%s",
+	    api->cfg.api_listen, port, api->cfg.db_path,
+	    api->have_repo ? api->cfg.repo_path : "(none)",
+	    api->cfg.bench_repo ? ", bench repo" : "");
+	if (local_worker && local_start(api, port) < 0) {
+		log_error("%s", err_get());
+		goto out;
+	}
+	for (;;) {
+		sig = sigtimedwait(&set, &si, &tick);
+		if (sig == SIGTERM || sig == SIGINT)
+			break;
+		if (sig == SIGHUP) {
+			log_info("SIGHUP: updating the repo");
+			bg_update_now(api);
+		}
+		local_tick(api);
+	}
+	log_info("shutting down");
+	rc = 0;
+	/* Stop accepting, then let the requests in flight finish. */
+	MHD_quiesce_daemon(d);
+	for (i = 0; i < DRAIN_SECS * 10; i++) {
+		info = MHD_get_daemon_info(d,
+		    MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+		if (info == NULL || info->num_connections == 0)
+			break;
+		usleep(100 * 1000);
+	}
+out:
+	local_stop();
+	if (d != NULL)
+		MHD_stop_daemon(d);
+	bg_stop(api);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"listen", required_argument, NULL, 'l'},
+		{"db", required_argument, NULL, 'd'},
+		{"repo", required_argument, NULL, 'r'},
+		{"token-file", required_argument, NULL, 't'},
+		{"local-worker", no_argument, NULL, 'L'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	struct api api;
+	const char *config = NULL, *listen = NULL, *dbp = NULL, *repo = NULL;
+	const char *token_file = NULL;
+	git_repository *r = NULL;
+	int c, local_worker = 0, rc = 1;
+
+	memset(&api, 0, sizeof(api));
+	log_init("tj-api", LOG_INFO);
+	while ((c = getopt_long(argc, argv, "c:l:d:r:t:Lvh", opts,
+	    NULL)) != -1) {
+		switch (c) {
+		case 'c': config = optarg; break;
+		case 'l': listen = optarg; break;
+		case 'd': dbp = optarg; break;
+		case 'r': repo = optarg; break;
+		case 't': token_file = optarg; break;
+		case 'L': local_worker = 1; break;
+		case 'v': log_set_level(LOG_DEBUG); break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("tj-api %s\n", TJ_VERSION); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "tj-api: unexpected argument '%s'\n",
+		    argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	config_init(&api.cfg);
+	if (config_load(&api.cfg, config) < 0 ||
+	    (listen && config_set(&api.cfg, "api.listen", listen) < 0) ||
+	    (dbp && config_set(&api.cfg, "db.path", dbp) < 0) ||
+	    (repo && config_set(&api.cfg, "repo.path", repo) < 0)) {
+		fprintf(stderr, "tj-api: %s\n", err_get());
+		config_fini(&api.cfg);
+		return 2;
+	}
+	config_finish(&api.cfg);
+	api.worker_timeout = (double)api.cfg.api_worker_timeout / 1000.0;
+	api.max_upload = (size_t)api.cfg.api_max_upload;
+	git_libgit2_init();
+	if (git_repository_open_ext(&r, api.cfg.repo_path,
+	    GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) == 0) {
+		api.have_repo = 1;
+		api.bg.do_update = 1;
+	} else if (repo != NULL) {
+		log_error("%s: not a git repository", api.cfg.repo_path);
+		goto out;
+	}
+	git_repository_free(r);
+	pool_init(&api.pool, api.cfg.db_path);
+	if (setup_token(&api, token_file) < 0) {
+		log_error("%s", err_get());
+		goto out_pool;
+	}
+	rc = serve(&api, local_worker);
+out_pool:
+	pool_fini(&api.pool);
+out:
+	if (api.token != NULL)
+		explicit_bzero(api.token, strlen(api.token));
+	free(api.token);
+	config_fini(&api.cfg);
+	git_libgit2_shutdown();
+	return rc;
+}
