@@ -1,0 +1,138 @@
+/* render_int: what lib/render.c shares with the page models (page_*.c). */
+#ifndef TJ_RENDER_INT_H
+#define TJ_RENDER_INT_H
+
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+#include <sqlite3.h>
+
+#include "buf.h"
+
+struct config;
+struct db;
+struct tpl_set;
+
+#define RENDER_MAX_STMTS 64
+
+/* One render_site() call: everything a page model needs. */
+struct rctx {
+	struct db *db;
+	sqlite3 *h;
+	const struct config *cfg;
+	const char *out;	/* the output directory */
+	char *theme;		/* the theme directory */
+	struct tpl_set *tpl;
+	struct buf html;	/* scratch for one page */
+	const char *sql[RENDER_MAX_STMTS];
+	sqlite3_stmt *st[RENDER_MAX_STMTS];
+	int nst;
+	long written, unchanged, removed;
+	char graph_id[17];	/* set by page_graph_commits */
+};
+
+/*
+ * A prepared statement for the literal sql, cached in r (never evicted
+ * while r lives), reset with its bindings cleared. NULL with err_set.
+ */
+sqlite3_stmt *render_q(struct rctx *r, const char *sql);
+
+/* err_set from the connection's last error with context; returns -1. */
+int render_dberr(struct rctx *r, const char *context);
+
+/*
+ * Write the page model as dir/json_name (dir relative to r->out, "" for the
+ * top) and, through the template tpl, as dir/index.html. The page's title
+ * and the common keys (root: the relative way back to the top, site_title)
+ * are added to model after the JSON is written. 0 or -1 with err_set.
+ */
+int render_page(struct rctx *r, const char *dir, const char *tpl,
+    cJSON *model, const char *json_name, const char *title);
+
+/* Write model as the JSON file rel (relative to r->out). 0 or -1. */
+int render_json(struct rctx *r, const char *rel, const cJSON *model);
+
+/* Write data[0..n) to rel (relative to r->out), skipping unchanged bytes and
+ * counting. 0 or -1. */
+int render_file(struct rctx *r, const char *rel, const char *data, size_t n);
+
+/* Remove rel (relative to r->out) and its directory if empty. */
+int render_remove(struct rctx *r, const char *rel);
+
+/* Format unix time t (seconds) with the offset tz (minutes east of UTC) as
+ * RFC 3339 into out; tz 0 gives "Z". */
+void render_time(char out[40], double t, int tz);
+
+/* A duration in seconds as "1.25 s", "3 min 12 s", "2 h 5 min". */
+void render_duration(char out[40], double secs);
+
+/* A number for people: up to 4 significant digits past the integer part. */
+void render_num(char out[40], double v);
+
+/* Add key: text, or null when text is NULL. */
+void render_add_str(cJSON *o, const char *key, const unsigned char *text);
+
+/* Site-relative URLs ("commit/<hash>/", "run/<id>/", "worker/<name>/",
+ * "ref/<a>/<b>/"), malloc'd: names are made file-name safe. */
+char *render_url_commit(const char *hash);
+char *render_url_run(const char *id);
+char *render_url_worker(const char *name);
+char *render_url_ref(const char *name);
+
+/* The first line of a commit message, at most 200 bytes (malloc'd). */
+char *render_summary(const char *message);
+
+/*
+ * {hash, short, summary, url} for the commit id, or NULL with err_set
+ * (also when there is no such commit).
+ */
+cJSON *render_commit_brief(struct rctx *r, int64_t id);
+
+/*
+ * The run of the nearest ancestor of commit id that has one (first parents
+ * first, breadth-first, at most a few thousand commits back): its id into
+ * out (64 bytes + NUL) and 1, 0 if none, -1 on error.
+ */
+int render_base_run(struct rctx *r, int64_t commit_id, char out[65]);
+
+/* The latest run of commit id into out: 1, 0 if none, -1 on error. */
+int render_latest_run(struct rctx *r, int64_t commit_id, char out[65]);
+
+/*
+ * The measurements of run_id as an array of rows {metric, key, unit,
+ * direction, n, median, min, max, stddev, values, error, *_text} plus, when
+ * base_id is not NULL, {base, delta, delta_pct, delta_text, pct_text,
+ * class ("better", "worse", "same", "neutral", "new"), significant}.
+ * Sorted by metric name. NULL with err_set.
+ */
+cJSON *render_measurements(struct rctx *r, const char *run_id,
+    const char *base_id, int with_values);
+
+/*
+ * A worker as {name, url, info, status, first_seen, last_seen, run,
+ * last_output} from the current row of st, whose columns are name, info,
+ * status, first_seen, last_seen, run_id, run_commit_id, run_start,
+ * last_output of the workers table.
+ */
+cJSON *page_worker_row(struct rctx *r, sqlite3_stmt *st);
+
+/* The workers and the queue's length and head, for the index page.
+ * NULL with err_set. */
+cJSON *page_queue_summary(struct rctx *r);
+
+/* Page models, one per page kind (page_*.c). Each 0 or -1 with err_set. */
+int page_commit(struct rctx *r, const char *hash);
+int page_run(struct rctx *r, const char *id);
+int page_worker(struct rctx *r, const char *name);
+int page_ref(struct rctx *r, const char *name);
+int page_index(struct rctx *r);
+int page_queue(struct rctx *r);
+/* page_graph_commits first: page_graph_metrics uses its r->graph_id. */
+int page_graph_commits(struct rctx *r);
+int page_graph_metrics(struct rctx *r);
+int page_graph_metric(struct rctx *r, const char *name);
+int page_go_refs(struct rctx *r);
+int page_go_shard(struct rctx *r, int shard);
+int page_static(struct rctx *r);
+
+#endif
