@@ -40,6 +40,16 @@ static const struct gen_verb verbs[] = {
 	    "  prio REV N       change a queued commit's priority\n"
 	    "  add-batch N      queue the N newest tracked commits that have\n"
 	    "                   no run and are not queued; --priority P\n"},
+	{"render", cmd_render, "[--all]",
+	    "write the pages that changed into the site (out/)",
+	    "Renders the pages the dirty table names (and new commits) into\n"
+	    "[site] out, atomically, leaving unchanged files alone.\n"
+	    "  --all        rewrite every page (unchanged bytes still skip)\n"},
+	{"serve", cmd_serve, "[--listen ADDR:PORT]",
+	    "serve the rendered site locally for a preview",
+	    "Serves [site] out over HTTP until Ctrl-C.\n"
+	    "  --listen ADDR:PORT  where (default 127.0.0.1:8000; port 0:\n"
+	    "                      any free port; the URL is printed)\n"},
 };
 
 #define N_VERBS (sizeof(verbs) / sizeof(verbs[0]))
