@@ -1,0 +1,359 @@
+/* bench: run one benchmark (internal or the bench repo's script) and collect it. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "log.h"
+#include "worker.h"
+
+extern char **environ;
+
+/* After the bench exits, how long stragglers may hold its pipes open. */
+#define DRAIN_MS 2000
+/* Stdout kept whole for the VelCom fallback, at most. */
+#define VELCOM_MAX (16 * 1024 * 1024)
+
+void
+bench_end_fini(struct bench_end *end)
+{
+	free(end->error);
+	memset(end, 0, sizeof(*end));
+}
+
+static void
+end_error(struct bench_end *end, struct result *r, const char *msg)
+{
+	char *s;
+
+	if (end->error == NULL) {
+		end->error = xstrdup(msg);
+	} else {
+		s = xasprintf("%s; %s", end->error, msg);
+		free(end->error);
+		end->error = s;
+	}
+	result_add_error(r, NULL, msg);
+}
+
+/* 1 if an environment entry must not reach the bench. */
+static int
+hidden(const char *entry, const char *const *secrets)
+{
+	const char *eq = strchr(entry, '=');
+	size_t i;
+
+	if (strncmp(entry, "TJ_", 3) == 0)
+		return 1;	/* ours are set below; no inherited ones */
+	for (i = 0; secrets && secrets[i]; i++)
+		if (secrets[i][0] && eq && strstr(eq + 1, secrets[i]))
+			return 1;
+	return 0;
+}
+
+/* The bench's environment: the worker's minus secrets, plus TJ_*. */
+static char **
+make_env(const struct bench_job *j)
+{
+	size_t n = 0, k = 0, i;
+	char **env;
+
+	while (environ[n])
+		n++;
+	env = xcalloc(n + 8, sizeof(*env));
+	for (i = 0; i < n; i++)
+		if (!hidden(environ[i], j->secrets))
+			env[k++] = xstrdup(environ[i]);
+	env[k++] = xasprintf("TJ_RESULT_FILE=%s", j->result_file);
+	env[k++] = xasprintf("TJ_COMMIT=%s", j->commit);
+	env[k++] = xasprintf("TJ_TREE=%s", j->tree);
+	env[k++] = xasprintf("TJ_RUN_ID=%s", j->run_id);
+	env[k++] = xasprintf("TJ_WORKER=%s", j->worker);
+	env[k++] = xasprintf("TJ_BENCH_HASH=%s", j->bench_hash);
+	env[k] = NULL;
+	return env;
+}
+
+static void
+free_env(char **env)
+{
+	size_t i;
+
+	for (i = 0; env[i]; i++)
+		free(env[i]);
+	free(env);
+}
+
+/* In the child, between fork and exec: only async-signal-safe calls. */
+static void
+child(const struct bench_job *j, int out, int err, char *const argv[],
+    char *const env[])
+{
+	static const char msg[] = "tj-worker: cannot run the bench script\n";
+	struct sigaction sa;
+	sigset_t none;
+	int nul, sig, fd;
+
+	setpgid(0, 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	for (sig = 1; sig < NSIG; sig++)
+		sigaction(sig, &sa, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	nul = open("/dev/null", O_RDONLY);
+	if (nul < 0 || dup2(nul, 0) < 0 || dup2(out, 1) < 0 ||
+	    dup2(err, 2) < 0 || chdir(j->bench_tree) < 0)
+		_exit(126);
+	/* Nothing of the worker's (sockets, the spool) leaks into the bench. */
+	if (syscall(SYS_close_range, 3U, ~0U, 0U) < 0)
+		for (fd = 3; fd < 65536; fd++)
+			close(fd);
+	execve(argv[0], argv, env);
+	if (write(2, msg, sizeof(msg) - 1) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+/* Read what is there on fd into o (and the stdout copy); 0 at EOF. */
+static int
+drain(int fd, int source, struct output *o, struct buf *raw)
+{
+	char chunk[65536];
+	ssize_t n;
+
+	n = read(fd, chunk, sizeof(chunk));
+	if (n < 0)
+		return errno == EINTR || errno == EAGAIN ? 1 : 0;
+	if (n == 0)
+		return 0;
+	output_feed(o, source, chunk, (size_t)n);
+	if (raw != NULL && raw->max != 1 &&
+	    buf_add(raw, chunk, (size_t)n) < 0) {
+		/* Too big for VelCom: stop keeping it. */
+		buf_fini(raw);
+		buf_init(raw, 1);
+	}
+	return 1;
+}
+
+static int
+read_result_file(const char *path, struct result *r, struct output *o,
+    struct bench_end *end)
+{
+	struct buf b;
+	char chunk[65536];
+	ssize_t n;
+	int fd, empty;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return 1;	/* no file: empty */
+	buf_init(&b, RESULT_MAX_FILE);
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (buf_add(&b, chunk, (size_t)n) < 0) {
+			output_addf(o, "result file larger than %d bytes: "
+			    "the rest is ignored", RESULT_MAX_FILE);
+			end_error(end, r, "result file too large");
+			break;
+		}
+	}
+	close(fd);
+	empty = b.len == 0;
+	if (!empty)
+		result_parse_jsonl(r, b.data, b.len, o);
+	buf_fini(&b);
+	return empty;
+}
+
+static void
+describe_status(int status, struct bench_end *end, struct result *r,
+    int timed_out, int64_t timeout_ms)
+{
+	char msg[160];
+
+	if (WIFEXITED(status)) {
+		end->exit_code = WEXITSTATUS(status);
+	} else if (WIFSIGNALED(status)) {
+		end->exit_code = 128 + WTERMSIG(status);
+	}
+	if (timed_out) {
+		snprintf(msg, sizeof(msg), "timed out after %lld s",
+		    (long long)(timeout_ms / 1000));
+		end_error(end, r, msg);
+	}
+	if (WIFEXITED(status) && end->exit_code == 126) {
+		/* Also what child() exits with when the setup failed. */
+		snprintf(msg, sizeof(msg), "bench exited with code 126 "
+		    "(not executable?)");
+		end_error(end, r, msg);
+	} else if (WIFEXITED(status) && end->exit_code == 127) {
+		snprintf(msg, sizeof(msg), "bench exited with code 127 "
+		    "(could not be run?)");
+		end_error(end, r, msg);
+	} else if (WIFEXITED(status) && end->exit_code != 0) {
+		snprintf(msg, sizeof(msg), "bench exited with code %d",
+		    end->exit_code);
+		end_error(end, r, msg);
+	} else if (WIFSIGNALED(status) && !timed_out) {
+		snprintf(msg, sizeof(msg), "bench killed by signal %d (%s)",
+		    WTERMSIG(status), strsignal(WTERMSIG(status)));
+		end_error(end, r, msg);
+	}
+}
+
+static int
+run_script(const struct bench_job *j, struct result *r, struct output *o,
+    struct bench_end *end)
+{
+	int out[2] = {-1, -1}, err[2] = {-1, -1}, status = 0, exited = 0;
+	int reaped = 0, timed_out = 0, open_fds = 2, i, rc = -1;
+	int64_t now, started, term_at = 0, exit_at = 0;
+	struct pollfd p[2];
+	struct buf raw;
+	char *argv[3] = {NULL, NULL, NULL};
+	char **env = NULL;
+	siginfo_t si;
+	pid_t pid = -1;
+
+	buf_init(&raw, VELCOM_MAX);
+	argv[0] = xasprintf("%s/bench", j->bench_tree);
+	argv[1] = xstrdup(j->tree);
+	if (access(argv[0], X_OK) != 0) {
+		err_set("the bench repo has no executable 'bench' at its root: "
+		    "%s", strerror(errno));
+		goto out;
+	}
+	unlink(j->result_file);
+	env = make_env(j);
+	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
+		err_set("pipe: %s", strerror(errno));
+		goto out;
+	}
+	pid = fork();
+	if (pid < 0) {
+		err_set("fork: %s", strerror(errno));
+		goto out;
+	}
+	if (pid == 0)
+		child(j, out[1], err[1], argv, env);
+	setpgid(pid, pid);	/* also here: no race with killpg below */
+	close(out[1]);
+	close(err[1]);
+	out[1] = err[1] = -1;
+	fcntl(out[0], F_SETFL, O_NONBLOCK);
+	fcntl(err[0], F_SETFL, O_NONBLOCK);
+	started = util_mono_ms();
+	log_info("run %s: bench started (pid %d)", j->run_id, (int)pid);
+	while (!reaped || open_fds > 0) {
+		p[0].fd = out[0];
+		p[1].fd = err[0];
+		p[0].events = p[1].events = POLLIN;
+		poll(p, 2, 100);
+		for (i = 0; i < 2; i++) {
+			if (p[i].fd < 0 || p[i].revents == 0)
+				continue;
+			if (!drain(p[i].fd, i + 1, o, i == 0 ? &raw : NULL)) {
+				close(p[i].fd);
+				*(i == 0 ? &out[0] : &err[0]) = -1;
+				open_fds--;
+			}
+		}
+		now = util_mono_ms();
+		/* Notice the exit without reaping, so the group id cannot be
+		 * reused before the stragglers are killed. */
+		if (!exited) {
+			memset(&si, 0, sizeof(si));
+			if (waitid(P_PID, (id_t)pid, &si,
+			    WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid) {
+				exited = 1;
+				exit_at = now;
+			}
+		}
+		if (exited && !reaped &&
+		    (open_fds == 0 || now - exit_at >= DRAIN_MS)) {
+			killpg(pid, SIGKILL);
+			if (waitpid(pid, &status, 0) == pid)
+				reaped = 1;
+			else
+				break;
+		}
+		if (reaped && open_fds > 0 && now - exit_at >= 2 * DRAIN_MS)
+			break;	/* someone outside the group holds a pipe */
+		if (exited)
+			continue;
+		if (term_at == 0 && atomic_load(j->abort)) {
+			end->aborted = 1;
+			log_info("run %s: aborted, stopping the bench",
+			    j->run_id);
+			killpg(pid, SIGTERM);
+			term_at = now;
+		} else if (term_at == 0 && j->timeout_ms > 0 &&
+		    now - started >= j->timeout_ms) {
+			timed_out = 1;
+			log_info("run %s: timed out, stopping the bench",
+			    j->run_id);
+			output_addf(o, "timed out after %lld s: SIGTERM to the "
+			    "bench's process group", (long long)(j->timeout_ms /
+			    1000));
+			killpg(pid, SIGTERM);
+			term_at = now;
+		} else if (term_at != 0 && now - term_at >= j->kill_grace_ms) {
+			output_addf(o, "still running %lld s after SIGTERM: "
+			    "SIGKILL", (long long)(j->kill_grace_ms / 1000));
+			killpg(pid, SIGKILL);
+			term_at = now;	/* again after another grace */
+		}
+	}
+	output_flush(o);
+	describe_status(status, end, r, timed_out, j->timeout_ms);
+	if (read_result_file(j->result_file, r, o, end) && r->n == 0 &&
+	    raw.max != 1 && raw.len > 0 &&
+	    result_parse_velcom(r, raw.data, raw.len) == 0)
+		output_addf(o, "results read from stdout (VelCom format)");
+	/* The bench's own errors come after ours in r->error; keep both. */
+	rc = 0;
+out:
+	for (i = 0; i < 2; i++) {
+		if (out[i] >= 0)
+			close(out[i]);
+		if (err[i] >= 0)
+			close(err[i]);
+	}
+	if (env)
+		free_env(env);
+	free(argv[0]);
+	free(argv[1]);
+	buf_fini(&raw);
+	return rc;
+}
+
+int
+bench_run(const struct bench_job *j, struct result *r, struct output *o,
+    struct bench_end *end)
+{
+	int rc;
+
+	memset(end, 0, sizeof(*end));
+	if (j->bench_tree != NULL)
+		return run_script(j, r, o, end);
+	rc = internal_count(j->tree, r, o, j->abort);
+	if (rc == 1)
+		end->aborted = 1;
+	else if (rc < 0)
+		end_error(end, r, err_get());
+	return 0;
+}

@@ -1,0 +1,383 @@
+/* result: a run's measurements, read from JSON Lines or a VelCom document. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "utf8.h"
+#include "worker.h"
+
+void
+result_init(struct result *r)
+{
+	memset(r, 0, sizeof(*r));
+}
+
+void
+result_fini(struct result *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++) {
+		free(r->m[i].name);
+		free(r->m[i].values);
+		free(r->m[i].unit);
+		free(r->m[i].error);
+	}
+	free(r->m);
+	free(r->error);
+	memset(r, 0, sizeof(*r));
+}
+
+/* 1 if s is a printable UTF-8 string of at most max bytes. */
+static int
+printable(const char *s, size_t max)
+{
+	size_t n = strlen(s), i;
+
+	if (n > max || !utf8_valid(s, n))
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+struct metric *
+result_metric(struct result *r, const char *name)
+{
+	struct metric *m;
+	size_t i;
+
+	/* Search from the end: repeated lines usually name a recent metric. */
+	for (i = r->n; i > 0; i--)
+		if (strcmp(r->m[i - 1].name, name) == 0)
+			return &r->m[i - 1];
+	if (name[0] == '\0' || !printable(name, RESULT_MAX_NAME)) {
+		err_set("metric name '%.64s' is empty, longer than %d bytes or "
+		    "holds control characters", name, RESULT_MAX_NAME);
+		return NULL;
+	}
+	if (r->n == RESULT_MAX_METRICS) {
+		err_set("more than %d metrics", RESULT_MAX_METRICS);
+		return NULL;
+	}
+	if (r->n == r->cap) {
+		r->cap = r->cap ? r->cap * 2 : 16;
+		r->m = xrealloc(r->m, r->cap * sizeof(*r->m));
+	}
+	m = &r->m[r->n++];
+	memset(m, 0, sizeof(*m));
+	m->name = xstrdup(name);
+	return m;
+}
+
+int
+result_add_value(struct result *r, struct metric *m, double v)
+{
+	if (!isfinite(v)) {
+		err_set("metric '%s': value is not a finite number", m->name);
+		return -1;
+	}
+	if (r->n_values == RESULT_MAX_VALUES) {
+		err_set("more than %d values in one run", RESULT_MAX_VALUES);
+		return -1;
+	}
+	if (m->n == m->cap) {
+		m->cap = m->cap ? m->cap * 2 : 4;
+		m->values = xrealloc(m->values, m->cap * sizeof(*m->values));
+	}
+	m->values[m->n++] = v;
+	r->n_values++;
+	return 0;
+}
+
+int
+result_set_unit(struct metric *m, const char *unit)
+{
+	if (unit != NULL && !printable(unit, RESULT_MAX_UNIT)) {
+		err_set("metric '%s': unit is longer than %d bytes or holds "
+		    "control characters", m->name, RESULT_MAX_UNIT);
+		return -1;
+	}
+	free(m->unit);
+	m->unit = unit ? xstrdup(unit) : NULL;
+	return 0;
+}
+
+void
+result_add_error(struct result *r, struct metric *m, const char *msg)
+{
+	char **dst = m ? &m->error : &r->error;
+	char *s, *fixed;
+	size_t n;
+
+	fixed = utf8_repair(msg, strlen(msg), NULL);
+	if (*dst == NULL)
+		s = xstrdup(fixed);
+	else
+		s = xasprintf("%s; %s", *dst, fixed);
+	free(fixed);
+	n = strlen(s);
+	if (n > RESULT_MAX_ERROR) {
+		n = RESULT_MAX_ERROR;
+		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+		s[n] = '\0';
+	}
+	free(*dst);
+	*dst = s;
+}
+
+/* Apply one JSON Lines record; -1 with err_set if it is not a valid one. */
+static int
+record(struct result *r, const cJSON *rec)
+{
+	const cJSON *name, *values, *value, *unit, *dir, *error, *v;
+	struct metric *m;
+
+	if (!cJSON_IsObject(rec)) {
+		err_set("not a JSON object");
+		return -1;
+	}
+	name = cJSON_GetObjectItemCaseSensitive(rec, "metric");
+	values = cJSON_GetObjectItemCaseSensitive(rec, "values");
+	value = cJSON_GetObjectItemCaseSensitive(rec, "value");
+	unit = cJSON_GetObjectItemCaseSensitive(rec, "unit");
+	dir = cJSON_GetObjectItemCaseSensitive(rec, "direction");
+	error = cJSON_GetObjectItemCaseSensitive(rec, "error");
+	if (error != NULL && !cJSON_IsString(error)) {
+		err_set("\"error\" is not a string");
+		return -1;
+	}
+	if (name == NULL) {
+		if (error == NULL) {
+			err_set("no \"metric\" and no \"error\"");
+			return -1;
+		}
+		result_add_error(r, NULL, error->valuestring);
+		return 0;
+	}
+	if (!cJSON_IsString(name)) {
+		err_set("\"metric\" is not a string");
+		return -1;
+	}
+	if (values != NULL && !cJSON_IsArray(values)) {
+		err_set("\"values\" is not an array");
+		return -1;
+	}
+	cJSON_ArrayForEach(v, values) {
+		if (!cJSON_IsNumber(v)) {
+			err_set("\"values\" holds something not a number");
+			return -1;
+		}
+	}
+	if (value != NULL && !cJSON_IsNumber(value)) {
+		err_set("\"value\" is not a number");
+		return -1;
+	}
+	if (unit != NULL && !cJSON_IsString(unit) && !cJSON_IsNull(unit)) {
+		err_set("\"unit\" is not a string");
+		return -1;
+	}
+	if (dir != NULL && !cJSON_IsNull(dir) && (!cJSON_IsString(dir) ||
+	    (strcmp(dir->valuestring, "lower") != 0 &&
+	    strcmp(dir->valuestring, "higher") != 0))) {
+		err_set("\"direction\" is not \"lower\" or \"higher\"");
+		return -1;
+	}
+	if (values == NULL && value == NULL && error == NULL) {
+		err_set("metric '%.64s' has no \"values\", \"value\" or "
+		    "\"error\"", name->valuestring);
+		return -1;
+	}
+	if ((m = result_metric(r, name->valuestring)) == NULL)
+		return -1;
+	if (cJSON_IsString(unit) && result_set_unit(m, unit->valuestring) < 0)
+		return -1;
+	if (cJSON_IsString(dir))
+		m->direction = strcmp(dir->valuestring, "lower") == 0 ? -1 : 1;
+	cJSON_ArrayForEach(v, values) {
+		if (result_add_value(r, m, v->valuedouble) < 0)
+			return -1;
+	}
+	if (value != NULL && result_add_value(r, m, value->valuedouble) < 0)
+		return -1;
+	if (error != NULL)
+		result_add_error(r, m, error->valuestring);
+	return 0;
+}
+
+static int
+blank(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r')
+			return 0;
+	return 1;
+}
+
+size_t
+result_parse_jsonl(struct result *r, const char *data, size_t len,
+    struct output *o)
+{
+	const char *p = data, *end = data + len, *nl;
+	size_t taken = 0, lineno = 0, n;
+	cJSON *rec;
+	int last;
+
+	while (p < end) {
+		lineno++;
+		nl = memchr(p, '\n', (size_t)(end - p));
+		last = nl == NULL;
+		n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		/* Blank lines (and a lone \r) are fine. */
+		if (blank(p, n)) {
+			p += n + 1;
+			continue;
+		}
+		rec = cJSON_ParseWithLength(p, n);
+		if (rec == NULL && last) {
+			if (o)
+				output_addf(o, "result file: line %zu is "
+				    "unfinished (no newline, not JSON): dropped",
+				    lineno);
+		} else if (rec == NULL) {
+			if (o)
+				output_addf(o, "result file: line %zu is not "
+				    "JSON: skipped", lineno);
+		} else if (record(r, rec) < 0) {
+			if (o)
+				output_addf(o, "result file: line %zu: %s: "
+				    "skipped", lineno, err_get());
+		} else {
+			taken++;
+		}
+		cJSON_Delete(rec);
+		p += n + 1;
+	}
+	return taken;
+}
+
+/* One VelCom measurement object into r; -1 with err_set if malformed. */
+static int
+velcom_metric(struct result *r, const char *bench, const cJSON *meas)
+{
+	const cJSON *values, *error, *unit, *interp, *v;
+	struct metric *m;
+	char *name;
+	int rc = -1;
+
+	if (!cJSON_IsObject(meas)) {
+		err_set("measurement '%s/%s' is not an object", bench,
+		    meas->string);
+		return -1;
+	}
+	values = cJSON_GetObjectItemCaseSensitive(meas, "values");
+	error = cJSON_GetObjectItemCaseSensitive(meas, "error");
+	unit = cJSON_GetObjectItemCaseSensitive(meas, "unit");
+	interp = cJSON_GetObjectItemCaseSensitive(meas, "interpretation");
+	if (!cJSON_IsArray(values) && !cJSON_IsString(error)) {
+		err_set("measurement '%s/%s' has neither values nor error",
+		    bench, meas->string);
+		return -1;
+	}
+	name = xasprintf("%s/%s", bench, meas->string);
+	if ((m = result_metric(r, name)) == NULL)
+		goto out;
+	if (cJSON_IsString(unit) && result_set_unit(m, unit->valuestring) < 0)
+		goto out;
+	if (cJSON_IsString(interp)) {
+		if (strcmp(interp->valuestring, "LESS_IS_BETTER") == 0)
+			m->direction = -1;
+		else if (strcmp(interp->valuestring, "MORE_IS_BETTER") == 0)
+			m->direction = 1;
+	}
+	cJSON_ArrayForEach(v, values) {
+		if (!cJSON_IsNumber(v)) {
+			err_set("measurement '%s' holds something not a number",
+			    name);
+			goto out;
+		}
+		if (result_add_value(r, m, v->valuedouble) < 0)
+			goto out;
+	}
+	if (cJSON_IsString(error))
+		result_add_error(r, m, error->valuestring);
+	rc = 0;
+out:
+	free(name);
+	return rc;
+}
+
+int
+result_parse_velcom(struct result *r, const char *data, size_t len)
+{
+	const cJSON *bench, *meas, *error;
+	struct result tmp;
+	cJSON *doc;
+	int rc = -1;
+
+	result_init(&tmp);
+	doc = cJSON_ParseWithLength(data, len);
+	if (!cJSON_IsObject(doc) || cJSON_GetArraySize(doc) == 0) {
+		err_set("stdout is not a VelCom JSON document");
+		goto out;
+	}
+	error = cJSON_GetObjectItemCaseSensitive(doc, "error");
+	if (error != NULL) {
+		if (!cJSON_IsString(error) || cJSON_GetArraySize(doc) != 1) {
+			err_set("VelCom \"error\" must be the only key, a string");
+			goto out;
+		}
+		result_add_error(&tmp, NULL, error->valuestring);
+	} else {
+		cJSON_ArrayForEach(bench, doc) {
+			if (!cJSON_IsObject(bench)) {
+				err_set("benchmark '%s' is not an object",
+				    bench->string);
+				goto out;
+			}
+			cJSON_ArrayForEach(meas, bench) {
+				if (velcom_metric(&tmp, bench->string, meas) < 0)
+					goto out;
+			}
+		}
+	}
+	result_fini(r);
+	*r = tmp;
+	result_init(&tmp);
+	rc = 0;
+out:
+	cJSON_Delete(doc);
+	result_fini(&tmp);
+	return rc;
+}
+
+cJSON *
+result_json(const struct result *r)
+{
+	cJSON *all = cJSON_CreateObject(), *o, *vals;
+	const struct metric *m;
+	size_t i, j;
+
+	for (i = 0; i < r->n; i++) {
+		m = &r->m[i];
+		o = cJSON_CreateObject();
+		vals = cJSON_AddArrayToObject(o, "values");
+		for (j = 0; j < m->n; j++)
+			cJSON_AddItemToArray(vals,
+			    cJSON_CreateNumber(m->values[j]));
+		if (m->unit)
+			cJSON_AddStringToObject(o, "unit", m->unit);
+		if (m->direction != 0)
+			cJSON_AddStringToObject(o, "direction",
+			    m->direction < 0 ? "lower" : "higher");
+		if (m->error)
+			cJSON_AddStringToObject(o, "error", m->error);
+		cJSON_AddItemToObject(all, m->name, o);
+	}
+	return all;
+}

@@ -1,0 +1,327 @@
+/* worker.h: the parts of tj-worker that its files share. */
+#ifndef TJ_WORKER_H
+#define TJ_WORKER_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <cjson/cJSON.h>
+
+#include "buf.h"
+
+/* ---- output.c: a run's output lines, capped, keeping head and tail ---- */
+
+enum { OUT_INTERNAL = 0, OUT_STDOUT = 1, OUT_STDERR = 2 };
+
+struct output_line {
+	int source;
+	char *text;	/* valid UTF-8, no newline */
+	size_t len;
+};
+
+struct output_caps {
+	size_t line;		/* bytes per line; longer lines are cut */
+	size_t head_lines, head_bytes;	/* the first lines kept */
+	size_t tail_lines, tail_bytes;	/* the last lines kept */
+};
+
+/*
+ * The output of one run. The first lines go to the head until it is full,
+ * later ones to a ring that keeps the last lines; what falls out of the
+ * ring is counted and shown as one internal line between head and tail.
+ * Every function takes the lock, so the ping thread may read while the
+ * bench writes.
+ */
+struct output {
+	pthread_mutex_t lock;
+	struct output_caps caps;
+	struct output_line *head;
+	size_t n_head, head_bytes;
+	struct output_line *tail;	/* ring of caps.tail_lines */
+	size_t tail_first, n_tail, tail_bytes;
+	uint64_t omitted;		/* lines dropped between head and tail */
+	uint64_t total;			/* lines seen */
+	struct buf partial[3];		/* an unfinished line per source */
+	uint64_t cut[3];		/* bytes cut off that line */
+};
+
+/* The caps used by tj-worker: 4 KiB lines, 2000 lines or 512 KiB each for
+ * head and tail (about 1 MiB of output at most). */
+extern const struct output_caps output_default_caps;
+
+/* Start empty with caps (NULL: output_default_caps). */
+void output_init(struct output *o, const struct output_caps *caps);
+
+/* Free every line; o may be output_init'ed again. */
+void output_fini(struct output *o);
+
+/* Forget every line, keeping the caps. */
+void output_reset(struct output *o);
+
+/* Add one whole line (without its newline); invalid UTF-8 is repaired and
+ * a line over the cap is cut, saying how much was cut. */
+void output_add(struct output *o, int source, const char *text, size_t len);
+
+/* Add an internal line (source 0) formatted like printf. */
+void output_addf(struct output *o, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Feed raw bytes read from the bench's stdout or stderr: complete lines are
+ * added, the rest waits for more. */
+void output_feed(struct output *o, int source, const char *data, size_t len);
+
+/* The streams ended: add what is left of unfinished lines. */
+void output_flush(struct output *o);
+
+/* Every kept line as the wire's [[source, text], ...], with an internal
+ * line saying how many were omitted between head and tail. */
+cJSON *output_json(struct output *o);
+
+/* The last n lines, same shape (for the working status). */
+cJSON *output_recent(struct output *o, size_t n);
+
+/* ---- result.c: a run's measurements, from JSON Lines or VelCom ---- */
+
+struct metric {
+	char *name;
+	double *values;
+	size_t n, cap;
+	char *unit;		/* NULL: none */
+	int direction;		/* -1 lower is better, 1 higher, 0 unset */
+	char *error;		/* NULL: no error */
+};
+
+struct result {
+	struct metric *m;
+	size_t n, cap;
+	size_t n_values;	/* over all metrics, capped */
+	char *error;		/* the run-level error, NULL if none */
+};
+
+#define RESULT_MAX_METRICS 20000
+#define RESULT_MAX_VALUES 1000000
+#define RESULT_MAX_NAME 512
+#define RESULT_MAX_UNIT 64
+#define RESULT_MAX_ERROR 4096
+#define RESULT_MAX_FILE (64 * 1024 * 1024)
+
+void result_init(struct result *r);
+void result_fini(struct result *r);
+
+/* The metric called name, added if new. NULL with err_set when the name is
+ * empty, too long, holds control bytes or invalid UTF-8, or when there are
+ * too many metrics. */
+struct metric *result_metric(struct result *r, const char *name);
+
+/* Append a value to m. -1 with err_set if the value is not finite or the
+ * run holds too many values. */
+int result_add_value(struct result *r, struct metric *m, double v);
+
+/* Set m's unit (NULL clears it); -1 with err_set if too long. */
+int result_set_unit(struct metric *m, const char *unit);
+
+/* Add an error to a metric (m) or to the run (m NULL); several errors are
+ * joined with "; " and capped. */
+void result_add_error(struct result *r, struct metric *m, const char *msg);
+
+/*
+ * Read JSON Lines (DESIGN §7) from data[0..len): one record per line,
+ * {"metric", "values"|"value", "unit", "direction", "error"}; a record with
+ * only "error" is a run-level error; repeated metrics append values. A bad
+ * line is skipped with a warning in o (may be NULL); an unfinished last
+ * line is dropped with a warning. Returns the number of records taken.
+ */
+size_t result_parse_jsonl(struct result *r, const char *data, size_t len,
+    struct output *o);
+
+/*
+ * Read a VelCom document {bench: {metric: {values|error, unit,
+ * interpretation}}} or {"error": ...} into r, naming metrics "bench/metric".
+ * 0 if data is such a document, -1 (r unchanged) if not.
+ */
+int result_parse_velcom(struct result *r, const char *data, size_t len);
+
+/* The wire's measurements object {name: {values, unit?, direction?,
+ * error?}}. */
+cJSON *result_json(const struct result *r);
+
+/* ---- internal.c: the internal bench method ---- */
+
+/* At most this many directories get metrics of their own. */
+#define INTERNAL_MAX_DIRS 1000
+
+/*
+ * Count files, lines and TODO lines under tree: in total ("files", "lines",
+ * "todos"), by extension ("files.c", ...) and by directory ("files/src",
+ * ...; the INTERNAL_MAX_DIRS shallowest). One output line per file. Stops
+ * early (returning 1) once *stop is set. 0 when done, -1 with err_set.
+ */
+int internal_count(const char *tree, struct result *r, struct output *o,
+    const atomic_int *stop);
+
+/* ---- unpack.c: secure extraction of tar(.gz) trees ---- */
+
+/* A source of archive bytes: set *data, return the count, 0 at the end,
+ * -1 with err_set on failure. */
+typedef ssize_t (*unpack_read_fn)(void *arg, const void **data);
+
+/*
+ * Extract the tar (any compression libarchive knows) read through rd into
+ * dir, which must exist. Entries with an absolute path, a ".." component,
+ * a hard link out of the tree, a symlink pointing outside the tree, or a
+ * path through a symlink are refused, and so is a tree whose files pass
+ * max_bytes in total: the whole unpack then fails with -1 and err_set
+ * naming the entry (what was extracted so far stays, inside dir).
+ */
+int unpack_stream(const char *dir, unpack_read_fn rd, void *arg,
+    int64_t max_bytes);
+
+/* unpack_stream from a file. */
+int unpack_file(const char *dir, const char *path, int64_t max_bytes);
+
+/* ---- fetch.c: HTTP with libcurl ---- */
+
+struct fetch;
+
+/* Once per process, before any thread: curl_global_init. */
+int fetch_global_init(void);
+
+/* A connection for one server: Basic auth user/password, keep-alive,
+ * connect and transfer timeouts. Never NULL. */
+struct fetch *fetch_new(const char *user, const char *password);
+void fetch_free(struct fetch *f);
+
+/* POST a JSON body to url; the reply body goes to reply (capped), the HTTP
+ * status to *status. -1 with err_set when no reply came at all. */
+int fetch_post_json(struct fetch *f, const char *url, const char *body,
+    struct buf *reply, long *status);
+
+/* GET url, a tar.gz, and unpack it into dir as it arrives (unpack_stream).
+ * -1 with err_set; *status gets the HTTP status (0 if none came). */
+int fetch_tree(struct fetch *f, const char *url, const char *dir,
+    int64_t max_bytes, long *status);
+
+/* ---- spool.c: finished runs kept on disk until a server has them ---- */
+
+struct spool_entry {
+	char *path;
+	char *server;		/* the [server "NAME"] it belongs to */
+	char *run_id;
+	char *body;		/* the submit_run object, JSON text */
+	int tries;		/* failed submissions in this process */
+	int64_t next_try;	/* monotonic ms */
+};
+
+/*
+ * Write a finished run to dir as a new file: written to a temp file,
+ * fsync'd, renamed into place and the directory fsync'd, so a crash at any
+ * point leaves either no file or the whole one. Returns the path (caller
+ * frees) or NULL with err_set.
+ */
+char *spool_write(const char *dir, const char *server, const char *run_id,
+    cJSON *submit);
+
+/* Read every spooled run in dir, oldest first, into *entries (*n of them).
+ * Unreadable or broken files are skipped with a warning in the log and
+ * left alone. 0 or -1 with err_set. */
+int spool_list(const char *dir, struct spool_entry **entries, size_t *n);
+
+/* Delete a spooled run (the server has it). 0 or -1 with err_set. */
+int spool_remove(const struct spool_entry *e);
+
+void spool_entries_free(struct spool_entry *entries, size_t n);
+
+/* ---- sched.c: which server the next run comes from, backoff ---- */
+
+struct sched_server {
+	double weight;		/* > 0 */
+	double runtime;		/* seconds of runs done for it */
+	int fails;		/* consecutive failures to reach it */
+	int64_t next_try;	/* monotonic ms; 0: now */
+};
+
+/* Capped exponential backoff with jitter: the delay after `fails`
+ * consecutive failures, between half and all of min(cap, base * 2^(fails-1)),
+ * rnd picking the point. */
+int64_t sched_backoff(int fails, int64_t base, int64_t cap, uint32_t rnd);
+
+/* Fill order with the indexes of the servers that may be asked now, least
+ * runtime/weight first (ties: config order); returns how many. */
+size_t sched_order(const struct sched_server *s, size_t n, int64_t now,
+    size_t *order);
+
+/* The server answered / did not answer at now. */
+void sched_ok(struct sched_server *s);
+void sched_fail(struct sched_server *s, int64_t now, uint32_t rnd);
+
+/* Backoff bounds in ms. */
+#define SCHED_BACKOFF_BASE 500
+#define SCHED_BACKOFF_CAP 60000
+
+/* ---- bench.c: running a bench ---- */
+
+/* What a bench run needs; every path absolute. */
+struct bench_job {
+	const char *tree;		/* the commit's tree */
+	const char *bench_tree;		/* NULL: the internal method */
+	const char *result_file;
+	const char *commit;
+	const char *run_id;
+	const char *worker;
+	const char *bench_hash;		/* NULL for internal */
+	const char *const *secrets;	/* NULL-terminated: kept from the env */
+	int64_t timeout_ms;
+	int64_t kill_grace_ms;		/* SIGTERM .. SIGKILL, 10 s */
+	const atomic_int *abort;	/* set: kill and drop the run */
+};
+
+/* How a bench run ended. */
+struct bench_end {
+	int exit_code;		/* the exit status, 128+N for signal N */
+	int aborted;		/* killed because of *abort: drop the run */
+	char *error;		/* the worker's own error, NULL if none */
+};
+
+/*
+ * Run the job: the internal method in-process, or `bench <tree>` in its
+ * own process group with cwd = bench_tree, stdin /dev/null, the TJ_*
+ * variables set and every secret removed from its environment. Output goes
+ * to o, results to r (read from result_file, or VelCom from stdout). A
+ * timeout or abort sends SIGTERM to the group, SIGKILL kill_grace_ms later.
+ * Non-zero exits, signals and timeouts are recorded in end and in
+ * r->error; the partial results stay. Returns 0, or -1 with err_set if the
+ * bench could not be started at all.
+ */
+int bench_run(const struct bench_job *j, struct result *r, struct output *o,
+    struct bench_end *end);
+
+void bench_end_fini(struct bench_end *end);
+
+/* ---- util (in main.c's neighbour util.c) ---- */
+
+/* Monotonic and wall-clock milliseconds. */
+int64_t util_mono_ms(void);
+
+/* The current time as RFC 3339 UTC with milliseconds (caller frees). */
+char *util_now_rfc3339(void);
+
+/* mkdir -p with mode 0700 for the parts it creates. 0 or -1 with err_set. */
+int util_mkdirs(const char *path);
+
+/* rm -rf path, not following symlinks. 0 or -1 with err_set. */
+int util_rmtree(const char *path);
+
+/* 1 if s is a run id the protocol allows: [A-Za-z0-9._-]{1,64}, not
+ * starting with '.'. */
+int util_valid_run_id(const char *s);
+
+/* 1 if s is 40 lower-case hex digits. */
+int util_valid_hash(const char *s);
+
+/* A random 32-bit number from the kernel. */
+uint32_t util_random(void);
+
+#endif
