@@ -1,0 +1,105 @@
+#!/bin/bash
+# t0200: tj-api's command line, exit codes, token handling, 404/405 with
+# JSON bodies, clean shutdown on SIGTERM.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/api-lib.sh"
+cd "$T_DIR" || exit 1
+
+out=$("$TJ_API" --help)
+check_eq "--help exits 0" "$?" 0
+check_match "--help shows usage" "$out" "usage: tj-api"
+out=$("$TJ_API" --version)
+check_match "--version" "$out" "^tj-api [0-9]+\.[0-9]+"
+"$TJ_API" --bogus >/dev/null 2>&1
+check_eq "an unknown option exits 2" "$?" 2
+"$TJ_API" extra >/dev/null 2>&1
+check_eq "an extra argument exits 2" "$?" 2
+printf '[nosuch]\n\tkey = 1\n' >bad.conf
+"$TJ_API" --config bad.conf >/dev/null 2>&1
+check_eq "a bad config exits 2" "$?" 2
+"$TJ_API" --db "$T_DIR/x.db" --repo "$T_DIR/nope" >/dev/null 2>&1
+check_eq "a --repo that is no repo exits 1" "$?" 1
+"$TJ_API" --db "$T_DIR/x.db" --listen 127.0.0.1 --token-file /dev/null \
+    >/dev/null 2>&1
+check_eq "an empty token file exits 1" "$?" 1
+TJ_TOKEN=t "$TJ_API" --db "$T_DIR/x.db" --listen 127.0.0.1 >/dev/null 2>&1
+check_eq "a listen address without port exits 1" "$?" 1
+port=$(free_port)
+python3 -c 'import socket,sys,time
+s=socket.socket(); s.bind(("127.0.0.1",int(sys.argv[1]))); s.listen()
+time.sleep(3)' "$port" &
+sleep 0.5
+TJ_TOKEN=t "$TJ_API" --db "$T_DIR/x.db" --listen "127.0.0.1:$port" \
+    >busy.log 2>&1
+check_eq "a port in use exits 1" "$?" 1
+check_match "a port in use is explained" "$(cat busy.log)" "cannot listen"
+wait
+
+# A generated token is kept in the db, and its place is printed.
+mkdir db1
+api_start --db "$T_DIR/db1/tj.db"
+tok=$(sql db1/tj.db "SELECT value FROM meta WHERE key = 'token'")
+check_match "a token was generated" "$tok" '^[a-z0-9]{32}$'
+check_match "its place is printed" "$(cat api.log)" "worker token is in .*db1/tj.db"
+check_eq "the generated token works" "$(post w "$(idle s)" "$tok")" 200
+api_stop
+check_eq "stop: exit 0" "$API_RC" 0
+api_start --db "$T_DIR/db1/tj.db"
+check_eq "a restart keeps the token" \
+    "$(sql db1/tj.db "SELECT value FROM meta WHERE key = 'token'")" "$tok"
+check_eq "the kept token still works" "$(post w "$(idle s)" "$tok")" 200
+api_stop
+check_eq "stop again: exit 0" "$API_RC" 0
+if grep -q "$tok" api.log; then
+	not_ok "the token never appears in the log"
+else
+	ok "the token never appears in the log"
+fi
+
+# TJ_TOKEN, --token-file and [api] token.
+TJ_TOKEN=envtok api_start --db "$T_DIR/db1/tj.db"
+check_eq "TJ_TOKEN is used" "$(post w "$(idle s)" envtok)" 200
+check_eq "TJ_TOKEN replaces the db's" "$(post w "$(idle s)" "$tok")" 401
+api_stop
+printf 'filetok\n' >tokfile
+TJ_TOKEN=envtok api_start --db "$T_DIR/db1/tj.db" --token-file tokfile
+check_eq "--token-file is used (newline cut)" "$(post w "$(idle s)" filetok)" 200
+check_eq "--token-file wins over TJ_TOKEN" "$(post w "$(idle s)" envtok)" 401
+api_stop
+api_conf
+api_start --config "$T_DIR/tj.conf"
+check_eq "[api] token is used" "$(post w "$(idle s)")" 200
+
+# Anything but the API is a 404 with a JSON body.
+code=$(curl -s -o reply -w '%{http_code}' "$API/")
+check_eq "/ is 404" "$code" 404
+check_eq "404 body is JSON" "$(jr .error)" "not found"
+code=$(curl -s -o reply -w '%{http_code}' -u "w:$TOKEN" "$API/api/worker/nope")
+check_eq "an unknown API path is 404" "$code" 404
+code=$(curl -s -o reply -w '%{http_code}' -u "w:$TOKEN" "$API/api/worker/status/x")
+check_eq "a longer path is 404" "$code" 404
+code=$(curl -s -D hdr -o reply -w '%{http_code}' -u "w:$TOKEN" "$API/api/worker/status")
+check_eq "GET status is 405" "$code" 405
+check_match "405 says Allow: POST" "$(cat hdr)" "Allow: POST"
+check_eq "405 body is JSON" "$(jr .error)" "method not allowed"
+code=$(curl -s -o reply -w '%{http_code}' -X DELETE -u "w:$TOKEN" \
+    "$API/api/worker/repo/0000000000000000000000000000000000000000/tree.tar.gz")
+check_eq "DELETE on a tree is 405" "$code" 405
+check_match "content type is JSON" \
+    "$(curl -s -D - -o /dev/null "$API/x")" "Content-Type: application/json"
+
+# SIGTERM waits for a request in flight: a slow upload still gets its reply.
+( sleep 1; printf '%s' "$(idle slow)" ) |
+    curl -s -m 20 -o slow.reply -w '%{http_code}' -u "slow:$TOKEN" \
+    -H 'Content-Type: application/json' -X POST -T - \
+    "$API/api/worker/status" >slow.code &
+cpid=$!
+sleep 0.5
+api_stop
+wait $cpid
+check_eq "SIGTERM: exit 0" "$API_RC" 0
+check_eq "the request in flight was answered" "$(cat slow.code)" 200
+check_eq "and stored" "$(sql tj.db "SELECT status FROM workers WHERE name = 'slow'")" idle
+check_match "shutdown is logged" "$(cat api.log)" "shutting down"
+check "the db is consistent" test "$(sql tj.db 'PRAGMA integrity_check')" = ok
+t_done
