@@ -51,7 +51,7 @@ gen_parse(struct gen *g, int argc, char **argv, const struct option *opts,
 
 	optind = 0;	/* glibc: reinitialise */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":hqv", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			g->config_file = optarg;

@@ -135,6 +135,18 @@ static const char *const migrations[] = {
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))
 
+/* DB_BUSY_TIMEOUT_MS, or $TJ_DB_BUSY_TIMEOUT_MS (tests use a short one). */
+static int
+busy_timeout_ms(void)
+{
+	const char *env = getenv("TJ_DB_BUSY_TIMEOUT_MS");
+	long v;
+
+	if (env != NULL && (v = strtol(env, NULL, 10)) > 0 && v < 3600000)
+		return (int)v;
+	return DB_BUSY_TIMEOUT_MS;
+}
+
 int
 db_err(struct db *db, const char *context)
 {
@@ -142,8 +154,8 @@ db_err(struct db *db, const char *context)
 
 	if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
 		err_set("%s: the database is locked: another tablejohn process "
-		    "held it for more than %d s; retry, or look for a stuck "
-		    "tj-gen/tj-api", context, DB_BUSY_TIMEOUT_MS / 1000);
+		    "held it for more than %.1f s; retry, or look for a stuck "
+		    "tj-gen/tj-api", context, busy_timeout_ms() / 1000.0);
 	else
 		err_set("%s: %s", context, sqlite3_errmsg(db->h));
 	return -1;
@@ -217,7 +229,7 @@ db_open(const char *path)
 		    db->h ? sqlite3_errmsg(db->h) : "out of memory");
 		goto fail;
 	}
-	sqlite3_busy_timeout(db->h, DB_BUSY_TIMEOUT_MS);
+	sqlite3_busy_timeout(db->h, busy_timeout_ms());
 	sqlite3_extended_result_codes(db->h, 0);
 	/* Refuse a newer db before anything writes to the file. */
 	if (user_version(db, &v) < 0) {

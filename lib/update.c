@@ -42,6 +42,10 @@ struct walk {
 	struct edge *edges;
 	size_t nedges, capedges;
 	int64_t next_id;
+	int64_t max_old;	/* ids up to this were in the db before */
+	int level;		/* reachable value of what is read now */
+	int64_t *boundary;	/* old parents of new level-2 commits */
+	size_t nboundary, capboundary;
 	int64_t done;
 	int progress;
 	int tty;
@@ -51,6 +55,7 @@ struct repo_ref {
 	char *name;
 	git_oid oid;
 	int64_t id;
+	int tracked;
 };
 
 struct db_ref {
@@ -62,6 +67,19 @@ struct db_ref {
 };
 
 static pthread_once_t git_once = PTHREAD_ONCE_INIT;
+
+/* Log how long the phase since the last call took (with --verbose). */
+static void
+phase(struct timespec *t0, const char *what)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	log_debug("update: %s took %.1f ms", what,
+	    (double)(t1.tv_sec - t0->tv_sec) * 1e3 +
+	    (double)(t1.tv_nsec - t0->tv_nsec) / 1e6);
+	*t0 = t1;
+}
 
 static void
 git_setup(void)
@@ -198,6 +216,17 @@ add_edge(struct walk *w, int64_t child, int64_t parent, int idx)
 	w->edges[w->nedges++].idx = idx;
 }
 
+static void
+add_boundary(struct walk *w, int64_t id)
+{
+	if (w->nboundary == w->capboundary) {
+		w->capboundary = w->capboundary ? w->capboundary * 2 : 16;
+		w->boundary = xrealloc(w->boundary,
+		    w->capboundary * sizeof(*w->boundary));
+	}
+	w->boundary[w->nboundary++] = id;
+}
+
 struct sig {
 	const char *name, *email;
 	size_t namelen, emaillen;
@@ -263,37 +292,40 @@ bind_repaired(sqlite3_stmt *st, int col, const char *p, size_t n)
 	return sqlite3_bind_text(st, col, fixed, (int)len, free);
 }
 
-/* Read one commit object, insert its row, push its unknown parents. */
-static int
-import_one(struct walk *w, const git_oid *oid, int64_t id)
-{
-	static const char sql[] = "INSERT INTO commits (id, hash, "
-	    "author_name, author_email, author_time, author_tz, "
-	    "committer_name, committer_email, committer_time, committer_tz, "
-	    "message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-	git_odb_object *obj = NULL;
-	sqlite3_stmt *st;
-	const char *data, *p, *end, *nl, *msg;
-	struct sig author, committer;
+/* One parsed commit, on its way from the reader to the db. */
+struct rec {
+	git_odb_object *obj;	/* owns the bytes the fields point into */
+	int64_t id;
+	int level;
 	char hex[GIT_OID_HEXSZ + 1];
+	struct sig author, committer;
+	const char *msg;
+	size_t msglen;
+};
+
+/* Read one commit object into r and push its unknown parents. */
+static int
+read_one(struct walk *w, const git_oid *oid, int64_t id, struct rec *r)
+{
+	const char *data, *p, *end, *nl, *msg;
 	int64_t pid, parents[64];
-	int np = 0, i, dup, rc = -1;
+	int np = 0, i, dup;
 	git_oid poid;
 
-	git_oid_tostr(hex, sizeof(hex), oid);
-	if (git_odb_read(&obj, w->odb, oid) < 0) {
-		git_err(hex);
-		goto out;
+	memset(r, 0, sizeof(*r));
+	r->id = id;
+	r->level = w->level;
+	git_oid_tostr(r->hex, sizeof(r->hex), oid);
+	if (git_odb_read(&r->obj, w->odb, oid) < 0)
+		return git_err(r->hex);
+	if (git_odb_object_type(r->obj) != GIT_OBJECT_COMMIT) {
+		err_set("%s: not a commit", r->hex);
+		return -1;
 	}
-	if (git_odb_object_type(obj) != GIT_OBJECT_COMMIT) {
-		err_set("%s: not a commit", hex);
-		goto out;
-	}
-	data = git_odb_object_data(obj);
-	end = data + git_odb_object_size(obj);
-	memset(&author, 0, sizeof(author));
-	memset(&committer, 0, sizeof(committer));
-	author.name = committer.name = author.email = committer.email = "";
+	data = git_odb_object_data(r->obj);
+	end = data + git_odb_object_size(r->obj);
+	r->author.name = r->committer.name = "";
+	r->author.email = r->committer.email = "";
 	msg = end;
 	for (p = data; p < end; p = nl + 1) {
 		nl = memchr(p, '\n', (size_t)(end - p));
@@ -305,54 +337,73 @@ import_one(struct walk *w, const git_oid *oid, int64_t id)
 		}
 		if (nl - p == 47 && memcmp(p, "parent ", 7) == 0) {
 			if (git_oid_fromstrn(&poid, p + 7, 40) < 0) {
-				err_set("%s: bad parent line", hex);
-				goto out;
+				err_set("%s: bad parent line", r->hex);
+				return -1;
 			}
 			pid = known_id(w, &poid);
 			if (pid < 0)
-				goto out;
+				return -1;
 			if (pid == 0) {
-				if (w->shallow && git_odb_exists(w->odb,
-				    &poid) == 0)
+				/* A shallow clone lacks the parents past its
+				 * edge: no edge for those. */
+				if (w->shallow && !git_odb_exists(w->odb,
+				    &poid))
 					continue;
 				pid = push(w, &poid);
 			}
+			if (pid <= w->max_old && w->level == 2)
+				add_boundary(w, pid);
 			dup = 0;
-			for (i = 0; i < np; i++)
+			for (i = 0; i < np && i < 64; i++)
 				dup |= parents[i] == pid;
 			if (dup)
 				continue;
-			if (np < (int)(sizeof(parents) / sizeof(parents[0])))
+			if (np < 64)
 				parents[np] = pid;
 			add_edge(w, id, pid, np);
 			np++;
 		} else if (nl - p > 7 && memcmp(p, "author ", 7) == 0) {
-			parse_sig(p + 7, nl, &author);
+			parse_sig(p + 7, nl, &r->author);
 		} else if (nl - p > 10 && memcmp(p, "committer ", 10) == 0) {
-			parse_sig(p + 10, nl, &committer);
+			parse_sig(p + 10, nl, &r->committer);
 		}
 	}
-	if (msg > end)
-		msg = end;
-	st = db_stmt(w->db, sql);
+	r->msg = msg;
+	r->msglen = (size_t)(end - msg);
+	return 0;
+}
+
+/* Insert r's row and free it. */
+static int
+insert_rec(struct db *db, struct rec *r)
+{
+	static const char sql[] = "INSERT INTO commits (id, hash, "
+	    "author_name, author_email, author_time, author_tz, "
+	    "committer_name, committer_email, committer_time, committer_tz, "
+	    "message, reachable) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	int rc = -1;
+
 	if (st == NULL)
 		goto out;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, hex, GIT_OID_HEXSZ, SQLITE_STATIC);
-	bind_repaired(st, 3, author.name, author.namelen);
-	bind_repaired(st, 4, author.email, author.emaillen);
-	sqlite3_bind_int64(st, 5, author.time);
-	sqlite3_bind_int(st, 6, author.tz);
-	bind_repaired(st, 7, committer.name, committer.namelen);
-	bind_repaired(st, 8, committer.email, committer.emaillen);
-	sqlite3_bind_int64(st, 9, committer.time);
-	sqlite3_bind_int(st, 10, committer.tz);
-	bind_repaired(st, 11, msg, (size_t)(end - msg));
-	if (db_step_done(w->db, st) < 0)
-		goto out;
-	rc = 0;
+	sqlite3_bind_int64(st, 1, r->id);
+	sqlite3_bind_text(st, 2, r->hex, GIT_OID_HEXSZ, SQLITE_STATIC);
+	bind_repaired(st, 3, r->author.name, r->author.namelen);
+	bind_repaired(st, 4, r->author.email, r->author.emaillen);
+	sqlite3_bind_int64(st, 5, r->author.time);
+	sqlite3_bind_int(st, 6, r->author.tz);
+	bind_repaired(st, 7, r->committer.name, r->committer.namelen);
+	bind_repaired(st, 8, r->committer.email, r->committer.emaillen);
+	sqlite3_bind_int64(st, 9, r->committer.time);
+	sqlite3_bind_int(st, 10, r->committer.tz);
+	bind_repaired(st, 11, r->msg, r->msglen);
+	sqlite3_bind_int(st, 12, r->level);
+	rc = db_step_done(db, st);
+	/* The bindings point into obj: let go of them first. */
+	sqlite3_clear_bindings(st);
 out:
-	git_odb_object_free(obj);
+	git_odb_object_free(r->obj);
+	r->obj = NULL;
 	return rc;
 }
 
@@ -371,31 +422,207 @@ show_progress(struct walk *w, int last)
 	}
 }
 
-/* Import every commit reachable from tips that the db does not have. */
+/*
+ * A first import reads commits on a second thread while this one inserts
+ * them: reading (zlib) and inserting (sqlite) take about as long as each
+ * other. Only then: the reader may not touch the db, and a first import
+ * needs no db lookups (nothing is known yet).
+ */
+#define PIPE_SIZE 1024
+
+struct pipe {
+	pthread_mutex_t mu;
+	pthread_cond_t not_empty, not_full;
+	struct rec recs[PIPE_SIZE];
+	size_t head, tail;	/* head - tail records are waiting */
+	int reader_done;	/* no more records will come */
+	int stop;		/* the consumer failed: reader, give up */
+	int reader_rc;
+	char reader_err[1024];
+};
+
+/* Hand r to the inserter (pipeline) or insert it here. */
+static int
+emit(struct walk *w, struct pipe *pp, struct rec *r)
+{
+	int rc = 0;
+
+	if (pp == NULL) {
+		rc = insert_rec(w->db, r);
+		w->done++;
+		show_progress(w, 0);
+		return rc;
+	}
+	pthread_mutex_lock(&pp->mu);
+	while (pp->head - pp->tail == PIPE_SIZE && !pp->stop)
+		pthread_cond_wait(&pp->not_full, &pp->mu);
+	if (pp->stop) {
+		rc = -1;
+		err_set("stopped");
+		git_odb_object_free(r->obj);
+	} else {
+		pp->recs[pp->head % PIPE_SIZE] = *r;
+		pp->head++;
+		pthread_cond_signal(&pp->not_empty);
+	}
+	pthread_mutex_unlock(&pp->mu);
+	return rc;
+}
+
+/* Read everything on the stack. */
+static int
+drain(struct walk *w, struct pipe *pp)
+{
+	struct rec r;
+	git_oid oid;
+	int64_t id;
+
+	while (w->ntodo > 0) {
+		w->ntodo--;
+		oid = w->todo[w->ntodo];
+		id = w->todo_id[w->ntodo];
+		if (read_one(w, &oid, id, &r) < 0) {
+			git_odb_object_free(r.obj);
+			return -1;
+		}
+		if (emit(w, pp, &r) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Read every commit reachable from the refs that the db does not have.
+ * Tracked refs are walked first: what they reach is new and reachable from
+ * a tracked ref (level 2), since every ancestor of a commit already in the
+ * db is in the db too; what the untracked refs reach after that is level 1.
+ */
+static int
+walk_refs(struct walk *w, struct repo_ref *refs, size_t nrefs,
+    struct pipe *pp)
+{
+	size_t i;
+	int64_t id;
+	int pass;
+
+	for (pass = 2; pass >= 1; pass--) {
+		w->level = pass;
+		for (i = 0; i < nrefs; i++) {
+			if ((pass == 2) != (refs[i].tracked != 0))
+				continue;
+			id = known_id(w, &refs[i].oid);
+			if (id < 0)
+				return -1;
+			refs[i].id = id ? id : push(w, &refs[i].oid);
+		}
+		if (drain(w, pp) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+struct reader_arg {
+	struct walk *w;
+	struct repo_ref *refs;
+	size_t nrefs;
+	struct pipe *pp;
+};
+
+static void *
+reader_main(void *arg)
+{
+	struct reader_arg *a = arg;
+	struct pipe *pp = a->pp;
+	int rc = walk_refs(a->w, a->refs, a->nrefs, pp);
+
+	pthread_mutex_lock(&pp->mu);
+	pp->reader_done = 1;
+	pp->reader_rc = rc;
+	if (rc < 0)
+		snprintf(pp->reader_err, sizeof(pp->reader_err), "%s",
+		    err_get());
+	pthread_cond_signal(&pp->not_empty);
+	pthread_mutex_unlock(&pp->mu);
+	return NULL;
+}
+
+/* Insert what the reader thread sends until it is done. */
+static int
+consume(struct walk *w, struct pipe *pp)
+{
+	struct rec batch[64];
+	size_t n, i;
+	int rc = 0;
+
+	for (;;) {
+		pthread_mutex_lock(&pp->mu);
+		while (pp->head == pp->tail && !pp->reader_done)
+			pthread_cond_wait(&pp->not_empty, &pp->mu);
+		n = 0;
+		while (pp->head != pp->tail && n < 64)
+			batch[n++] = pp->recs[pp->tail++ % PIPE_SIZE];
+		if (n > 0)
+			pthread_cond_signal(&pp->not_full);
+		pthread_mutex_unlock(&pp->mu);
+		if (n == 0)
+			return rc;
+		for (i = 0; i < n; i++) {
+			if (rc == 0 && insert_rec(w->db, &batch[i]) < 0) {
+				rc = -1;
+				pthread_mutex_lock(&pp->mu);
+				pp->stop = 1;
+				pthread_cond_signal(&pp->not_full);
+				pthread_mutex_unlock(&pp->mu);
+			} else if (rc != 0) {
+				git_odb_object_free(batch[i].obj);
+			}
+			w->done++;
+			show_progress(w, 0);
+		}
+	}
+}
+
+/* Import every new commit (see walk_refs), then the edges. */
 static int
 walk_import(struct walk *w, struct repo_ref *refs, size_t nrefs)
 {
 	static const char edge_sql[] = "INSERT INTO commit_edges "
 	    "(child, parent, idx) VALUES (?, ?, ?)";
+	struct reader_arg arg;
+	struct pipe *pp;
 	sqlite3_stmt *st;
+	pthread_t th;
 	size_t i;
-	int64_t id;
-	git_oid oid;
+	int rc;
 
-	for (i = 0; i < nrefs; i++) {
-		id = known_id(w, &refs[i].oid);
-		if (id < 0)
+	if (!w->first_import) {
+		if (walk_refs(w, refs, nrefs, NULL) < 0)
 			return -1;
-		refs[i].id = id ? id : push(w, &refs[i].oid);
-	}
-	while (w->ntodo > 0) {
-		w->ntodo--;
-		oid = w->todo[w->ntodo];
-		id = w->todo_id[w->ntodo];
-		if (import_one(w, &oid, id) < 0)
+	} else {
+		pp = xcalloc(1, sizeof(*pp));
+		pthread_mutex_init(&pp->mu, NULL);
+		pthread_cond_init(&pp->not_empty, NULL);
+		pthread_cond_init(&pp->not_full, NULL);
+		arg.w = w;
+		arg.refs = refs;
+		arg.nrefs = nrefs;
+		arg.pp = pp;
+		if (pthread_create(&th, NULL, reader_main, &arg) != 0) {
+			rc = walk_refs(w, refs, nrefs, NULL);
+		} else {
+			rc = consume(w, pp);
+			pthread_join(th, NULL);
+			if (pp->reader_rc < 0 && !pp->stop) {
+				err_set("%s", pp->reader_err);
+				rc = -1;
+			}
+		}
+		pthread_mutex_destroy(&pp->mu);
+		pthread_cond_destroy(&pp->not_empty);
+		pthread_cond_destroy(&pp->not_full);
+		free(pp);
+		if (rc < 0)
 			return -1;
-		w->done++;
-		show_progress(w, 0);
 	}
 	if (w->done > 0)
 		show_progress(w, 1);
@@ -677,18 +904,24 @@ head_branch(git_repository *repo)
 	return name;
 }
 
+/* Fetch [repo] fetch-url with its refspecs; with set_head (a fresh
+ * clone), point HEAD at the remote's default branch. */
 static int
-do_fetch(git_repository *repo, const struct config *cfg)
+do_fetch(git_repository *repo, const struct config *cfg, int set_head)
 {
 	git_fetch_options opts;
 	git_strarray specs;
 	git_remote *remote = NULL;
+	git_buf head = {NULL, 0, 0};
 	int rc = -1;
 
 	git_fetch_options_init(&opts, GIT_FETCH_OPTIONS_VERSION);
 	specs.strings = cfg->repo_fetch_refspecs;
 	specs.count = cfg->repo_n_fetch_refspecs;
 	opts.prune = GIT_FETCH_PRUNE;
+	/* Only what the refspecs name: following tags automatically trips
+	 * over tags of trees and blobs ("object is not a committish"). */
+	opts.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
 	if (git_remote_create_anonymous(&remote, repo,
 	    cfg->repo_fetch_url) < 0) {
 		git_err(cfg->repo_fetch_url);
@@ -699,8 +932,14 @@ do_fetch(git_repository *repo, const struct config *cfg)
 		err_wrap("%s", cfg->repo_fetch_url);
 		goto out;
 	}
+	if (set_head && git_remote_default_branch(&head, remote) == 0 &&
+	    git_repository_set_head(repo, head.ptr) < 0)
+		log_warn("cannot point HEAD at %s: %s", head.ptr,
+		    git_error_last()->message);
+	git_error_clear();
 	rc = 0;
 out:
+	git_buf_dispose(&head);
 	git_remote_free(remote);
 	return rc;
 }
@@ -708,23 +947,21 @@ out:
 static int
 open_repo(git_repository **repo, const struct config *cfg, int fetch)
 {
-	git_clone_options copts;
 	struct stat sb;
 
-	git_clone_options_init(&copts, GIT_CLONE_OPTIONS_VERSION);
 	*repo = NULL;
 	if (fetch && cfg->repo_fetch_url == NULL) {
 		err_set("--fetch needs [repo] fetch-url in the config");
 		return -1;
 	}
 	if (fetch && cfg->repo_clone && stat(cfg->repo_path, &sb) != 0) {
-		copts.bare = 1;
+		/* A bare clone whose refs are exactly what the refspecs
+		 * say (git_clone would add refs/remotes/origin/ ones). */
 		log_info("cloning %s into %s", cfg->repo_fetch_url,
 		    cfg->repo_path);
-		if (git_clone(repo, cfg->repo_fetch_url, cfg->repo_path,
-		    &copts) < 0)
-			return git_err("cloning");
-		return 0;
+		if (git_repository_init(repo, cfg->repo_path, 1) < 0)
+			return git_err(cfg->repo_path);
+		return do_fetch(*repo, cfg, 1);
 	}
 	if (git_repository_open_ext(repo, cfg->repo_path,
 	    GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0) {
@@ -733,7 +970,7 @@ open_repo(git_repository **repo, const struct config *cfg, int fetch)
 		    "[repo] path)", cfg->repo_path);
 		return -1;
 	}
-	if (fetch && do_fetch(*repo, cfg) < 0)
+	if (fetch && do_fetch(*repo, cfg, 0) < 0)
 		return -1;
 	return 0;
 }
@@ -834,6 +1071,73 @@ out:
 	return rc;
 }
 
+/* The indexes a first import drops and builds at the end (as in
+ * lib/db.c's schema). */
+#define INDEXES                                                              \
+	"CREATE UNIQUE INDEX commits_hash ON commits(hash);"                 \
+	"CREATE INDEX commits_reachable ON commits(reachable, "              \
+	"committer_time);"                                                   \
+	"CREATE INDEX commit_edges_parent ON commit_edges(parent, child);"
+
+/* Which refs are tracked: as in the db, and on a first import the branch
+ * HEAD points to. */
+static int
+mark_tracked(struct db *db, git_repository *repo, struct repo_ref *rr,
+    size_t nrr, int first_import)
+{
+	char *head = first_import ? head_branch(repo) : NULL;
+	sqlite3_stmt *s;
+	size_t i;
+
+	for (i = 0; i < nrr; i++) {
+		if (first_import) {
+			rr[i].tracked = head && strcmp(head, rr[i].name) == 0;
+			continue;
+		}
+		s = db_stmt(db, "SELECT tracked FROM refs WHERE name = ?");
+		if (s == NULL)
+			return -1;
+		sqlite3_bind_text(s, 1, rr[i].name, -1, SQLITE_STATIC);
+		rr[i].tracked = sqlite3_step(s) == SQLITE_ROW &&
+		    sqlite3_column_int(s, 0);
+		sqlite3_reset(s);
+	}
+	free(head);
+	return 0;
+}
+
+/* Dirty rows for the new commits (ids above max_id) and for the old
+ * commits that got new children. */
+static int
+dirty_new(struct db *db, int64_t max_id)
+{
+	sqlite3_stmt *s = db_stmt(db, "INSERT OR IGNORE INTO dirty (kind, key) "
+	    "SELECT 'commit', hash FROM commits WHERE id > ?1 UNION "
+	    "SELECT 'commit', c.hash FROM commit_edges e JOIN commits c ON "
+	    "c.id = e.parent WHERE e.child > ?1 AND e.parent <= ?1");
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, max_id);
+	if (db_step_done(db, s) < 0 || db_dirty(db, "graph", "") < 0 ||
+	    db_dirty(db, "index", "") < 0)
+		return -1;
+	return 0;
+}
+
+/* The new commits a tracked ref reaches are queue candidates. */
+static int
+new_level2(struct db *db, int64_t max_id)
+{
+	sqlite3_stmt *s = db_stmt(db, "INSERT OR IGNORE INTO temp.newly (id) "
+	    "SELECT id FROM commits WHERE id > ? AND reachable = 2");
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, max_id);
+	return db_step_done(db, s);
+}
+
 static int
 max_commit_id(struct db *db, int64_t *max, int *empty)
 {
@@ -859,7 +1163,9 @@ update_repo(struct db *db, const struct config *cfg, int flags,
 	struct walk w;
 	int64_t max_id = 0, q;
 	int empty = 0, full = 0, rc = -1, in_tx = 0;
+	struct timespec t0;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	pthread_once(&git_once, git_setup);
 	memset(st, 0, sizeof(*st));
 	memset(&w, 0, sizeof(w));
@@ -883,59 +1189,60 @@ update_repo(struct db *db, const struct config *cfg, int flags,
 	w.first_import = empty;
 	st->first_import = empty;
 	w.next_id = max_id + 1;
+	w.max_old = max_id;
+	if (mark_tracked(db, repo, rr, nrr, empty) < 0)
+		goto out;
+	/* A first import builds the indexes once at the end: much faster
+	 * than keeping them up to date row by row. */
+	if (empty && db_exec(db, "DROP INDEX commits_hash; DROP INDEX "
+	    "commits_reachable; DROP INDEX commit_edges_parent;") < 0)
+		goto out;
+	phase(&t0, "listing refs");
 	if (walk_import(&w, rr, nrr) < 0)
 		goto out;
+	phase(&t0, "importing commits");
+	if (empty && db_exec(db, INDEXES) < 0)
+		goto out;
+	phase(&t0, "indexing");
 	st->new_commits = w.next_id - (max_id + 1);
-	if (st->new_commits > 0) {
-		sqlite3_stmt *s = db_stmt(db, "INSERT OR IGNORE INTO dirty "
-		    "(kind, key) SELECT 'commit', hash FROM commits WHERE "
-		    "id > ?1 UNION SELECT 'commit', c.hash FROM commit_edges e "
-		    "JOIN commits c ON c.id = e.parent WHERE e.child > ?1 AND "
-		    "e.parent <= ?1");
-
-		if (s == NULL)
-			goto out;
-		sqlite3_bind_int64(s, 1, max_id);
-		if (db_step_done(db, s) < 0 || db_dirty(db, "graph", "") < 0 ||
-		    db_dirty(db, "index", "") < 0)
-			goto out;
-	}
+	if (st->new_commits > 0 && dirty_new(db, max_id) < 0)
+		goto out;
 	if (sync_refs(db, repo, rr, nrr, empty, &full, st) < 0)
 		goto out;
-	if (full || empty) {
-		q = update_reachability(db, empty ? UPDATE_QUEUE_TIPS :
-		    UPDATE_QUEUE_ALL);
+	phase(&t0, "dirty rows and refs");
+	if (full) {
+		q = update_reachability(db, UPDATE_QUEUE_ALL);
 	} else {
 		q = 0;
 		if (temp_tables(db) < 0)
 			goto out;
-		/* Only additions and fast-forwards: raising levels from the
-		 * tips is enough (a level-2 walk goes on through level-1
-		 * commits, so the order of the refs does not matter). */
-		for (i = 0; i < nrr; i++) {
-			sqlite3_stmt *s = db_stmt(db, "SELECT tracked FROM refs "
-			    "WHERE name = ?");
-			int tracked;
-
-			if (s == NULL)
+		/* Only additions and fast-forwards. New commits got their
+		 * level as they were read; what is left is raising old
+		 * commits that new level-2 commits or moved tips reach. */
+		if (empty && db_exec(db, "INSERT INTO temp.newly (id) SELECT "
+		    "commit_id FROM refs WHERE tracked") < 0)
+			goto out;
+		if (!empty && new_level2(db, max_id) < 0)
+			goto out;
+		for (i = 0; i < w.nboundary; i++)
+			if (raise_from(db, w.boundary[i], 2) < 0)
 				goto out;
-			sqlite3_bind_text(s, 1, rr[i].name, -1, SQLITE_STATIC);
-			tracked = sqlite3_step(s) == SQLITE_ROW &&
-			    sqlite3_column_int(s, 0);
-			sqlite3_reset(s);
-			if (raise_from(db, rr[i].id, tracked ? 2 : 1) < 0)
+		for (i = 0; i < nrr; i++)
+			if (rr[i].id <= max_id && raise_from(db, rr[i].id,
+			    rr[i].tracked ? 2 : 1) < 0)
 				goto out;
-		}
 		q = queue_newly(db, UPDATE_QUEUE_ALL);
 	}
 	if (q < 0)
 		goto out;
 	st->queued = q;
+	phase(&t0, "reachability and queue");
 	if (db_commit(db) < 0) {
 		in_tx = 0;
 		goto out;
 	}
 	in_tx = 0;
+	phase(&t0, "commit");
 	rc = 0;
 out:
 	if (in_tx)
@@ -947,6 +1254,7 @@ out:
 	free(w.todo);
 	free(w.todo_id);
 	free(w.edges);
+	free(w.boundary);
 	git_odb_free(w.odb);
 	git_repository_free(repo);
 	return rc;

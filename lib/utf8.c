@@ -4,49 +4,54 @@
 #include "buf.h"
 #include "utf8.h"
 
-/* Length of the valid sequence at s (at most n bytes), 0 if invalid. */
-static size_t
+/*
+ * At s (n > 0 bytes left): the length of the valid sequence there, or, if
+ * invalid, minus the length of its "maximal subpart" (Unicode 3.9, the
+ * bytes that one U+FFFD replaces; at least 1). NUL counts as invalid.
+ */
+static long
 seqlen(const unsigned char *s, size_t n)
 {
-	unsigned c = s[0];
+	unsigned c = s[0], lo = 0x80, hi = 0xbf;
 	size_t len, i;
-	unsigned cp;
 
 	if (c == 0)
-		return 0;
+		return -1;
 	if (c < 0x80)
 		return 1;
-	if (c >= 0xc2 && c <= 0xdf) {
+	if (c >= 0xc2 && c <= 0xdf)
 		len = 2;
-		cp = c & 0x1f;
-	} else if (c >= 0xe0 && c <= 0xef) {
+	else if (c >= 0xe0 && c <= 0xef)
 		len = 3;
-		cp = c & 0x0f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
+	else if (c >= 0xf0 && c <= 0xf4)
 		len = 4;
-		cp = c & 0x07;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
+	else
+		return -1;
+	/* The second byte's range excludes overlongs, surrogates and
+	 * values past U+10FFFF. */
+	if (c == 0xe0)
+		lo = 0xa0;
+	else if (c == 0xed)
+		hi = 0x9f;
+	else if (c == 0xf0)
+		lo = 0x90;
+	else if (c == 0xf4)
+		hi = 0x8f;
 	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
+		if (i >= n || s[i] < lo || s[i] > hi)
+			return -(long)i;
+		lo = 0x80;
+		hi = 0xbf;
 	}
-	/* Overlong forms, surrogates and values past U+10FFFF. */
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return len;
+	return (long)len;
 }
 
 int
 utf8_valid(const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, l;
+	size_t i = 0;
+	long l;
 
 	while (i < n) {
 		if (p[i] > 0 && p[i] < 0x80) {
@@ -54,9 +59,9 @@ utf8_valid(const char *s, size_t n)
 			continue;
 		}
 		l = seqlen(p + i, n - i);
-		if (l == 0)
+		if (l < 0)
 			return 0;
-		i += l;
+		i += (size_t)l;
 	}
 	return 1;
 }
@@ -66,7 +71,8 @@ utf8_repair(const char *s, size_t n, size_t *outlen)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	struct buf b;
-	size_t i = 0, start = 0, l;
+	size_t i = 0, start = 0;
+	long l;
 
 	if (utf8_valid(s, n)) {
 		if (outlen != NULL)
@@ -77,12 +83,12 @@ utf8_repair(const char *s, size_t n, size_t *outlen)
 	while (i < n) {
 		l = seqlen(p + i, n - i);
 		if (l > 0) {
-			i += l;
+			i += (size_t)l;
 			continue;
 		}
 		buf_add(&b, s + start, i - start);
 		buf_add(&b, "\xef\xbf\xbd", 3);
-		i++;
+		i += (size_t)-l;
 		start = i;
 	}
 	buf_add(&b, s + start, i - start);

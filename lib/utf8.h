@@ -8,8 +8,9 @@
 int utf8_valid(const char *s, size_t n);
 
 /*
- * A newly allocated, NUL-terminated copy of s[0..n) in which every byte that
- * is not part of a valid UTF-8 sequence (and every NUL) is replaced by U+FFFD.
+ * A newly allocated, NUL-terminated copy of s[0..n) in which each maximal
+ * invalid subpart (as Unicode recommends, and as Python's and browsers'
+ * decoders do) and every NUL is replaced by U+FFFD.
  * The caller frees it. *outlen (if not NULL) receives its length.
  */
 char *utf8_repair(const char *s, size_t n, size_t *outlen);

@@ -5,6 +5,9 @@ set -u
 TJ_TOP=${TJ_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 TJ_BIN=${TJ_BIN:-$TJ_TOP/build}
 case "$TJ_BIN" in /*) ;; *) TJ_BIN="$TJ_TOP/$TJ_BIN" ;; esac
+export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$TJ_TOP/tests/lsan.supp:print_suppressions=0}"
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:exitcode=86}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 TJ_GEN="$TJ_BIN/tj-gen"
 TJ_API="$TJ_BIN/tj-api"
 TJ_WORKER="$TJ_BIN/tj-worker"

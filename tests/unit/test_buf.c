@@ -68,8 +68,12 @@ test_utf8(void)
 	T_STR_EQ(s, "caf\xef\xbf\xbd ok");
 	T_INT_EQ(n, 9);
 	free(s);
+	/* A truncated sequence is one maximal subpart: one U+FFFD. */
 	s = utf8_repair("\xe2\x82", 2, NULL);
-	T_STR_EQ(s, "\xef\xbf\xbd\xef\xbf\xbd");
+	T_STR_EQ(s, "\xef\xbf\xbd");
+	free(s);
+	s = utf8_repair("\xe2\x82x\xc0\xaf", 5, NULL);
+	T_STR_EQ(s, "\xef\xbf\xbdx\xef\xbf\xbd\xef\xbf\xbd");
 	free(s);
 	s = utf8_repair("ok \xc3\xa9", 5, NULL);
 	T_STR_EQ(s, "ok \xc3\xa9");
