@@ -72,4 +72,6 @@ if grep -q "$TOKEN" api.log; then
 else
 	ok "the token never appears in the log"
 fi
+api_stop
+check_eq "SIGTERM: clean exit" "$API_RC" 0
 t_done

@@ -109,4 +109,6 @@ check "and the silent workers' pages" \
 # w4's run is older, so w1's is the one aborted.
 check_eq "w4 is back" "$(post w4 "$(working s4 r-w4 "$c1" "$old")")" 200
 check_eq "w4 (older) carries on" "$(jr .abort_run)" null
+api_stop
+check_eq "SIGTERM: clean exit" "$API_RC" 0
 t_done

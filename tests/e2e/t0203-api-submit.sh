@@ -112,4 +112,6 @@ check_eq "submit while still saying working" \
     "$(post w6 "$(working s6 "$id6" "$h6" "$st6" | sed 's/}$/,"submit_run":'"$sub6"'}/')")" 200
 check_eq "not aborted by its own submission" "$(jr .abort_run)" null
 check_eq "stored" "$(sql tj.db "SELECT count(*) FROM runs WHERE id = '$id6'")" 1
+api_stop
+check_eq "SIGTERM: clean exit" "$API_RC" 0
 t_done
