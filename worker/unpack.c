@@ -98,12 +98,13 @@ place(struct archive_entry *e, const char *root, int64_t *total,
 		    "with '..'", name ? name : "(unreadable name)");
 		return -1;
 	}
-	if (type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK) {
+	hl = archive_entry_hardlink(e);
+	if (hl == NULL && type != AE_IFREG && type != AE_IFDIR &&
+	    type != AE_IFLNK) {
 		err_set("refused entry '%.200s': not a file, directory or "
 		    "symlink", name);
 		return -1;
 	}
-	hl = archive_entry_hardlink(e);
 	if (hl != NULL) {
 		if (!safe_relative(hl, NULL)) {
 			err_set("refused entry '%.200s': hard link to '%.200s' "
