@@ -52,6 +52,8 @@ page_ref(struct rctx *r, const char *name)
 	cJSON_AddItemToObject(m, "commit", c);
 	url = render_url_commit(cJSON_GetObjectItem(c, "hash")->valuestring);
 	cJSON_AddStringToObject(m, "target", url);
+	/* The header template turns this into a meta refresh. */
+	cJSON_AddStringToObject(m, "refresh", url);
 	free(url);
 	title = xasprintf("ref %s", name);
 	rc = render_page(r, dir, "ref", m, "ref.json", title);

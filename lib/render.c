@@ -193,6 +193,8 @@ render_page(struct rctx *r, const char *dir, const char *tpl, cJSON *model,
 	    r->cfg->site_title : "tablejohn");
 	cJSON_AddStringToObject(model, "title", title);
 	cJSON_AddStringToObject(model, "page_kind", tpl);
+	if (json_name != NULL)
+		cJSON_AddStringToObject(model, "json", json_name);
 	buf_reset(&r->html);
 	if (tpl_render(r->tpl, tpl, model, &r->html) < 0) {
 		err_wrap("rendering %s/index.html", dir);
