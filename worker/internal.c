@@ -161,6 +161,7 @@ file(struct walk *w, int dirfd, const char *name, const char *rel, int depth)
 	uint64_t lines, todos;
 	const char *dot;
 	struct count *e;
+	char *msg;
 	int fd, i;
 
 	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -171,9 +172,12 @@ file(struct walk *w, int dirfd, const char *name, const char *rel, int depth)
 		return;
 	}
 	close(fd);
-	output_addf(w->o, "%s has %llu line%s, %llu todo%s", rel,
+	/* Like the original: as if the method printed it. */
+	msg = xasprintf("%s has %llu line%s, %llu todo%s", rel,
 	    (unsigned long long)lines, lines == 1 ? "" : "s",
 	    (unsigned long long)todos, todos == 1 ? "" : "s");
+	output_add(w->o, OUT_STDOUT, msg, strlen(msg));
+	free(msg);
 	add(&w->total, lines, todos);
 	/* Like the original: no extension for dotfiles. */
 	dot = strrchr(name, '.');

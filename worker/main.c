@@ -593,7 +593,7 @@ static int
 ask_for_run(struct worker *w)
 {
 	struct sched_server ss[64];
-	size_t order[64], n, i;
+	size_t order[64], n, i, k;
 	struct server *s;
 	cJSON *reply, *run;
 	int rc;
@@ -603,6 +603,13 @@ ask_for_run(struct worker *w)
 	n = sched_order(ss, w->n_sv, util_mono_ms(), order);
 	for (i = 0; i < n && !got_signal; i++) {
 		s = &w->sv[order[i]];
+		/* Results first: a server gets no new work from us while it
+		 * has not taken what we finished for it. */
+		for (k = 0; k < w->n_pending; k++)
+			if (strcmp(w->pending[k].server, s->base) == 0)
+				break;
+		if (k < w->n_pending)
+			continue;
 		pthread_mutex_lock(&s->lock);
 		rc = post_status(w, s, "idle", 1, NULL, &reply, NULL);
 		pthread_mutex_unlock(&s->lock);
