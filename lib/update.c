@@ -34,6 +34,7 @@ struct walk {
 	git_odb *odb;
 	struct db *db;
 	int first_import;
+	int fk_off;		/* foreign keys are off: pipeline allowed */
 	int shallow;
 	struct oidmap map;
 	git_oid *todo;		/* stack of commits to read */
@@ -301,6 +302,8 @@ struct rec {
 	struct sig author, committer;
 	const char *msg;
 	size_t msglen;
+	int64_t *parents;	/* distinct parents in order; owned */
+	int nparents;
 };
 
 /* Read one commit object into r and push its unknown parents. */
@@ -308,8 +311,8 @@ static int
 read_one(struct walk *w, const git_oid *oid, int64_t id, struct rec *r)
 {
 	const char *data, *p, *end, *nl, *msg;
-	int64_t pid, parents[64];
-	int np = 0, i, dup;
+	int64_t pid;
+	int i, dup, cap = 0;
 	git_oid poid;
 
 	memset(r, 0, sizeof(*r));
@@ -354,14 +357,16 @@ read_one(struct walk *w, const git_oid *oid, int64_t id, struct rec *r)
 			if (pid <= w->max_old && w->level == 2)
 				add_boundary(w, pid);
 			dup = 0;
-			for (i = 0; i < np && i < 64; i++)
-				dup |= parents[i] == pid;
+			for (i = 0; i < r->nparents; i++)
+				dup |= r->parents[i] == pid;
 			if (dup)
 				continue;
-			if (np < 64)
-				parents[np] = pid;
-			add_edge(w, id, pid, np);
-			np++;
+			if (r->nparents == cap) {
+				cap = cap ? cap * 4 : 2;
+				r->parents = xrealloc(r->parents,
+				    (size_t)cap * sizeof(*r->parents));
+			}
+			r->parents[r->nparents++] = pid;
 		} else if (nl - p > 7 && memcmp(p, "author ", 7) == 0) {
 			parse_sig(p + 7, nl, &r->author);
 		} else if (nl - p > 10 && memcmp(p, "committer ", 10) == 0) {
@@ -373,9 +378,41 @@ read_one(struct walk *w, const git_oid *oid, int64_t id, struct rec *r)
 	return 0;
 }
 
-/* Insert r's row and free it. */
+/* Free what r owns. */
+static void
+rec_free(struct rec *r)
+{
+	git_odb_object_free(r->obj);
+	r->obj = NULL;
+	free(r->parents);
+	r->parents = NULL;
+}
+
+/* Insert r's edges to its parents. */
 static int
-insert_rec(struct db *db, struct rec *r)
+insert_edges(struct db *db, const struct rec *r)
+{
+	sqlite3_stmt *st;
+	int i;
+
+	for (i = 0; i < r->nparents; i++) {
+		st = db_stmt(db, "INSERT INTO commit_edges (child, parent, idx) "
+		    "VALUES (?, ?, ?)");
+		if (st == NULL)
+			return -1;
+		sqlite3_bind_int64(st, 1, r->id);
+		sqlite3_bind_int64(st, 2, r->parents[i]);
+		sqlite3_bind_int(st, 3, i);
+		if (db_step_done(db, st) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Insert r's row (and with edges, its edges: only when foreign keys are
+ * off, since its parents come later) and free r. */
+static int
+insert_rec(struct db *db, struct rec *r, int edges)
 {
 	static const char sql[] = "INSERT INTO commits (id, hash, "
 	    "author_name, author_email, author_time, author_tz, "
@@ -401,9 +438,10 @@ insert_rec(struct db *db, struct rec *r)
 	rc = db_step_done(db, st);
 	/* The bindings point into obj: let go of them first. */
 	sqlite3_clear_bindings(st);
+	if (rc == 0 && edges)
+		rc = insert_edges(db, r);
 out:
-	git_odb_object_free(r->obj);
-	r->obj = NULL;
+	rec_free(r);
 	return rc;
 }
 
@@ -448,7 +486,9 @@ emit(struct walk *w, struct pipe *pp, struct rec *r)
 	int rc = 0;
 
 	if (pp == NULL) {
-		rc = insert_rec(w->db, r);
+		for (int i = 0; i < r->nparents; i++)
+			add_edge(w, r->id, r->parents[i], i);
+		rc = insert_rec(w->db, r, 0);
 		w->done++;
 		show_progress(w, 0);
 		return rc;
@@ -459,7 +499,7 @@ emit(struct walk *w, struct pipe *pp, struct rec *r)
 	if (pp->stop) {
 		rc = -1;
 		err_set("stopped");
-		git_odb_object_free(r->obj);
+		rec_free(r);
 	} else {
 		pp->recs[pp->head % PIPE_SIZE] = *r;
 		pp->head++;
@@ -482,7 +522,7 @@ drain(struct walk *w, struct pipe *pp)
 		oid = w->todo[w->ntodo];
 		id = w->todo_id[w->ntodo];
 		if (read_one(w, &oid, id, &r) < 0) {
-			git_odb_object_free(r.obj);
+			rec_free(&r);
 			return -1;
 		}
 		if (emit(w, pp, &r) < 0)
@@ -567,14 +607,14 @@ consume(struct walk *w, struct pipe *pp)
 		if (n == 0)
 			return rc;
 		for (i = 0; i < n; i++) {
-			if (rc == 0 && insert_rec(w->db, &batch[i]) < 0) {
+			if (rc == 0 && insert_rec(w->db, &batch[i], 1) < 0) {
 				rc = -1;
 				pthread_mutex_lock(&pp->mu);
 				pp->stop = 1;
 				pthread_cond_signal(&pp->not_full);
 				pthread_mutex_unlock(&pp->mu);
 			} else if (rc != 0) {
-				git_odb_object_free(batch[i].obj);
+				rec_free(&batch[i]);
 			}
 			w->done++;
 			show_progress(w, 0);
@@ -595,7 +635,7 @@ walk_import(struct walk *w, struct repo_ref *refs, size_t nrefs)
 	size_t i;
 	int rc;
 
-	if (!w->first_import) {
+	if (!w->first_import || !w->fk_off) {
 		if (walk_refs(w, refs, nrefs, NULL) < 0)
 			return -1;
 	} else {
@@ -1111,11 +1151,19 @@ mark_tracked(struct db *db, git_repository *repo, struct repo_ref *rr,
 static int
 dirty_new(struct db *db, int64_t max_id)
 {
-	sqlite3_stmt *s = db_stmt(db, "INSERT OR IGNORE INTO dirty (kind, key) "
-	    "SELECT 'commit', hash FROM commits WHERE id > ?1 UNION "
-	    "SELECT 'commit', c.hash FROM commit_edges e JOIN commits c ON "
-	    "c.id = e.parent WHERE e.child > ?1 AND e.parent <= ?1");
+	sqlite3_stmt *s;
 
+	/* In hash order, so the rows append to dirty's b-tree. */
+	s = db_stmt(db, "INSERT OR IGNORE INTO dirty (kind, key) SELECT "
+	    "'commit', hash FROM commits WHERE id > ? ORDER BY hash");
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, max_id);
+	if (db_step_done(db, s) < 0)
+		return -1;
+	s = db_stmt(db, "INSERT OR IGNORE INTO dirty (kind, key) SELECT "
+	    "'commit', c.hash FROM commit_edges e JOIN commits c ON c.id = "
+	    "e.parent WHERE e.child > ?1 AND e.parent <= ?1");
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, max_id);
@@ -1181,6 +1229,17 @@ update_repo(struct db *db, const struct config *cfg, int flags,
 	w.shallow = git_repository_is_shallow(repo) == 1;
 	w.progress = (flags & UPDATE_PROGRESS) != 0;
 	w.tty = isatty(STDERR_FILENO);
+	/* A first import inserts edges before their parents' rows: that
+	 * needs the foreign keys off, which only works outside a
+	 * transaction. Another process may import first: then the walk
+	 * simply does not use the pipeline. */
+	if (max_commit_id(db, &max_id, &empty) < 0)
+		goto out;
+	if (empty) {
+		if (db_exec(db, "PRAGMA foreign_keys = OFF") < 0)
+			goto out;
+		w.fk_off = 1;
+	}
 	if (db_begin(db) < 0)
 		goto out;
 	in_tx = 1;
@@ -1195,7 +1254,8 @@ update_repo(struct db *db, const struct config *cfg, int flags,
 	/* A first import builds the indexes once at the end: much faster
 	 * than keeping them up to date row by row. */
 	if (empty && db_exec(db, "DROP INDEX commits_hash; DROP INDEX "
-	    "commits_reachable; DROP INDEX commit_edges_parent;") < 0)
+	    "commits_reachable; DROP INDEX commit_edges_parent;"
+	    "PRAGMA cache_size = -262144;") < 0)
 		goto out;
 	phase(&t0, "listing refs");
 	if (walk_import(&w, rr, nrr) < 0)
@@ -1243,10 +1303,14 @@ update_repo(struct db *db, const struct config *cfg, int flags,
 	}
 	in_tx = 0;
 	phase(&t0, "commit");
+	if (empty)
+		db_exec(db, "PRAGMA cache_size = -2000");
 	rc = 0;
 out:
 	if (in_tx)
 		db_rollback(db);
+	if (w.fk_off && db_exec(db, "PRAGMA foreign_keys = ON") < 0)
+		log_warn("cannot turn foreign keys back on: %s", err_get());
 	for (i = 0; i < nrr; i++)
 		free(rr[i].name);
 	free(rr);
