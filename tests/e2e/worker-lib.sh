@@ -53,5 +53,8 @@ output_of() {
 # n_runs: how many runs tj.db holds.
 n_runs() { sql "$T_DIR/tj.db" "SELECT count(*) FROM runs"; }
 
+# runs_are N: tj.db holds N runs (for wait_for).
+runs_are() { test "$(n_runs)" = "$1"; }
+
 # spooled NAME: how many runs wait in NAME's spool.
 spooled() { find "$T_DIR/$1.d/spool" -maxdepth 1 -name '*.json' | wc -l; }
