@@ -291,6 +291,9 @@ serve(struct MHD_Connection *c, const char *path, const char *rest)
 	t->a = archive_write_new();
 	if (archive_write_add_filter_gzip(t->a) != ARCHIVE_OK ||
 	    archive_write_set_format_pax_restricted(t->a) != ARCHIVE_OK ||
+	    /* Git paths are bytes: write them as they are, as git does. */
+	    archive_write_set_format_option(t->a, "pax", "hdrcharset",
+	    "BINARY") != ARCHIVE_OK ||
 	    archive_write_set_bytes_in_last_block(t->a, 1) != ARCHIVE_OK ||
 	    archive_write_open(t->a, t, NULL, on_write, NULL) != ARCHIVE_OK) {
 		ar_fail(t, "starting the archive");
