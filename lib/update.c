@@ -474,6 +474,8 @@ struct pipe {
 	struct rec recs[PIPE_SIZE];
 	size_t head, tail;	/* head - tail records are waiting */
 	int reader_done;	/* no more records will come */
+	int consumer_waits;	/* signal only a thread that waits: a */
+	int reader_waits;	/* futex wake per record costs a lot */
 	int stop;		/* the consumer failed: reader, give up */
 	int reader_rc;
 	char reader_err[1024];
@@ -494,8 +496,10 @@ emit(struct walk *w, struct pipe *pp, struct rec *r)
 		return rc;
 	}
 	pthread_mutex_lock(&pp->mu);
-	while (pp->head - pp->tail == PIPE_SIZE && !pp->stop)
+	while (pp->head - pp->tail == PIPE_SIZE && !pp->stop) {
+		pp->reader_waits = 1;
 		pthread_cond_wait(&pp->not_full, &pp->mu);
+	}
 	if (pp->stop) {
 		rc = -1;
 		err_set("stopped");
@@ -503,7 +507,10 @@ emit(struct walk *w, struct pipe *pp, struct rec *r)
 	} else {
 		pp->recs[pp->head % PIPE_SIZE] = *r;
 		pp->head++;
-		pthread_cond_signal(&pp->not_empty);
+		if (pp->consumer_waits && pp->head - pp->tail >= 64) {
+			pp->consumer_waits = 0;
+			pthread_cond_signal(&pp->not_empty);
+		}
 	}
 	pthread_mutex_unlock(&pp->mu);
 	return rc;
@@ -577,6 +584,7 @@ reader_main(void *arg)
 
 	pthread_mutex_lock(&pp->mu);
 	pp->reader_done = 1;
+	pp->consumer_waits = 0;
 	pp->reader_rc = rc;
 	if (rc < 0)
 		snprintf(pp->reader_err, sizeof(pp->reader_err), "%s",
@@ -596,13 +604,17 @@ consume(struct walk *w, struct pipe *pp)
 
 	for (;;) {
 		pthread_mutex_lock(&pp->mu);
-		while (pp->head == pp->tail && !pp->reader_done)
+		while (pp->head == pp->tail && !pp->reader_done) {
+			pp->consumer_waits = 1;
 			pthread_cond_wait(&pp->not_empty, &pp->mu);
+		}
 		n = 0;
 		while (pp->head != pp->tail && n < 64)
 			batch[n++] = pp->recs[pp->tail++ % PIPE_SIZE];
-		if (n > 0)
+		if (pp->reader_waits && PIPE_SIZE - (pp->head - pp->tail) >= 256) {
+			pp->reader_waits = 0;
 			pthread_cond_signal(&pp->not_full);
+		}
 		pthread_mutex_unlock(&pp->mu);
 		if (n == 0)
 			return rc;
@@ -611,6 +623,7 @@ consume(struct walk *w, struct pipe *pp)
 				rc = -1;
 				pthread_mutex_lock(&pp->mu);
 				pp->stop = 1;
+				pp->reader_waits = 0;
 				pthread_cond_signal(&pp->not_full);
 				pthread_mutex_unlock(&pp->mu);
 			} else if (rc != 0) {
