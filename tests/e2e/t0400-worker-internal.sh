@@ -94,8 +94,7 @@ wpid=$T_LAST_PID
 wait_for 20 grep -q "worker w1" w1-bg.log
 check_fails "a second worker on the same dir" worker w1 --once
 check_match "it says so" "$(tail -n 1 w1.log)" "another tj-worker uses this dir"
-kill -TERM "$wpid"
-check "SIGTERM stops the worker" wait_for 10 sh -c "! kill -0 $wpid 2>/dev/null"
+check "SIGTERM stops the worker" stop "$wpid"
 api_stop
 check_eq "tj-api exits 0" "$API_RC" 0
 t_done

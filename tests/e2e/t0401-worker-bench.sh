@@ -70,7 +70,7 @@ for h in $(git -C repo rev-list main); do gen queue add "$h"; done
 check_eq "7 queued" "$(sql tj.db 'SELECT count(*) FROM queue')" 7
 api_start --config "$T_DIR/tj.conf"
 worker_conf w1
-bg worker w1
+bg_worker w1
 wpid=$T_LAST_PID
 check "7 runs land" wait_for 60 runs_are 7
 check_eq "7 runs" "$(n_runs)" 7
@@ -147,7 +147,6 @@ h=$(git -C repo rev-parse HEAD)
 check "the 8th run lands" wait_for 60 runs_are 8
 check_match "no bench script: the error says so" "$(run_of "$h" "exit_code, error")" \
     "^\\|the bench repo has no executable 'bench' at its root"
-kill -TERM "$wpid"
-check "the worker stops" wait_for 10 sh -c "! kill -0 $wpid 2>/dev/null"
+check "the worker stops on SIGTERM" stop "$wpid"
 api_stop
 t_done

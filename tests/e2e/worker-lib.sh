@@ -35,6 +35,26 @@ worker() {
 	"$TJ_WORKER" --config "$T_DIR/$name.conf" "$@" >>"$T_DIR/$name.log" 2>&1
 }
 
+# bg_worker NAME ARGS...: tj-worker in the background (killed when the test
+# ends); its pid is in T_LAST_PID.
+bg_worker() {
+	local name=$1
+	shift
+	bg "$TJ_WORKER" --config "$T_DIR/$name.conf" "$@" >>"$T_DIR/$name.log" 2>&1
+}
+
+# stop PID: SIGTERM, then wait up to 10 s for it to exit; fails if it
+# does not.
+stop() {
+	kill -TERM "$1" 2>/dev/null
+	wait_for 10 gone "$1"
+}
+
+# gone PID: the process is dead (or a zombie nobody reaped yet).
+gone() {
+	! kill -0 "$1" 2>/dev/null || grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null
+}
+
 # run_of HASH COLUMNS: the run (one row) of a commit in tj.db.
 run_of() {
 	sql "$T_DIR/tj.db" "SELECT $2 FROM runs r JOIN commits c ON c.id = r.commit_id WHERE c.hash = '$1'"
