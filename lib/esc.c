@@ -40,8 +40,10 @@ utf8_seq(const unsigned char *s, size_t n)
 	return len;
 }
 
-int
-esc_html(struct buf *b, const char *s, size_t n)
+/* Append s[0..n) with invalid UTF-8 and forbidden controls replaced, and
+ * the HTML special characters escaped when html is set. */
+static int
+clean(struct buf *b, const char *s, size_t n, int html)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, start = 0, k;
@@ -50,7 +52,7 @@ esc_html(struct buf *b, const char *s, size_t n)
 	while (i < n) {
 		rep = NULL;
 		k = 1;
-		switch (p[i]) {
+		switch (html ? p[i] : 0x20) {
 		case '&':
 			rep = "&amp;";
 			break;
@@ -94,6 +96,18 @@ esc_html(struct buf *b, const char *s, size_t n)
 		start = i;
 	}
 	return buf_add(b, s + start, i - start);
+}
+
+int
+esc_html(struct buf *b, const char *s, size_t n)
+{
+	return clean(b, s, n, 1);
+}
+
+int
+esc_text(struct buf *b, const char *s, size_t n)
+{
+	return clean(b, s, n, 0);
 }
 
 int

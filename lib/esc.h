@@ -15,6 +15,13 @@ struct buf;
 int esc_html(struct buf *b, const char *s, size_t n);
 
 /*
+ * Append s[0..n) to b unescaped but with the same repairs as esc_html:
+ * invalid UTF-8, NULs and the control characters HTML forbids become
+ * U+FFFD (for text that another HTML writer, cmark, escapes). 0 or -1.
+ */
+int esc_text(struct buf *b, const char *s, size_t n);
+
+/*
  * Append s to b as one URL path segment: every byte but the RFC 3986
  * unreserved ones (A-Z a-z 0-9 - . _ ~) percent-encoded, so "/" becomes
  * %2F. 0 or -1 (cap).

@@ -5,7 +5,9 @@
 
 #include <cmark.h>
 
+#include "buf.h"
 #include "err.h"
+#include "esc.h"
 #include "render_int.h"
 
 static cJSON *
@@ -188,6 +190,7 @@ page_commit(struct rctx *r, const char *hash)
 	cJSON *m = NULL;
 	char *dir = NULL, *s, *html, title[64];
 	const char *msg, *body;
+	struct buf clean;
 	int64_t id;
 	int rc = -1;
 
@@ -218,8 +221,11 @@ page_commit(struct rctx *r, const char *hash)
 	/* The body (after the summary line) as CommonMark, safe mode: raw
 	 * HTML and javascript: links are dropped. */
 	body = strchr(msg, '\n');
-	body = body ? body + 1 : "";
-	html = cmark_markdown_to_html(body, strlen(body), CMARK_OPT_DEFAULT);
+	buf_init(&clean, 0);
+	esc_text(&clean, body ? body + 1 : "", body ? strlen(body + 1) : 0);
+	html = cmark_markdown_to_html(clean.data ? clean.data : "", clean.len,
+	    CMARK_OPT_DEFAULT);
+	buf_fini(&clean);
 	cJSON_AddStringToObject(m, "message_html", html ? html : "");
 	free(html);
 	cJSON_AddNumberToObject(m, "reachable", sqlite3_column_int(st, 10));

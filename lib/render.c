@@ -20,6 +20,7 @@
 #include "render.h"
 #include "render_int.h"
 #include "tpl.h"
+#include "utf8.h"
 
 #ifndef TJ_DATADIR
 #define TJ_DATADIR "/usr/local/share/tablejohn"
@@ -149,10 +150,37 @@ render_remove(struct rctx *r, const char *rel)
 	return rc;
 }
 
-int
-render_json(struct rctx *r, const char *rel, const cJSON *model)
+/* Make every string and key of the tree valid UTF-8 (the db may hold
+ * anything a writer stored); the HTML escaper repairs too, the JSON
+ * printer does not. */
+static void
+fix_utf8(cJSON *o)
 {
-	char *s = cJSON_PrintUnformatted(model);
+	cJSON *c;
+	char *s;
+
+	if (o->string != NULL && !utf8_valid(o->string, strlen(o->string))) {
+		s = utf8_repair(o->string, strlen(o->string), NULL);
+		free(o->string);
+		o->string = s;
+	}
+	if (cJSON_IsString(o) && o->valuestring != NULL &&
+	    !utf8_valid(o->valuestring, strlen(o->valuestring))) {
+		s = utf8_repair(o->valuestring, strlen(o->valuestring), NULL);
+		free(o->valuestring);
+		o->valuestring = s;
+	}
+	for (c = o->child; c != NULL; c = c->next)
+		fix_utf8(c);
+}
+
+int
+render_json(struct rctx *r, const char *rel, cJSON *model)
+{
+	char *s;
+
+	fix_utf8(model);
+	s = cJSON_PrintUnformatted(model);
 	int rc;
 
 	if (s == NULL) {
@@ -173,6 +201,7 @@ render_page(struct rctx *r, const char *dir, const char *tpl, cJSON *model,
 	char *rel;
 	int rc = -1;
 
+	fix_utf8(model);
 	if (json_name != NULL) {
 		rel = xasprintf("%s%s%s", dir, *dir ? "/" : "", json_name);
 		rc = render_json(r, rel, model);
@@ -758,7 +787,6 @@ plan(struct rctx *r, struct work *w, int all, int64_t commit_max)
 	memset(&runs_meta, 0, sizeof(runs_meta));
 	if (all) {
 		w->index = w->queue = w->graph = w->go_refs = 1;
-		memset(w->shards, 1, sizeof(w->shards));
 		if (collect(r, &w->commits, "SELECT hash FROM commits", NULL,
 		    -1) < 0 ||
 		    collect(r, &w->runs, "SELECT id FROM runs", NULL, -1) < 0 ||
@@ -769,6 +797,11 @@ plan(struct rctx *r, struct work *w, int all, int64_t commit_max)
 		    collect(r, &w->metrics, "SELECT name FROM metrics", NULL,
 		    -1) < 0)
 			return -1;
+		/* Shards without commits are never written: go.js takes a
+		 * missing one as empty. */
+		for (i = 0; i < w->commits.n; i++)
+			if ((s = shard_of(w->commits.v[i])) >= 0)
+				w->shards[s] = 1;
 		return 0;
 	}
 	st = render_q(r, "SELECT substr(kind, 2), key FROM dirty "

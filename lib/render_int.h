@@ -49,8 +49,9 @@ int render_dberr(struct rctx *r, const char *context);
 int render_page(struct rctx *r, const char *dir, const char *tpl,
     cJSON *model, const char *json_name, const char *title);
 
-/* Write model as the JSON file rel (relative to r->out). 0 or -1. */
-int render_json(struct rctx *r, const char *rel, const cJSON *model);
+/* Write model as the JSON file rel (relative to r->out), its strings
+ * made valid UTF-8 first. 0 or -1. */
+int render_json(struct rctx *r, const char *rel, cJSON *model);
 
 /* Write data[0..n) to rel (relative to r->out), skipping unchanged bytes and
  * counting. 0 or -1. */

@@ -64,6 +64,16 @@ main(void)
 	CHECK(html("\xe2\x82", 2), "\xef\xbf\xbd\xef\xbf\xbd");
 	CHECK(html("\xf0\x9f\x98\x80", 4), "\xf0\x9f\x98\x80");
 
+	{
+		struct buf t;
+
+		buf_init(&t, 0);
+		esc_text(&t, "<a>\x01\xff\xc2\x80&\n", 9);
+		T_STR_EQ(t.data, "<a>\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
+		    "\xef\xbf\xbd&\n");
+		buf_fini(&t);
+	}
+
 	CHECK(seg("run/nbody time"), "run%2Fnbody%20time");
 	CHECK(seg("a-b.c_d~e"), "a-b.c_d~e");
 	CHECK(seg("\xc3\xa9?#&"), "%C3%A9%3F%23%26");
