@@ -11,6 +11,7 @@
 #include "err.h"
 #include "gen.h"
 #include "log.h"
+#include "render.h"
 
 static void
 verb_help(struct gen *g, FILE *f)
@@ -135,10 +136,19 @@ gen_fail(struct gen *g)
 int
 gen_render(struct gen *g)
 {
-	if (g->no_render)
+	long written, unchanged;
+
+	if (g->no_render || g->db == NULL)
 		return 0;
-	/* Rendering lives in lib/render.c; until it is linked in here the
-	 * dirty rows wait for `tj-gen render`. */
+	if (render_site(g->db, &g->cfg, 0) < 0) {
+		err_wrap("rendering %s (the changes are saved; tj-gen render "
+		    "retries)", g->cfg.site_out);
+		gen_fail(g);
+		return -1;
+	}
+	render_stats(&written, &unchanged);
+	if (!g->quiet && written > 0)
+		printf("rendered %ld files into %s\n", written, g->cfg.site_out);
 	return 0;
 }
 
