@@ -31,6 +31,7 @@ struct bg {
 	int dirty;		/* something was committed since the render */
 	int update_now;		/* SIGHUP */
 	int do_update;		/* the repo is a git repo: update it */
+	int no_render;		/* --no-render: leave dirty rows alone */
 };
 
 /* The server: set up by main, read-only for the request threads. */

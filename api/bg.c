@@ -15,11 +15,6 @@
 /* How often the sweep looks for workers that went silent. */
 #define SWEEP_MS 500
 
-/* render.c may not be linked in yet (the site issue): then the dirty rows
- * wait for `tj-gen render`. */
-#pragma weak render_site
-#pragma weak render_stats
-
 static void
 deadline(struct timespec *ts, long ms)
 {
@@ -101,7 +96,7 @@ render(struct api *api, struct db *db)
 {
 	long written = 0, unchanged = 0;
 
-	if (render_site == NULL)
+	if (api->bg.no_render)
 		return;
 	if (render_site(db, &api->cfg, 0) < 0) {
 		log_error("render: %s", err_get());
@@ -188,7 +183,8 @@ update_main(void *cls)
 		if (update_repo(db, &api->cfg, flags, &st) < 0) {
 			log_error("update: %s", err_get());
 		} else {
-			log_info("update: %lld new commits, %lld queued",
+			log_msg(st.new_commits || st.queued ? LOG_INFO :
+			    LOG_DEBUG, "update: %lld new commits, %lld queued",
 			    (long long)st.new_commits, (long long)st.queued);
 			bg_notify(api);
 		}

@@ -28,7 +28,7 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: tj-api [--config F] [--listen ADDR:PORT] [--db PATH]\n"
 	    "              [--repo PATH] [--token-file F] [--local-worker]\n"
-	    "              [--verbose]\n"
+	    "              [--no-render] [--verbose]\n"
 	    "\n"
 	    "Serves the worker API (/api/worker/*, see docs/protocol.md) on\n"
 	    "ADDR:PORT (default 127.0.0.1:8221), stores what workers report in\n"
@@ -36,7 +36,8 @@ usage(FILE *f)
 	    "[repo] update and on SIGHUP. The worker token comes from\n"
 	    "--token-file, TJ_TOKEN or [api] token; else one is generated once\n"
 	    "and kept in the db. --local-worker also runs tj-worker (from the\n"
-	    "same directory as tj-api) against this server.\n"
+	    "same directory as tj-api) against this server. --no-render leaves\n"
+	    "the changed pages to `tj-gen render`.\n"
 	    "\n"
 	    "Exit status: 0 after SIGTERM/SIGINT, 1 on errors, 2 on bad usage.\n");
 }
@@ -273,6 +274,7 @@ main(int argc, char **argv)
 		{"repo", required_argument, NULL, 'r'},
 		{"token-file", required_argument, NULL, 't'},
 		{"local-worker", no_argument, NULL, 'L'},
+		{"no-render", no_argument, NULL, 'N'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
@@ -295,6 +297,7 @@ main(int argc, char **argv)
 		case 'r': repo = optarg; break;
 		case 't': token_file = optarg; break;
 		case 'L': local_worker = 1; break;
+		case 'N': api.bg.no_render = 1; break;
 		case 'v': log_set_level(LOG_DEBUG); break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("tj-api %s\n", TJ_VERSION); return 0;

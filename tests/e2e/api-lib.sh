@@ -105,3 +105,9 @@ import_all() {
 	done
 	return 0
 }
+
+# sql_is DB QUERY EXPECTED: the query's result is EXPECTED (for wait_for,
+# which must re-run the query each time). Waits for a locked db.
+sql_is() {
+	[ "$(sqlite3 -batch -cmd '.timeout 5000' "$1" "$2")" = "$3" ]
+}

@@ -8,7 +8,8 @@ cd "$T_DIR" || exit 1
 api_repo 3
 api_conf
 check "import with tj-gen" import_all
-api_start --config "$T_DIR/tj.conf"
+# --no-render: the dirty rows stay for this test to see.
+api_start --config "$T_DIR/tj.conf" --no-render
 
 check_eq "ask" "$(post w1 "$(idle s1 true)")" 200
 id=$(jr .run.id)
