@@ -669,12 +669,14 @@ out:
 }
 
 /* The theme: the configured one, else ../theme (or ../../theme) next to the
- * executable in a build tree, else the installed one. */
+ * executable in a build tree, else ../share/tablejohn/theme (an install under
+ * any PREFIX or DESTDIR), else the installed one. */
 static char *
 find_theme(const struct config *cfg)
 {
 	char exe[PATH_MAX], *slash, *t;
-	const char *ups[] = {"/../theme", "/../../theme"};
+	const char *ups[] = {"/../theme", "/../../theme",
+	    "/../share/tablejohn/theme"};
 	struct stat st;
 	ssize_t n;
 	size_t i;
