@@ -108,8 +108,10 @@ graph_commits(struct rctx *r, struct gcommit **out, size_t *nout)
 		v[n].indeg = 0;
 		v[n].hash = xstrdup((const char *)sqlite3_column_text(st, 1));
 		v[n].time = sqlite3_column_double(st, 2);
+		/* xstrndup copies n bytes: bound n by the string. */
 		v[n].summary = xstrndup((const char *)sqlite3_column_text(st,
-		    3), 100);
+		    3), strnlen((const char *)sqlite3_column_text(st, 3),
+		    100));
 		/* Do not end in half a UTF-8 sequence. */
 		{
 			size_t l = strlen(v[n].summary);
