@@ -121,6 +121,8 @@ install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)
 	install -m 0755 $(PROGS:%=build/%) $(DESTDIR)$(BINDIR)/
 	cp -R theme $(DESTDIR)$(DATADIR)/
+	install -m 0644 node_modules/uplot/dist/uPlot.iife.min.js \
+		node_modules/uplot/dist/uPlot.min.css $(DESTDIR)$(DATADIR)/theme/static/
 	if [ -d docs/man ]; then \
 		for f in docs/man/*.[0-9]; do \
 			s=$${f##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
