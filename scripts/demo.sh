@@ -1,0 +1,108 @@
+#!/bin/bash
+# demo.sh: the whole pipeline on this repository itself. Imports it, queues
+# its 20 newest tracked commits, benchmarks them with tj-api --local-worker,
+# renders the site into out/ and serves it with tj-gen serve until Ctrl-C.
+#   DEMO_BENCH=repo   use scripts/example-bench/ instead of the internal method
+#   DEMO_DIR=DIR      where the db, config and logs go (default build/demo)
+#   DEMO_OUT=DIR      where the site goes (default out)
+#   DEMO_SERVE=0      stop after rendering instead of serving
+#   DEMO_PORT=N       the preview's port (default 8000, else any free one)
+#   DEMO_TIMEOUT=S    give up waiting for the runs after S seconds (1800)
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+B=${TJ_BIN:-$top/build}
+dir=${DEMO_DIR:-$top/build/demo}
+out=${DEMO_OUT:-$top/out}
+mkdir -p "$dir"
+dir=$(cd "$dir" && pwd)
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+pids=()
+
+say() { printf 'demo: %s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+stop() {
+	local p
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+	pids=()
+}
+trap 'stop' EXIT
+trap 'say "stopping"; exit 130' INT TERM
+
+git -C "$top" rev-parse --git-dir >/dev/null 2>&1 ||
+	die "$top is not a git checkout: the demo benchmarks this repository's own history"
+for p in tj-gen tj-api tj-worker; do
+	[ -x "$B/$p" ] || die "$B/$p is missing: run make first"
+done
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+token=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+conf=$dir/tablejohn.conf
+{
+	printf '[repo]\n\tpath = %s\n\tname = tablejohn\n\tupdate = 10m\n' "$top"
+	printf '[db]\n\tpath = %s/tablejohn.db\n' "$dir"
+	printf '[site]\n\tout = %s\n\ttitle = tablejohn demo\n' "$out"
+	printf '[api]\n\tlisten = 127.0.0.1:%s\n\ttoken = %s\n\tworker-timeout = 60s\n' "$port" "$token"
+	printf '[worker]\n\tping = 1s\n\ttimeout = 10m\n'
+} >"$conf"
+if [ "${DEMO_BENCH:-internal}" = repo ]; then
+	# The bench repo is a git repo of its own: make one from the example.
+	bench=$dir/bench-repo
+	rm -rf "$bench"
+	mkdir -p "$bench"
+	cp -R "$top/scripts/example-bench/." "$bench/"
+	git -C "$bench" init -q
+	git -C "$bench" add -A
+	git -C "$bench" -c user.name=demo -c user.email=demo@localhost \
+		commit -q -m "example bench"
+	printf '[bench]\n\trepo = %s\n' "$bench" >>"$conf"
+	say "bench method: scripts/example-bench (as the git repo $bench)"
+else
+	say "bench method: internal (files, lines and TODOs of each commit)"
+fi
+
+say "importing $top into $dir/tablejohn.db"
+"$B/tj-gen" update --config "$conf" --quiet
+# The first import queued the tip: 20 in all.
+have=$(sqlite3 "$dir/tablejohn.db" "SELECT count(*) FROM queue")
+if [ "$have" -lt 20 ]; then
+	"$B/tj-gen" queue add-batch $((20 - have)) --config "$conf" --quiet
+fi
+total=$(sqlite3 "$dir/tablejohn.db" "SELECT count(*) FROM queue")
+say "queued $total commits; starting tj-api --local-worker on 127.0.0.1:$port"
+"$B/tj-api" --config "$conf" --local-worker >"$dir/api.log" 2>&1 &
+pids+=($!)
+
+limit=${DEMO_TIMEOUT:-1800}
+start=$(date +%s)
+while :; do
+	left=$(sqlite3 "$dir/tablejohn.db" "SELECT count(*) FROM queue" 2>/dev/null || echo "$total")
+	done_=$((total - left))
+	printf '\rdemo: benchmarked %d of %d commits' "$done_" "$total" >&2
+	[ "$left" = 0 ] && break
+	kill -0 "${pids[0]}" 2>/dev/null || { echo >&2; tail -n 20 "$dir/api.log" >&2; die "tj-api stopped"; }
+	if [ $(($(date +%s) - start)) -gt "$limit" ]; then
+		echo >&2
+		tail -n 20 "$dir/api.log" >&2
+		die "the runs did not finish in ${limit}s (see $dir/api.log)"
+	fi
+	sleep 1
+done
+echo >&2
+stop
+"$B/tj-gen" render --config "$conf" --quiet
+runs=$(sqlite3 "$dir/tablejohn.db" "SELECT count(*) FROM runs")
+say "$runs runs; the site is in $out"
+if [ "${DEMO_SERVE:-1}" = 0 ]; then
+	exit 0
+fi
+sport=${DEMO_PORT:-8000}
+if ! python3 -c "import socket,sys; s=socket.socket(); s.bind(('127.0.0.1',$sport))" 2>/dev/null; then
+	sport=0
+fi
+say "serving the site; Ctrl-C stops"
+"$B/tj-gen" serve --config "$conf" --listen "127.0.0.1:$sport" &
+pids+=($!)
+wait "${pids[-1]}"
