@@ -54,7 +54,7 @@ queue_list(struct gen *g)
 	sqlite3_stmt *st = db_stmt(g->db, "SELECT q.priority, c.hash, "
 	    "q.added, q.reserved_by, c.message FROM queue q JOIN commits c ON "
 	    "c.id = q.commit_id ORDER BY q.priority DESC, q.added DESC, "
-	    "c.committer_time DESC, c.id DESC");
+	    "c.committer_time DESC, c.id");
 	char when[32];
 	time_t t;
 	int r, n = 0;
@@ -179,7 +179,7 @@ queue_batch(struct gen *g, long long n, struct qopts *q)
 	st = db_stmt(g->db, "INSERT INTO temp.batch (id) SELECT id FROM "
 	    "commits c WHERE reachable = 2 AND NOT EXISTS (SELECT 1 FROM runs "
 	    "WHERE commit_id = c.id) AND NOT EXISTS (SELECT 1 FROM queue "
-	    "WHERE commit_id = c.id) ORDER BY committer_time DESC, id DESC "
+	    "WHERE commit_id = c.id) ORDER BY committer_time DESC, id "
 	    "LIMIT ?");
 	if (st == NULL)
 		return -1;
