@@ -20,6 +20,7 @@ sqlite3
 python3
 curl
 hyperfine
+jq
 chromium
 default-jre-headless
 nodejs
