@@ -24,6 +24,7 @@ static struct {
 	char *exe;		/* tj-worker next to tj-api */
 	char *dir;		/* our temp dir with the config */
 	char *conf;
+	char *workdir;		/* the worker's [worker] dir */
 	pid_t pid;
 	double started, restart_at, backoff;
 } L;
@@ -67,7 +68,11 @@ write_conf(struct api *api, unsigned port)
 		return -1;
 	}
 	fprintf(f, "# written by tj-api --local-worker\n[worker]\n"
-	    "\tname = local\n[server \"local\"]\n"
+	    "\tname = local\n\tdir = ");
+	/* Next to the db: one per instance, and kept across restarts so a
+	 * spooled result is still handed in. */
+	put_quoted(f, L.workdir);
+	fprintf(f, "\n[server \"local\"]\n"
 	    "\turl = http://127.0.0.1:%u\n\ttoken = ", port);
 	put_quoted(f, api->token);
 	fputc('\n', f);
@@ -136,6 +141,7 @@ local_start(struct api *api, unsigned port)
 	}
 	L.dir = xstrdup(tmpl);
 	L.conf = xasprintf("%s/worker.conf", L.dir);
+	L.workdir = xasprintf("%s-local-worker", api->cfg.db_path);
 	if (write_conf(api, port) < 0)
 		goto fail;
 	L.backoff = BACKOFF_MIN;
@@ -146,13 +152,39 @@ fail:
 	return -1;
 }
 
+/*
+ * The dead child is known to be silent: let the next one (a new secret
+ * under the same name) in at once and free its reservation.
+ */
+static void
+forget(struct api *api)
+{
+	struct db *db = pool_get(&api->pool);
+	sqlite3_stmt *st;
+
+	if (db == NULL) {
+		log_error("local worker: %s", err_get());
+		return;
+	}
+	st = db_stmt(db, "UPDATE workers SET last_seen = ? "
+	    "WHERE name = 'local' AND last_seen > ?");
+	if (st != NULL) {
+		double t = api_now() - api->worker_timeout - 1;
+
+		sqlite3_bind_double(st, 1, t);
+		sqlite3_bind_double(st, 2, t);
+	}
+	if (st == NULL || db_step_done(db, st) < 0)
+		log_error("local worker: %s", err_get());
+	pool_put(&api->pool, db);
+}
+
 void
 local_tick(struct api *api)
 {
 	int status;
 	pid_t r;
 
-	(void)api;
 	if (L.exe == NULL)
 		return;
 	if (L.pid > 0) {
@@ -166,6 +198,7 @@ local_tick(struct api *api)
 			log_warn("local worker killed by signal %d",
 			    WTERMSIG(status));
 		L.pid = 0;
+		forget(api);
 		if (mono() - L.started >= STABLE_SECS)
 			L.backoff = BACKOFF_MIN;
 		L.restart_at = mono() + L.backoff;
@@ -204,5 +237,6 @@ local_stop(void)
 	free(L.exe);
 	free(L.dir);
 	free(L.conf);
+	free(L.workdir);
 	memset(&L, 0, sizeof(L));
 }
