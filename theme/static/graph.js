@@ -269,6 +269,9 @@
 			plot.over.addEventListener("mousedown", function (e) {
 				down = [e.clientX, e.clientY];
 			});
+			/* A click opens the commit under the cursor, unless a
+			 * second click makes it a double-click (reset zoom). */
+			var pending = null;
 			plot.over.addEventListener("click", function (e) {
 				if (!down || Math.abs(e.clientX - down[0]) > 3)
 					return;
@@ -279,8 +282,16 @@
 				for (var s = 1; s < data.length; s++)
 					if (data[s][i] !== null)
 						hit = true;
-				if (hit)
+				if (!hit)
+					return;
+				clearTimeout(pending);
+				pending = setTimeout(function () {
 					location.href = "../commit/" + commits[i][1] + "/";
+				}, 300);
+			});
+			plot.over.addEventListener("dblclick", function () {
+				clearTimeout(pending);
+				pending = null;
 			});
 			if (range)
 				plot.setScale("x", {min: range[0], max: range[1]});
