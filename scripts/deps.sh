@@ -24,6 +24,9 @@ jq
 chromium
 default-jre-headless
 nodejs
+nginx
+man-db
+systemd
 "
 
 missing=""
