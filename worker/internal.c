@@ -306,7 +306,8 @@ internal_count(const char *tree, struct result *r, struct output *o,
 	for (i = 0; i < w.exts.n; i++)
 		if (emit(&w, ".", w.exts.c[i].key, &w.exts.c[i]) < 0)
 			goto out;
-	qsort(w.dirs.c, w.dirs.n, sizeof(*w.dirs.c), by_depth);
+	if (w.dirs.n > 0)
+		qsort(w.dirs.c, w.dirs.n, sizeof(*w.dirs.c), by_depth);
 	for (i = 0; i < w.dirs.n && i < INTERNAL_MAX_DIRS; i++)
 		if (emit(&w, "/", w.dirs.c[i].key, &w.dirs.c[i]) < 0)
 			goto out;

@@ -2,6 +2,14 @@
 # lib.sh and api-lib.sh (whose api_conf, api_start, api_stop, api_repo and
 # gen start the real tj-api).
 
+# api_restart: start tj-api again on the port of $API (after api_stop).
+api_restart() {
+	bg "$TJ_API" --listen "${API#http://}" --config "$T_DIR/tj.conf" \
+	    >>"$T_DIR/api.log" 2>&1
+	API_PID=$T_LAST_PID
+	wait_for 20 curl -s -o /dev/null "$API/"
+}
+
 # bench_repo DIR: a git repo in DIR whose executable `bench` is stdin.
 bench_repo() {
 	git init -q "$1"

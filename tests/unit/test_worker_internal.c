@@ -133,12 +133,43 @@ test_many_dirs(void)
 	result_fini(&r);
 }
 
+static void
+test_flat(void)
+{
+	struct result r;
+	struct output o;
+	atomic_int stop = 0;
+
+	/* No directories at all, then nothing at all. */
+	put("only.txt", "TODO\n");
+	result_init(&r);
+	output_init(&o, NULL);
+	T_INT_EQ(internal_count(root, &r, &o, &stop), 0);
+	T_OK(value(&r, "todos") == 1);
+	T_INT_EQ(r.n, 6);
+	result_fini(&r);
+	{
+		char *p = xasprintf("%s/only.txt", root);
+
+		unlink(p);
+		free(p);
+	}
+	result_init(&r);
+	T_INT_EQ(internal_count(root, &r, &o, &stop), 0);
+	T_OK(value(&r, "files") == 0);
+	T_INT_EQ(r.n, 3);
+	result_fini(&r);
+	T_INT_EQ(internal_count("/nonexistent/dir", &r, &o, &stop), -1);
+	output_fini(&o);
+}
+
 int
 main(void)
 {
 	char tmpl[] = "/tmp/test_worker_internal.XXXXXX";
 
 	root = mkdtemp(tmpl);
+	test_flat();
 	test_count();
 	util_rmtree(root);
 	mkdir(root, 0700);
