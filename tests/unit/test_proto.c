@@ -1,0 +1,84 @@
+/* test_proto: the worker protocol helpers (lib/proto.c). */
+#include <string.h>
+
+#include "proto.h"
+#include "t.h"
+
+static double
+parse(const char *s)
+{
+	double t = -1;
+
+	if (proto_time_parse(s, &t) < 0)
+		return -1;
+	return t;
+}
+
+int
+main(void)
+{
+	char buf[PROTO_TIME_LEN];
+	char id[70];
+	int d = 7;
+
+	T_OK(proto_valid_id("r-0a1b2c3d4e5f6g7h8i9j"));
+	T_OK(proto_valid_id("A.b_c-9"));
+	T_OK(!proto_valid_id(""));
+	T_OK(!proto_valid_id(NULL));
+	T_OK(!proto_valid_id("../x"));
+	T_OK(!proto_valid_id("a b"));
+	T_OK(!proto_valid_id("a:b"));
+	T_OK(!proto_valid_id("\xc3\xa9"));
+	memset(id, 'x', 64);
+	id[64] = '\0';
+	T_OK(proto_valid_id(id));
+	id[64] = 'x';
+	id[65] = '\0';
+	T_OK(!proto_valid_id(id));
+
+	T_OK(proto_valid_hash("0123456789abcdef0123456789abcdef01234567"));
+	T_OK(!proto_valid_hash("0123456789abcdef0123456789abcdef0123456"));
+	T_OK(!proto_valid_hash("0123456789abcdef0123456789abcdef012345678"));
+	T_OK(!proto_valid_hash("0123456789ABCDEF0123456789abcdef01234567"));
+	T_OK(!proto_valid_hash("0123456789abcdeg0123456789abcdef01234567"));
+	T_OK(!proto_valid_hash("../../x"));
+	T_OK(!proto_valid_hash(NULL));
+
+	T_OK(parse("1970-01-01T00:00:00Z") == 0);
+	T_OK(parse("2026-11-28T07:44:13Z") == 1795851853);
+	T_OK(parse("2026-11-28t07:44:13z") == 1795851853);
+	T_OK(parse("2026-11-28T07:44:13.25Z") == 1795851853.25);
+	T_OK(parse("2026-11-28T09:44:13+02:00") == 1795851853);
+	T_OK(parse("2026-11-28T05:14:13-02:30") == 1795851853);
+	T_OK(parse("2024-02-29T00:00:00Z") == 1709164800);
+	T_OK(parse("2023-02-29T00:00:00Z") == -1);
+	T_OK(parse("2026-13-01T00:00:00Z") == -1);
+	T_OK(parse("2026-11-28T24:00:00Z") == -1);
+	T_OK(parse("2026-11-28T07:44:13") == -1);
+	T_OK(parse("2026-11-28T07:44:13.Z") == -1);
+	T_OK(parse("2026-11-28T07:44:13Zjunk") == -1);
+	T_OK(parse("2026-11-28") == -1);
+	T_OK(parse("1795851853") == -1);
+	T_OK(parse("") == -1);
+
+	proto_time_format(1795851853, buf);
+	T_STR_EQ(buf, "2026-11-28T07:44:13Z");
+	proto_time_format(1795851853.25, buf);
+	T_STR_EQ(buf, "2026-11-28T07:44:13.250Z");
+	proto_time_format(1795851853.9996, buf);
+	T_STR_EQ(buf, "2026-11-28T07:44:14Z");
+	proto_time_format(0, buf);
+	T_STR_EQ(buf, "1970-01-01T00:00:00Z");
+	T_OK(parse(buf) == 0);
+
+	T_INT_EQ(proto_direction_parse("lower", &d), 0);
+	T_INT_EQ(d, -1);
+	T_INT_EQ(proto_direction_parse("higher", &d), 0);
+	T_INT_EQ(d, 1);
+	T_INT_EQ(proto_direction_parse("up", &d), -1);
+	T_INT_EQ(proto_direction_parse(NULL, &d), -1);
+	T_STR_EQ(proto_direction_name(-1), "lower");
+	T_STR_EQ(proto_direction_name(1), "higher");
+	T_OK(proto_direction_name(0) == NULL);
+	return T_DONE();
+}
