@@ -25,6 +25,7 @@ chromium
 default-jre-headless
 nodejs
 nginx
+wrk
 man-db
 systemd
 "
