@@ -1,6 +1,7 @@
 /* tj-api: the worker API server (docs/protocol.md). */
 #include <errno.h>
 #include <getopt.h>
+#include <locale.h>
 #include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
@@ -288,6 +289,9 @@ main(int argc, char **argv)
 
 	memset(&api, 0, sizeof(api));
 	log_init("tj-api", LOG_INFO);
+	/* libarchive writes tar paths as UTF-8 from this locale's charset. */
+	if (setlocale(LC_CTYPE, "C.UTF-8") == NULL)
+		setlocale(LC_CTYPE, "");
 	while ((c = getopt_long(argc, argv, "c:l:d:r:t:Lvh", opts,
 	    NULL)) != -1) {
 		switch (c) {

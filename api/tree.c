@@ -126,7 +126,7 @@ header(struct tarstream *t, const char *path, git_filemode_t mode,
 {
 	struct archive_entry *e = archive_entry_new();
 	char *target = NULL;
-	int rc = -1;
+	int r, rc = -1;
 
 	archive_entry_copy_pathname(e, path);
 	archive_entry_set_mtime(e, t->mtime, 0);
@@ -153,7 +153,15 @@ header(struct tarstream *t, const char *path, git_filemode_t mode,
 		archive_entry_set_size(e, (la_int64_t)git_blob_rawsize(blob));
 		break;
 	}
-	if (archive_write_header(t->a, e) != ARCHIVE_OK) {
+	/*
+	 * Paths are written as UTF-8 (main sets an UTF-8 LC_CTYPE). A path
+	 * that is not UTF-8 is a warning: libarchive then writes its bytes as
+	 * they are (pax hdrcharset=BINARY), as git does.
+	 */
+	r = archive_write_header(t->a, e);
+	if (r == ARCHIVE_WARN) {
+		log_debug("tree %s: %s", t->hash, archive_error_string(t->a));
+	} else if (r != ARCHIVE_OK) {
 		ar_fail(t, path);
 		goto out;
 	}
@@ -291,9 +299,6 @@ serve(struct MHD_Connection *c, const char *path, const char *rest)
 	t->a = archive_write_new();
 	if (archive_write_add_filter_gzip(t->a) != ARCHIVE_OK ||
 	    archive_write_set_format_pax_restricted(t->a) != ARCHIVE_OK ||
-	    /* Git paths are bytes: write them as they are, as git does. */
-	    archive_write_set_format_option(t->a, "pax", "hdrcharset",
-	    "BINARY") != ARCHIVE_OK ||
 	    archive_write_set_bytes_in_last_block(t->a, 1) != ARCHIVE_OK ||
 	    archive_write_open(t->a, t, NULL, on_write, NULL) != ARCHIVE_OK) {
 		ar_fail(t, "starting the archive");
