@@ -81,24 +81,45 @@ out:
 int
 fsx_write(const char *path, const void *data, size_t n, int *changed)
 {
+	static _Atomic unsigned long counter;
 	const char *slash;
 	char *dir = NULL, *tmp = NULL;
 	size_t off = 0;
 	ssize_t w;
-	int fd = -1, rc = -1;
+	int fd = -1, rc = -1, fresh = 0, tries;
 
 	if (changed)
 		*changed = 0;
-	if (same_bytes(path, data, n))
-		return 0;
 	slash = strrchr(path, '/');
 	if (slash != NULL && slash != path) {
 		dir = xstrndup(path, (size_t)(slash - path));
-		if (fsx_mkdirs(dir) < 0)
+		/* A directory made just now holds no old file to compare
+		 * with: this saves a lookup for every new page. */
+		if (mkdir(dir, 0755) == 0)
+			fresh = 1;
+		else if (errno == ENOENT) {
+			if (fsx_mkdirs(dir) < 0)
+				goto out;
+			fresh = 1;
+		} else if (errno != EEXIST) {
+			err_set("%s: cannot create the directory: %s", dir,
+			    strerror(errno));
 			goto out;
+		}
 	}
-	tmp = xasprintf("%s.tmp.XXXXXX", path);
-	fd = mkostemp(tmp, O_CLOEXEC);
+	if (!fresh && same_bytes(path, data, n)) {
+		rc = 0;
+		goto out;
+	}
+	/* O_EXCL with the final mode: no fchmod, no race on the name. */
+	for (tries = 0; tries < 100; tries++) {
+		free(tmp);
+		tmp = xasprintf("%s.tmp.%ld.%lu", path, (long)getpid(),
+		    ++counter);
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (fd >= 0 || errno != EEXIST)
+			break;
+	}
 	if (fd < 0) {
 		err_set("%s: cannot create a temp file: %s", tmp,
 		    strerror(errno));
@@ -115,10 +136,6 @@ fsx_write(const char *path, const void *data, size_t n, int *changed)
 			goto out;
 		}
 		off += (size_t)w;
-	}
-	if (fchmod(fd, 0644) < 0) {
-		err_set("%s: chmod: %s", tmp, strerror(errno));
-		goto out;
 	}
 	if (close(fd) < 0) {
 		fd = -1;

@@ -10,10 +10,10 @@ int fsx_mkdirs(const char *dir);
 /*
  * Make path hold exactly data[0..n): if it already does, nothing is written
  * and *changed (if not NULL) is 0. Otherwise the bytes go to a temp file in
- * path's directory (created with its parents if missing), which is flushed,
- * closed with checks, made 0644 and renamed over path; *changed is 1. A
- * reader never sees a half-written file. 0 or -1 with err_set (the temp
- * file is removed).
+ * path's directory (created with its parents if missing), which is written,
+ * closed with checks (mode 0644 less the umask) and renamed over path;
+ * *changed is 1. A reader never sees a half-written file. 0 or -1 with
+ * err_set (the temp file is removed).
  */
 int fsx_write(const char *path, const void *data, size_t n, int *changed);
 
