@@ -48,4 +48,54 @@ check_match "the day toggle is kept too" "$(j hash_days)" 'd=1'
 check_match "clicking a point opens its commit, under the prefix" \
     "$(j clicked_to)" "^http://127.0.0.1:$P/bench/commit/[0-9a-f]{40}/\$"
 echo "# graph first paint $(j first_paint_ms) ms, $(j first_load_bytes) bytes"
+
+# compare/, go/ and queue/ in the browser too.
+h=$(git -C "$R" rev-parse main~7)
+export TJ_QUEUE_CMD="sqlite3 '$D' \"INSERT INTO queue (commit_id, added,
+    priority) SELECT id, 1, 5 FROM commits WHERE id NOT IN (SELECT commit_id
+    FROM queue) LIMIT 3; INSERT INTO dirty VALUES ('queue', '')\" &&
+    '$TJ_GEN' render --db '$D' --out '$W/bench' >/dev/null"
+TJ_TOP=$TJ_TOP timeout 120 node "$TJ_TOP/tests/e2e/t06/pages.js" \
+    "http://127.0.0.1:$P/bench/" r-0001 r-0004 "${h:0:7}" \
+    >"$T_DIR/pages.json" 2>"$T_DIR/pages.err"
+check_eq "the pages' browser run ends cleanly" "$?" 0
+head -n 20 "$T_DIR/pages.err"
+check "compare/ shows what the two run.json files say" python3 -c '
+import json, math, sys
+got = json.load(open(sys.argv[1]))
+assert not got["errors"], got["errors"]
+ra = json.load(open(sys.argv[2] + "/run/r-0001/run.json"))
+rb = json.load(open(sys.argv[2] + "/run/r-0004/run.json"))
+ma = {m["metric"]: m for m in ra["measurements"]}
+rows, better, worse, logs = [], 0, 0, []
+for m in rb["measurements"]:
+    x = ma.get(m["metric"])
+    if not x or x["median"] is None or m["median"] is None:
+        continue
+    d = m["median"] - x["median"]
+    pct = d / abs(x["median"]) * 100
+    c = "same" if d == 0 else "neutral" if m["direction"] == 0 else         "better" if (d < 0) == (m["direction"] < 0) else "worse"
+    better += c == "better"; worse += c == "worse"
+    logs.append(math.log(m["median"] / x["median"]))
+    rows.append((abs(pct), m["metric"]))
+assert len(got["rows"]) == len(rows), (got["rows"], rows)
+names = [r[0] for r in got["rows"]]
+pcts = [abs(float(r[4].rstrip("%"))) for r in got["rows"]]
+assert pcts == sorted(pcts, reverse=True), pcts
+assert sorted(names) == sorted(r[1] for r in rows)
+s = got["summary"]
+assert "%d better, %d worse" % (better, worse) in s, s
+assert "%.4f" % math.exp(sum(logs) / len(logs)) in s, s
+assert got["filtered"] == ["run/nbody/time"], got["filtered"]
+' "$T_DIR/pages.json" "$W/bench"
+pj() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$T_DIR/pages.json" "$1" 2>/dev/null; }
+mainrun=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["refs"]["main"][1])' "$W/bench/go/refs.json")
+check_match "compare/?a= resolves a ref name to its latest run" "$(pj picked)" \
+    "/bench/compare/\\?a=r-0001&b=$mainrun\$"
+check_eq "go/ resolves a hash prefix" "$(pj went_to)" \
+    "http://127.0.0.1:$P/bench/commit/$h/"
+check_match "queue/ refreshes itself" "$(pj total_before) $(pj total_after)" \
+    '^[0-9]+ [0-9]+$'
+check "with the new entries" test "$(pj total_after)" -gt "$(pj total_before)"
+check_eq "and their rows" "$(pj queue_rows)" "$(pj total_after)"
 t_done

@@ -10,20 +10,13 @@
 	if (b)
 		inB.value = b;
 
-	/* Resolve a form field to a run id: a run, a commit or a ref. */
+	/* Resolve a form field to a run id: a ref, a commit or a run. */
 	function toRun(q) {
-		var p = TJ.runPath(q);
-		var direct = p === null ? Promise.reject(new Error("no run")) :
-		    TJ.getJSON("../" + p + "run.json").then(function (r) {
-			return r.id;
-		    });
-		return direct.catch(function () {
-			return TJ.resolve("../", q).then(function (r) {
-				if (!r.run)
-					throw new Error("commit " + r.hash.slice(0, 10) +
-					    " has no run");
-				return r.run;
-			});
+		return TJ.resolve("../", q).then(function (r) {
+			if (!r.run)
+				throw new Error("commit " + r.hash.slice(0, 10) +
+				    " has no run");
+			return r.run;
 		});
 	}
 	document.getElementById("pick").addEventListener("submit",

@@ -1,0 +1,77 @@
+// pages.js BASE RUN_A RUN_B PREFIX: drive compare/, go/ and queue/ in
+// headless Chromium. TJ_QUEUE_CMD is run (a shell command that changes the
+// queue and re-renders) while queue/ is open: the page must pick it up.
+// Prints one JSON object of findings; exits 1 on any console error.
+"use strict";
+const path = require("path");
+const { execSync } = require("child_process");
+const top = process.env.TJ_TOP || path.join(__dirname, "../../..");
+const { chromium } = require(path.join(top, "node_modules/playwright-core"));
+
+const [base, a, b, prefix] = process.argv.slice(2);
+const out = { errors: [] };
+
+async function main() {
+	const browser = await chromium.launch({
+		executablePath: process.env.TJ_CHROMIUM || "/usr/bin/chromium",
+		timeout: 30000,
+		args: ["--no-sandbox", "--disable-gpu", "--disable-quic",
+		    "--no-first-run", "--disable-background-networking",
+		    "--disable-component-update", "--disable-sync"],
+	});
+	try {
+		const page = await browser.newPage();
+		page.setDefaultTimeout(15000);
+		page.on("console", (m) => {
+			if (m.type() === "error")
+				out.errors.push("console: " + m.text());
+		});
+		page.on("pageerror", (e) => out.errors.push("page: " + e));
+		page.on("response", (r) => {
+			if (r.status() >= 400)
+				out.errors.push(r.status() + " " + r.url());
+		});
+		await page.goto(`${base}compare/?a=${a}&b=${b}`);
+		await page.waitForSelector("#result:not([hidden])");
+		out.summary = await page.textContent("#summary");
+		out.rows = await page.$$eval("#rows tbody tr", (trs) =>
+		    trs.map((tr) => Array.from(tr.children).map((td) =>
+		    td.textContent)));
+		await page.fill("#filter", "nbody");
+		out.filtered = await page.$$eval("#rows tbody tr:not([hidden])",
+		    (trs) => trs.map((tr) => tr.children[0].textContent));
+		// Only a: the form resolves a ref name to its latest run.
+		await page.goto(`${base}compare/?a=${a}`);
+		await page.fill("#b", "main");
+		await Promise.all([page.waitForURL(/\?a=.*&b=/),
+		    page.click("#pick button")]);
+		out.picked = page.url();
+		await page.waitForSelector("#result:not([hidden])");
+		// go/: a hash prefix opens its commit.
+		await Promise.all([page.waitForURL(/\/commit\/[0-9a-f]{40}\/$/),
+		    page.goto(`${base}go/?q=${prefix}`)]);
+		out.went_to = page.url();
+		// queue/: refreshes itself from queue.json.
+		await page.goto(`${base}queue/`);
+		out.total_before = await page.textContent("#total");
+		execSync(process.env.TJ_QUEUE_CMD, { stdio: "inherit" });
+		await page.waitForFunction((t) =>
+		    document.getElementById("total").textContent !== t,
+		    out.total_before, { timeout: 12000 });
+		out.total_after = await page.textContent("#total");
+		out.queue_rows = await page.$$eval("#queue tbody tr",
+		    (trs) => trs.length);
+		out.refreshed = await page.textContent("#refreshed");
+	} finally {
+		await browser.close();
+	}
+}
+
+main().then(() => {
+	console.log(JSON.stringify(out));
+	process.exit(out.errors.length ? 1 : 0);
+}, (e) => {
+	out.errors.push("driver: " + (e && e.stack || e));
+	console.log(JSON.stringify(out));
+	process.exit(1);
+});
