@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-# crawl.py URL_PREFIX OUT: fetch every file of the rendered site OUT through
+# crawl.py URL_PREFIX OUT [dots]: fetch every file of the rendered site OUT through
 # a web server at URL_PREFIX (like http://127.0.0.1:8080/bench/) and compare
 # it byte for byte; every directory with an index.html answers with it (and
-# without its slash, with a relative redirect to it); dot files and
-# directories without index.html are not served. Prints what failed and
+# without its slash, with a relative redirect to it); directories without
+# index.html are not served, nor dot files (unless "dots" is given). Prints what failed and
 # "N files, M dirs checked, K bad"; exits 1 on any failure.
 import http.client
 import os
@@ -28,6 +28,7 @@ def get(url):
 
 def main():
     prefix, out = sys.argv[1], os.path.realpath(sys.argv[2])
+    dots = sys.argv[3:] == ["dots"]
     base = urllib.parse.urlsplit(prefix).path
     bad, nfiles, ndirs = [], 0, 0
     for d, dirs, files in os.walk(out):
@@ -56,7 +57,7 @@ def main():
             path = os.path.join(d, f)
             url = prefix + urllib.parse.quote(rel + f)
             st, hdr, body = get(url)
-            if f.startswith("."):
+            if f.startswith(".") and not dots:
                 if st == 200:
                     bad.append("%s: a dot file is served" % url)
                 continue
