@@ -41,6 +41,9 @@ struct api {
 	struct pool pool;
 	struct bg bg;
 	double worker_timeout;	/* seconds */
+	double seen_slack;	/* a ping this soon after the last one that
+				 * changes nothing is not written */
+	pthread_mutex_t write_mu;	/* one status transaction at a time */
 	size_t max_upload;	/* bytes */
 	int have_repo;		/* cfg.repo_path opens as a git repository */
 };

@@ -326,6 +326,9 @@ main(int argc, char **argv)
 	config_finish(&api.cfg);
 	api.worker_timeout = (double)api.cfg.api_worker_timeout / 1000.0;
 	api.max_upload = (size_t)api.cfg.api_max_upload;
+	api.seen_slack = api.worker_timeout / 10 < 1 ? api.worker_timeout / 10
+	    : 1;
+	pthread_mutex_init(&api.write_mu, NULL);
 	git_libgit2_init();
 	if (git_repository_open_ext(&r, api.cfg.repo_path,
 	    GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) == 0) {
@@ -349,6 +352,7 @@ out:
 		explicit_bzero(api.token, strlen(api.token));
 	free(api.token);
 	config_fini(&api.cfg);
+	pthread_mutex_destroy(&api.write_mu);
 	git_libgit2_shutdown();
 	return rc;
 }

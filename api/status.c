@@ -471,6 +471,45 @@ hand_out(struct db *db, const char *name, const char *method, double now,
 	return 0;
 }
 
+/*
+ * A plain ping (idle or busy, no request, no submission) that changes
+ * nothing the pages show, from a worker whose last_seen is recent enough,
+ * needs no write: 1 if so (the reply is {}), 0 if the full path must run,
+ * -1 on error.
+ */
+static int
+quiet_ping(struct db *db, struct api *api, const char *name,
+    const struct status_req *q, double now)
+{
+	sqlite3_stmt *st;
+	int r, quiet = 0;
+
+	if (q->has_submit || q->request_run || q->type == W_WORKING)
+		return 0;
+	st = db_stmt(db, "SELECT secret, last_seen, status, run_id IS NULL, "
+	    "coalesce(info, ''), last_output IS NULL FROM workers "
+	    "WHERE name = ?");
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		quiet = auth_equal((const char *)sqlite3_column_text(st, 0),
+		    q->secret) &&
+		    now - sqlite3_column_double(st, 1) < api->seen_slack &&
+		    strcmp((const char *)sqlite3_column_text(st, 2),
+		    wstatus_names[q->type]) == 0 &&
+		    sqlite3_column_int(st, 3) &&
+		    strcmp((const char *)sqlite3_column_text(st, 4),
+		    q->info ? q->info : "") == 0 &&
+		    sqlite3_column_int(st, 5);
+	} else if (r != SQLITE_DONE) {
+		quiet = db_err(db, "looking up a worker");
+	}
+	sqlite3_reset(st);
+	return quiet;
+}
+
 /* The transaction of one status request; fills reply. */
 static int
 handle(struct db *db, struct api *api, const char *name,
@@ -479,9 +518,18 @@ handle(struct db *db, struct api *api, const char *name,
 {
 	double now = api_now(), cutoff = now - api->worker_timeout;
 	int64_t cid = 0;
-	int r, wchanged, qchanged = 0, submitted = 0;
+	int r, wchanged, qchanged = 0, submitted = 0, locked = 0;
 	cJSON *run = NULL;
 
+	r = quiet_ping(db, api, name, q, now);
+	if (r < 0)
+		goto dberr;
+	if (r == 1)
+		return 0;
+	/* One writer at a time in this process: sqlite's busy handler would
+	 * make the others sleep. */
+	pthread_mutex_lock(&api->write_mu);
+	locked = 1;
 	if (db_begin(db) < 0)
 		goto dberr;
 	if (q->type == W_WORKING && (cid = db_commit_id(db, q->hash)) < 0)
@@ -527,6 +575,7 @@ handle(struct db *db, struct api *api, const char *name,
 		goto dberr;
 	if (db_commit(db) < 0)
 		goto dberr;
+	pthread_mutex_unlock(&api->write_mu);
 	if (submitted)
 		log_info("worker %s submitted run %s for %s", name, q->sub.id,
 		    q->sub.hash);
@@ -536,6 +585,8 @@ dberr:
 	verr_set(e, 500, NULL, "%s", err_get());
 fail:
 	db_rollback(db);
+	if (locked)
+		pthread_mutex_unlock(&api->write_mu);
 	*dirty = 0;
 	return -1;
 }

@@ -101,15 +101,26 @@ for i = 0, 49 do
 			return b:sub(c + 1, c + 1)
 		end) .. ({"", "==", "="})[#s % 3 + 1])
 	end)(name .. ":benchtoken")
-	body[i] = '{"info":"bench","secret":"s' .. i ..
-	    '","status":{"type":"idle"},"request_run":false}'
+	for _, t in ipairs({"idle", "busy"}) do
+		body[t .. i] = '{"info":"bench","secret":"s' .. i ..
+		    '","status":{"type":"' .. t .. '"},"request_run":false}'
+	end
+end
+-- "write": every ping flips idle/busy, so each one is a db write.
+local flip = false
+init = function(args)
+	flip = args[1] == "write"
 end
 request = function()
 	local i = n % 50
+	local t = "idle"
+	if flip and math.floor(n / 50) % 2 == 1 then
+		t = "busy"
+	end
 	n = n + 1
 	return wrk.format("POST", "/api/worker/status",
 	    {["Authorization"] = hdrs[i],
-	     ["Content-Type"] = "application/json"}, body[i])
+	     ["Content-Type"] = "application/json"}, body[t .. i])
 end
 done = function(summary, latency, requests)
 	io.write(string.format("non2xx=%d\n", summary.errors.status))
@@ -120,11 +131,15 @@ rps() { awk '/^Requests\/sec:/ {print $2}' "$1"; }
 wrk -t 2 -c 50 -d "${DUR}s" "http://127.0.0.1:$ngx_port/status.json" >"$work/ngx.out"
 wrk -t 2 -c 50 -d "${DUR}s" -s "$work/status.lua" \
     "http://127.0.0.1:$api_port/" >"$work/api.out"
+wrk -t 2 -c 50 -d "${DUR}s" -s "$work/status.lua" \
+    "http://127.0.0.1:$api_port/" -- write >"$work/apiw.out"
 a=$(rps "$work/api.out")
+aw=$(rps "$work/apiw.out")
 n=$(rps "$work/ngx.out")
-bad=$(awk -F= '/^non2xx=/ {print $2}' "$work/api.out")
+bad=$(awk -F= '/^non2xx=/ {s += $2} END {print s}' "$work/api.out" "$work/apiw.out")
 echo "status: tj-api $a req/s (50 workers, ${DUR}s, non-2xx: $bad), nginx static $n req/s: $(ratio "$a" "$n") x nginx (target >= 0.3)"
 echo "  tj-api latency: $(awk '/Latency/ {print "avg", $2, "stdev", $3, "max", $4}' "$work/api.out")"
+echo "  pings that each change the worker's status (a db write each): $aw req/s, $(ratio "$aw" "$n") x nginx"
 if [ "$bad" != 0 ]; then
 	echo "bench-api: $bad status requests failed" >&2
 	exit 1

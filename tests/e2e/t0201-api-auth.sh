@@ -67,6 +67,17 @@ check_eq "after the timeout a new secret takes over" "$(post w1 "$(idle s2)")" 2
 check_eq "the new secret is kept" \
     "$(sql tj.db "SELECT secret FROM workers WHERE name = 'w1'")" s2
 check_eq "and the old one is refused now" "$(post w1 "$(idle s1)")" 401
+# Pings that change nothing are not written within [api] worker-timeout/10
+# of the last write; any change is written at once.
+check_eq "a ping" "$(post q1 "$(idle qs)")" 200
+seen=$(sql tj.db "SELECT last_seen FROM workers WHERE name = 'q1'")
+b='{"info":"changed","secret":"qs","status":{"type":"busy"}}'
+check_eq "an immediate change" "$(post q1 "$b")" 200
+check_eq "is written at once" \
+    "$(sql tj.db "SELECT info, status FROM workers WHERE name = 'q1'")" "changed|busy"
+sleep 0.3
+check_eq "a later ping" "$(post q1 "$b")" 200
+check "moves last_seen on" test "$(sql tj.db "SELECT last_seen > $seen FROM workers WHERE name = 'q1'")" = 1
 if grep -q "$TOKEN" api.log; then
 	not_ok "the token never appears in the log"
 else
