@@ -10,7 +10,9 @@ cd "$T_DIR" || exit 1
 D="$T_DIR/dest"
 P="$D/usr/local"
 
-inst() { make -s -C "$TJ_TOP" --no-print-directory "$@" DESTDIR="$D" PREFIX=/usr/local; }
+# (-o all: install what build/ has, without rebuilding it under the other
+# tests' feet; tests/run.sh runs after the build.)
+inst() { make -s -C "$TJ_TOP" --no-print-directory -o all "$@" DESTDIR="$D" PREFIX=/usr/local; }
 check "make install" inst install
 for b in tj-gen tj-api tj-worker; do
 	check "bin/$b is installed, executable" test -x "$P/bin/$b"
