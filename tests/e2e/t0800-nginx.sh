@@ -84,6 +84,9 @@ check_match "the page of a ref with a slash is there" \
 code=$(curl -s -m 10 -D hdr -o /dev/null -w '%{http_code}' "$N/bench")
 check_eq "/bench redirects" "$code" 301
 check_match "to /bench/, relative" "$(cat hdr)" $'Location: /bench/\r'
+hdr=$(curl -s -m 10 -D - -o /dev/null "$N/bench/graph/")
+check_match "pages are revalidated" "$hdr" $'Cache-Control: no-cache\r'
+check_match "and not sniffed" "$hdr" $'X-Content-Type-Options: nosniff\r'
 body=$(curl -s -m 10 "$N/bench/")
 check_match "/bench/ is the index" "$body" "<title>"
 check_match "the index says repo" "$body" "repo"
