@@ -104,8 +104,33 @@ struct verr {
 	char field[640];
 	char msg[512];
 };
+
+/*
+ * check.c: request validation. Each check_* looks up key in obj and, on a
+ * bad value, returns -1 with e set to a 400 naming path+key ("status." +
+ * "hash"); strings returned point into the cJSON tree.
+ */
 void verr_set(struct verr *e, unsigned status, const char *field,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* 1 if j is absent or null. */
+int check_absent(const cJSON *j);
+/* An optional string: *out is NULL when absent or null. */
+int check_string(const cJSON *obj, const char *key, const char *path,
+    const char **out, struct verr *e);
+/* A required run id / 40-hex hash. */
+int check_id(const cJSON *obj, const char *key, const char *path,
+    const char **out, struct verr *e);
+int check_hash(const cJSON *obj, const char *key, const char *path,
+    const char **out, struct verr *e);
+/* An RFC 3339 time: required when present is NULL, else optional with
+ * *present telling. */
+int check_time(const cJSON *obj, const char *key, const char *path,
+    double *t, int *present, struct verr *e);
+/* 1 if line is a valid [source, text] output line. */
+int check_output_line(const cJSON *line);
+/* obj's bench_method as canonical JSON (malloc'd), or NULL with e set. */
+char *check_bench_method(const cJSON *obj, const char *path,
+    struct verr *e);
 
 /* submit.c: a checked submit_run, pointing into its cJSON tree. */
 struct submission {
@@ -131,12 +156,6 @@ void submit_fini(struct submission *s);
  */
 int submit_store(struct db *db, const struct submission *s,
     const char *worker, struct verr *e);
-
-/*
- * Parse a bench_method object into canonical JSON (malloc'd); NULL with e
- * set. field names it in errors.
- */
-char *bench_method_parse(const cJSON *j, const char *field, struct verr *e);
 
 /* tree.c: GET /api/worker/{repo,bench_repo}/<hash>/tree.tar.gz. */
 enum MHD_Result tree_repo(struct api *api, struct MHD_Connection *c,

@@ -59,11 +59,8 @@ last_output_json(const cJSON *arr, struct verr *e)
 		char *fixed;
 		size_t len;
 
-		snprintf(f, sizeof(f), "status.last_output[%d]", i);
-		if (!cJSON_IsArray(line) || cJSON_GetArraySize(line) != 2 ||
-		    !cJSON_IsNumber(src) || !cJSON_IsString(text) ||
-		    (src->valuedouble != 0 && src->valuedouble != 1 &&
-		    src->valuedouble != 2)) {
+		if (!check_output_line(line)) {
+			snprintf(f, sizeof(f), "status.last_output[%d]", i);
 			verr_set(e, 400, f, "expected [source 0|1|2, text]");
 			cJSON_Delete(out);
 			return NULL;
@@ -113,34 +110,11 @@ parse_status(const cJSON *st, struct status_req *q, struct verr *e)
 	q->type = (enum wstatus)i;
 	if (q->type != W_WORKING)
 		return 0;
-	x = cJSON_GetObjectItemCaseSensitive(st, "id");
-	if (!cJSON_IsString(x) || !proto_valid_id(x->valuestring)) {
-		verr_set(e, 400, "status.id", "invalid run id (want "
-		    "[A-Za-z0-9._-]{1,64})");
+	if (check_id(st, "id", "status.", &q->run_id, e) < 0 ||
+	    check_hash(st, "hash", "status.", &q->hash, e) < 0 ||
+	    (q->bench_method = check_bench_method(st, "status.", e)) == NULL ||
+	    check_time(st, "start", "status.", &q->start, NULL, e) < 0)
 		return -1;
-	}
-	q->run_id = x->valuestring;
-	x = cJSON_GetObjectItemCaseSensitive(st, "hash");
-	if (!cJSON_IsString(x) || !proto_valid_hash(x->valuestring)) {
-		verr_set(e, 400, "status.hash", "expected 40 lowercase hex "
-		    "digits");
-		return -1;
-	}
-	q->hash = x->valuestring;
-	q->bench_method = bench_method_parse(
-	    cJSON_GetObjectItemCaseSensitive(st, "bench_method"),
-	    "status.bench_method", e);
-	if (q->bench_method == NULL)
-		return -1;
-	x = cJSON_GetObjectItemCaseSensitive(st, "start");
-	if (!cJSON_IsString(x)) {
-		verr_set(e, 400, "status.start", "expected a string");
-		return -1;
-	}
-	if (proto_time_parse(x->valuestring, &q->start) < 0) {
-		verr_set(e, 400, "status.start", "%s", err_get());
-		return -1;
-	}
 	x = cJSON_GetObjectItemCaseSensitive(st, "last_output");
 	if (x == NULL || cJSON_IsNull(x))
 		q->last_output = xstrdup("[]");
@@ -432,7 +406,7 @@ hand_out(struct db *db, const char *name, const char *method, double now,
 	    "JOIN commits c ON c.id = q.commit_id "
 	    "WHERE q.reserved_by IS NULL OR NOT EXISTS (SELECT 1 FROM workers "
 	    "w WHERE w.name = q.reserved_by AND w.last_seen >= ?) "
-	    "ORDER BY q.priority DESC, q.added DESC, c.committer_time DESC "
+	    "ORDER BY q.priority DESC, q.added DESC, c.committer_time DESC, c.id "
 	    "LIMIT 1");
 	if (st == NULL)
 		return -1;

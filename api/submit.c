@@ -1,6 +1,5 @@
 /* submit: checking and storing a worker's submit_run (one transaction). */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,119 +11,11 @@
 
 #define METRIC_NAME_MAX 512
 
-void
-verr_set(struct verr *e, unsigned status, const char *field,
-    const char *fmt, ...)
-{
-	va_list ap;
-
-	e->status = status;
-	snprintf(e->field, sizeof(e->field), "%s", field ? field : "");
-	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-	va_end(ap);
-}
-
-static int
-is_null(const cJSON *j)
-{
-	return j == NULL || cJSON_IsNull(j);
-}
-
-/* An optional string member: NULL if absent or null. */
-static int
-opt_string(const cJSON *obj, const char *key, const char *path,
-    const char **out, struct verr *e)
-{
-	const cJSON *j = cJSON_GetObjectItemCaseSensitive(obj, key);
-	char f[256];
-
-	*out = NULL;
-	if (is_null(j))
-		return 0;
-	if (!cJSON_IsString(j)) {
-		snprintf(f, sizeof(f), "%s%s", path, key);
-		verr_set(e, 400, f, "expected a string");
-		return -1;
-	}
-	*out = j->valuestring;
-	return 0;
-}
-
-static int
-req_time(const cJSON *obj, const char *key, const char *path, double *t,
-    int required, int *present, struct verr *e)
-{
-	const char *s;
-	char f[256];
-
-	if (opt_string(obj, key, path, &s, e) < 0)
-		return -1;
-	snprintf(f, sizeof(f), "%s%s", path, key);
-	if (present != NULL)
-		*present = s != NULL;
-	if (s == NULL) {
-		if (required)
-			verr_set(e, 400, f, "missing");
-		return required ? -1 : 0;
-	}
-	if (proto_time_parse(s, t) < 0) {
-		verr_set(e, 400, f, "%s", err_get());
-		return -1;
-	}
-	return 0;
-}
-
-char *
-bench_method_parse(const cJSON *j, const char *field, struct verr *e)
-{
-	const cJSON *type, *hash;
-	char f[256];
-	char *s;
-	cJSON *out;
-
-	if (!cJSON_IsObject(j)) {
-		verr_set(e, 400, field, "expected an object");
-		return NULL;
-	}
-	type = cJSON_GetObjectItemCaseSensitive(j, "type");
-	snprintf(f, sizeof(f), "%s.type", field);
-	if (!cJSON_IsString(type)) {
-		verr_set(e, 400, f, "expected a string");
-		return NULL;
-	}
-	out = cJSON_CreateObject();
-	if (strcmp(type->valuestring, "internal") == 0) {
-		cJSON_AddStringToObject(out, "type", "internal");
-	} else if (strcmp(type->valuestring, "repo") == 0) {
-		hash = cJSON_GetObjectItemCaseSensitive(j, "hash");
-		snprintf(f, sizeof(f), "%s.hash", field);
-		if (!cJSON_IsString(hash) ||
-		    !proto_valid_hash(hash->valuestring)) {
-			verr_set(e, 400, f, "expected 40 lowercase hex digits");
-			cJSON_Delete(out);
-			return NULL;
-		}
-		cJSON_AddStringToObject(out, "type", "repo");
-		cJSON_AddStringToObject(out, "hash", hash->valuestring);
-	} else {
-		verr_set(e, 400, f, "unknown bench method type (want "
-		    "\"internal\" or \"repo\")");
-		cJSON_Delete(out);
-		return NULL;
-	}
-	s = cJSON_PrintUnformatted(out);
-	cJSON_Delete(out);
-	if (s == NULL)
-		abort();
-	return s;
-}
-
 static int
 check_output(const cJSON *out, struct verr *e)
 {
 	const cJSON *line;
-	char f[256];
+	char f[64];
 	int i = 0;
 
 	if (!cJSON_IsArray(out)) {
@@ -132,17 +23,12 @@ check_output(const cJSON *out, struct verr *e)
 		return -1;
 	}
 	cJSON_ArrayForEach(line, out) {
-		const cJSON *src = cJSON_GetArrayItem(line, 0);
-		const cJSON *text = cJSON_GetArrayItem(line, 1);
-
-		snprintf(f, sizeof(f), "submit_run.output[%d]", i++);
-		if (!cJSON_IsArray(line) || cJSON_GetArraySize(line) != 2 ||
-		    !cJSON_IsNumber(src) || !cJSON_IsString(text) ||
-		    (src->valuedouble != 0 && src->valuedouble != 1 &&
-		    src->valuedouble != 2)) {
+		if (!check_output_line(line)) {
+			snprintf(f, sizeof(f), "submit_run.output[%d]", i);
 			verr_set(e, 400, f, "expected [source 0|1|2, text]");
 			return -1;
 		}
+		i++;
 	}
 	return 0;
 }
@@ -183,7 +69,7 @@ check_measurement(const cJSON *m, struct verr *e)
 	snprintf(path, sizeof(path), "submit_run.measurements.%s.", m->string);
 	vals = cJSON_GetObjectItemCaseSensitive(m, "values");
 	val = cJSON_GetObjectItemCaseSensitive(m, "value");
-	if (!is_null(vals)) {
+	if (!check_absent(vals)) {
 		snprintf(f, sizeof(f), "%svalues", path);
 		if (!cJSON_IsArray(vals)) {
 			verr_set(e, 400, f, "expected an array of numbers");
@@ -195,19 +81,19 @@ check_measurement(const cJSON *m, struct verr *e)
 				return -1;
 		}
 	}
-	if (!is_null(val)) {
+	if (!check_absent(val)) {
 		snprintf(f, sizeof(f), "%svalue", path);
 		if (check_number(val, f, e) < 0)
 			return -1;
 	}
-	if (opt_string(m, "unit", path, &s, e) < 0 ||
-	    opt_string(m, "error", path, &s, e) < 0)
+	if (check_string(m, "unit", path, &s, e) < 0 ||
+	    check_string(m, "error", path, &s, e) < 0)
 		return -1;
-	if (is_null(vals) && is_null(val) && s == NULL) {
+	if (check_absent(vals) && check_absent(val) && s == NULL) {
 		verr_set(e, 400, path, "needs values, value or error");
 		return -1;
 	}
-	if (opt_string(m, "direction", path, &s, e) < 0)
+	if (check_string(m, "direction", path, &s, e) < 0)
 		return -1;
 	if (s != NULL && proto_direction_parse(s, &d) < 0) {
 		snprintf(f, sizeof(f), "%sdirection", path);
@@ -220,7 +106,7 @@ check_measurement(const cJSON *m, struct verr *e)
 int
 submit_parse(const cJSON *j, struct submission *s, struct verr *e)
 {
-	const cJSON *x;
+	const cJSON *x, *m;
 	const char *P = "submit_run.";
 
 	memset(s, 0, sizeof(*s));
@@ -228,30 +114,15 @@ submit_parse(const cJSON *j, struct submission *s, struct verr *e)
 		verr_set(e, 400, "submit_run", "expected an object");
 		return -1;
 	}
-	if (opt_string(j, "id", P, &s->id, e) < 0)
+	if (check_id(j, "id", P, &s->id, e) < 0 ||
+	    check_hash(j, "hash", P, &s->hash, e) < 0 ||
+	    (s->bench_method = check_bench_method(j, P, e)) == NULL)
 		return -1;
-	if (!proto_valid_id(s->id)) {
-		verr_set(e, 400, "submit_run.id", "invalid run id (want "
-		    "[A-Za-z0-9._-]{1,64})");
-		return -1;
-	}
-	if (opt_string(j, "hash", P, &s->hash, e) < 0)
-		return -1;
-	if (!proto_valid_hash(s->hash)) {
-		verr_set(e, 400, "submit_run.hash", "expected 40 lowercase "
-		    "hex digits");
-		return -1;
-	}
-	s->bench_method = bench_method_parse(
-	    cJSON_GetObjectItemCaseSensitive(j, "bench_method"),
-	    "submit_run.bench_method", e);
-	if (s->bench_method == NULL)
-		return -1;
-	if (req_time(j, "start", P, &s->start, 1, NULL, e) < 0 ||
-	    req_time(j, "end", P, &s->end, 0, &s->has_end, e) < 0)
+	if (check_time(j, "start", P, &s->start, NULL, e) < 0 ||
+	    check_time(j, "end", P, &s->end, &s->has_end, e) < 0)
 		goto fail;
 	x = cJSON_GetObjectItemCaseSensitive(j, "exit_code");
-	if (!is_null(x)) {
+	if (!check_absent(x)) {
 		if (!cJSON_IsNumber(x) || x->valuedouble != floor(x->valuedouble)
 		    || fabs(x->valuedouble) > 2147483647.0) {
 			verr_set(e, 400, "submit_run.exit_code",
@@ -261,18 +132,16 @@ submit_parse(const cJSON *j, struct submission *s, struct verr *e)
 		s->has_exit = 1;
 		s->exit_code = (long long)x->valuedouble;
 	}
-	if (opt_string(j, "error", P, &s->error, e) < 0)
+	if (check_string(j, "error", P, &s->error, e) < 0)
 		goto fail;
 	x = cJSON_GetObjectItemCaseSensitive(j, "output");
-	if (!is_null(x)) {
+	if (!check_absent(x)) {
 		if (check_output(x, e) < 0)
 			goto fail;
 		s->output = x;
 	}
 	x = cJSON_GetObjectItemCaseSensitive(j, "measurements");
-	if (!is_null(x)) {
-		const cJSON *m;
-
+	if (!check_absent(x)) {
 		if (!cJSON_IsObject(x)) {
 			verr_set(e, 400, "submit_run.measurements",
 			    "expected an object");
@@ -319,7 +188,7 @@ store_measurement(struct db *db, const char *run_id, const cJSON *m)
 	sqlite3_stmt *st;
 	double *xs = NULL, sum = 0, mean, ss = 0;
 	size_t n = 0, i;
-	char *json = NULL;
+	char *json = NULL, *unit_fixed = NULL, *error_fixed = NULL;
 	int64_t metric;
 	int d = 0, rc = -1;
 
@@ -353,8 +222,11 @@ store_measurement(struct db *db, const char *run_id, const cJSON *m)
 	if (st == NULL)
 		goto out;
 	sqlite3_bind_text(st, 1, m->string, -1, SQLITE_STATIC);
-	if (cJSON_IsString(unit))
-		sqlite3_bind_text(st, 2, unit->valuestring, -1, SQLITE_STATIC);
+	if (cJSON_IsString(unit)) {
+		unit_fixed = utf8_repair(unit->valuestring,
+		    strlen(unit->valuestring), NULL);
+		sqlite3_bind_text(st, 2, unit_fixed, -1, SQLITE_STATIC);
+	}
 	sqlite3_bind_int(st, 3, d);
 	sqlite3_bind_int(st, 4, cJSON_IsString(unit));
 	sqlite3_bind_int(st, 5, cJSON_IsString(dir));
@@ -393,15 +265,19 @@ store_measurement(struct db *db, const char *run_id, const cJSON *m)
 		sqlite3_bind_double(st, 8, n > 1 ? sqrt(ss / (double)(n - 1))
 		    : 0);
 	}
-	if (cJSON_IsString(error))
-		sqlite3_bind_text(st, 9, error->valuestring, -1,
-		    SQLITE_STATIC);
+	if (cJSON_IsString(error)) {
+		error_fixed = utf8_repair(error->valuestring,
+		    strlen(error->valuestring), NULL);
+		sqlite3_bind_text(st, 9, error_fixed, -1, SQLITE_STATIC);
+	}
 	if (db_step_done(db, st) < 0 || db_dirty(db, "metric", m->string) < 0)
 		goto out;
 	rc = 0;
 out:
 	cJSON_Delete(arr);
 	free(json);
+	free(unit_fixed);
+	free(error_fixed);
 	free(xs);
 	return rc;
 }
