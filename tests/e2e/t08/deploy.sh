@@ -64,7 +64,9 @@ nginx_start() {
 	bg nginx -p "$d" -e "$d/logs/error.log" -c "$d/nginx.conf" \
 	    -g 'daemon off;'
 	NGINX_PID=$T_LAST_PID
-	wait_for 20 curl -s -o /dev/null "http://127.0.0.1:$1/"
+	wait_for 20 curl -s -o /dev/null "http://127.0.0.1:$1/" || return 1
+	# Its worker too, so that a test that dies leaves no nginx behind.
+	t_pids="$t_pids $(cat "/proc/$NGINX_PID/task/"*/children 2>/dev/null)"
 }
 
 # nginx_stop: SIGQUIT (graceful) and wait for it, at most 10 s.
