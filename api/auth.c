@@ -1,4 +1,5 @@
 /* auth: HTTP Basic auth of workers against the server's token. */
+#include <stdio.h>
 #include <string.h>
 
 #include "api.h"
@@ -42,7 +43,7 @@ auth_check(struct api *api, struct MHD_Connection *c, char *name,
 		*why = "invalid token";
 		goto out;
 	}
-	strcpy(name, user);
+	snprintf(name, PROTO_ID_MAX + 1, "%s", user);
 	rc = 0;
 out:
 	if (pass != NULL) {

@@ -192,7 +192,7 @@ serve(struct api *api, int local_worker)
 	unsigned port = 0;
 	int sig, rc = 1, i;
 	siginfo_t si;
-	struct timespec tick = {0, 250 * 1000 * 1000};
+	struct timespec tick = {0, 250000000L};
 
 	if (parse_listen(api->cfg.api_listen, &ss, &sslen) < 0)
 		return 1;

@@ -36,7 +36,7 @@ pool_put(struct pool *p, struct db *db)
 	pthread_mutex_lock(&p->mu);
 	if (p->n == p->cap) {
 		p->cap = p->cap ? 2 * p->cap : 8;
-		p->free = xrealloc(p->free, p->cap * sizeof(*p->free));
+		p->free = xrealloc(p->free, p->cap * sizeof(struct db *));
 	}
 	p->free[p->n++] = db;
 	pthread_mutex_unlock(&p->mu);

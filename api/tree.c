@@ -14,7 +14,7 @@
 #include "proto.h"
 
 /* Bytes of a blob handed to libarchive per step. */
-#define CHUNK (64 * 1024)
+#define CHUNK ((size_t)64 * 1024)
 
 struct frame {
 	git_tree *tree;
