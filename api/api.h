@@ -178,8 +178,12 @@ void bg_stop(struct api *api);
 void bg_notify(struct api *api);
 void bg_update_now(struct api *api);
 
-/* local.c: the --local-worker child. */
-int local_start(struct api *api, unsigned port);
+/*
+ * local.c: the --local-worker child: local_start writes its config (url:
+ * this server) and starts it; local_tick (from the main loop) restarts it
+ * when it died; local_stop ends it. local_start is 0 or -1 with err_set.
+ */
+int local_start(struct api *api, const char *url);
 void local_tick(struct api *api);
 void local_stop(void);
 

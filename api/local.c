@@ -55,7 +55,7 @@ put_quoted(FILE *f, const char *s)
 }
 
 static int
-write_conf(struct api *api, unsigned port)
+write_conf(struct api *api, const char *url)
 {
 	FILE *f;
 	int fd, rc = -1;
@@ -72,8 +72,9 @@ write_conf(struct api *api, unsigned port)
 	/* Next to the db: one per instance, and kept across restarts so a
 	 * spooled result is still handed in. */
 	put_quoted(f, L.workdir);
-	fprintf(f, "\n[server \"local\"]\n"
-	    "\turl = http://127.0.0.1:%u\n\ttoken = ", port);
+	fprintf(f, "\n[server \"local\"]\n\turl = ");
+	put_quoted(f, url);
+	fprintf(f, "\n\ttoken = ");
 	put_quoted(f, api->token);
 	fputc('\n', f);
 	if (ferror(f)) {
@@ -117,7 +118,7 @@ spawn(void)
 }
 
 int
-local_start(struct api *api, unsigned port)
+local_start(struct api *api, const char *url)
 {
 	char self[PATH_MAX], *slash;
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -142,7 +143,7 @@ local_start(struct api *api, unsigned port)
 	L.dir = xstrdup(tmpl);
 	L.conf = xasprintf("%s/worker.conf", L.dir);
 	L.workdir = xasprintf("%s-local-worker", api->cfg.db_path);
-	if (write_conf(api, port) < 0)
+	if (write_conf(api, url) < 0)
 		goto fail;
 	L.backoff = BACKOFF_MIN;
 	spawn();

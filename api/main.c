@@ -2,7 +2,9 @@
 #include <errno.h>
 #include <getopt.h>
 #include <locale.h>
+#include <arpa/inet.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -165,6 +167,31 @@ parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len)
 	return 0;
 }
 
+/* The URL a local client reaches us at: a wildcard address becomes the
+ * loopback one. */
+static char *
+local_url(const struct sockaddr_storage *ss, unsigned port)
+{
+	char host[INET6_ADDRSTRLEN];
+
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
+
+		if (IN6_IS_ADDR_UNSPECIFIED(&a->sin6_addr))
+			return xasprintf("http://[::1]:%u", port);
+		inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof(host));
+		return xasprintf("http://[%s]:%u", host, port);
+	}
+	{
+		const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
+
+		if (a->sin_addr.s_addr == htonl(INADDR_ANY))
+			return xasprintf("http://127.0.0.1:%u", port);
+		inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
+		return xasprintf("http://%s:%u", host, port);
+	}
+}
+
 static int
 setup_token(struct api *api, const char *token_file)
 {
@@ -190,7 +217,7 @@ serve(struct api *api, int local_worker)
 	const union MHD_DaemonInfo *info;
 	sigset_t set;
 	unsigned port = 0;
-	int sig, rc = 1, i;
+	int sig, rc = 1, i, r;
 	siginfo_t si;
 	struct timespec tick = {0, 250000000L};
 
@@ -232,9 +259,15 @@ serve(struct api *api, int local_worker)
 	    api->cfg.api_listen, port, api->cfg.db_path,
 	    api->have_repo ? api->cfg.repo_path : "(none)",
 	    api->cfg.bench_repo ? ", bench repo" : "");
-	if (local_worker && local_start(api, port) < 0) {
-		log_error("%s", err_get());
-		goto out;
+	if (local_worker) {
+		char *url = local_url(&ss, port);
+
+		r = local_start(api, url);
+		free(url);
+		if (r < 0) {
+			log_error("%s", err_get());
+			goto out;
+		}
 	}
 	for (;;) {
 		sig = sigtimedwait(&set, &si, &tick);

@@ -70,6 +70,20 @@ api_conf
 api_start --config "$T_DIR/tj.conf"
 check_eq "[api] token is used" "$(post w "$(idle s)")" 200
 
+# IPv6 loopback, when this machine has it.
+if python3 -c 'import socket; s=socket.socket(socket.AF_INET6); s.bind(("::1",0))' 2>/dev/null; then
+	p6=$(free_port)
+	bg "$TJ_API" --config "$T_DIR/tj.conf" --listen "[::1]:$p6" >>api6.log 2>&1
+	pid6=$T_LAST_PID
+	check "listens on [::1]" wait_for 20 curl -s -o /dev/null "http://[::1]:$p6/"
+	code=$(curl -s -o reply -w '%{http_code}' -u "w6:$TOKEN" \
+	    --data-binary "$(idle s6)" "http://[::1]:$p6/api/worker/status")
+	check_eq "a status over IPv6" "$code" 200
+	kill -TERM "$pid6"
+	wait "$pid6"
+	check_eq "IPv6 server: clean exit" "$?" 0
+fi
+
 # Anything but the API is a 404 with a JSON body.
 code=$(curl -s -o reply -w '%{http_code}' "$API/")
 check_eq "/ is 404" "$code" 404
