@@ -237,7 +237,7 @@ serve(struct api *api, int local_worker)
 		log_error("%s", err_get());
 		goto out;
 	}
-	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
+	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
 	    MHD_USE_ERROR_LOG | MHD_USE_ITC |
 	    (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
 	    0, NULL, NULL, route_request, api,
