@@ -111,6 +111,51 @@ esc_text(struct buf *b, const char *s, size_t n)
 }
 
 int
+esc_json(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), i = 0, start = 0, k;
+	char e[7];
+
+	if (buf_addc(b, '"') < 0)
+		return -1;
+	while (i < n) {
+		if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '"' &&
+		    p[i] != '\\') {
+			i++;
+			continue;
+		}
+		k = p[i] >= 0x80 ? utf8_seq(p + i, n - i) : 0;
+		if (k > 0) {
+			i += k;
+			continue;
+		}
+		if (buf_add(b, s + start, i - start) < 0)
+			return -1;
+		if (p[i] == '"' || p[i] == '\\') {
+			e[0] = '\\';
+			e[1] = (char)p[i];
+			k = 2;
+		} else if (p[i] < 0x20) {
+			memcpy(e, "\\u00", 4);
+			e[4] = hex[p[i] >> 4];
+			e[5] = hex[p[i] & 15];
+			k = 6;
+		} else {
+			memcpy(e, "\\ufffd", 6);
+			k = 6;
+		}
+		if (buf_add(b, e, k) < 0)
+			return -1;
+		start = ++i;
+	}
+	if (buf_add(b, s + start, i - start) < 0)
+		return -1;
+	return buf_addc(b, '"');
+}
+
+int
 esc_url_segment(struct buf *b, const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";

@@ -22,6 +22,12 @@ int esc_html(struct buf *b, const char *s, size_t n);
 int esc_text(struct buf *b, const char *s, size_t n);
 
 /*
+ * Append s to b as a JSON string, quotes included: " and \ escaped,
+ * control characters as \u00XX, invalid UTF-8 as \ufffd. 0 or -1 (cap).
+ */
+int esc_json(struct buf *b, const char *s);
+
+/*
  * Append s to b as one URL path segment: every byte but the RFC 3986
  * unreserved ones (A-Z a-z 0-9 - . _ ~) percent-encoded, so "/" becomes
  * %2F. 0 or -1 (cap).

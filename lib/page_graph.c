@@ -1,4 +1,5 @@
 /* page_graph: graph/commits.json, graph/metrics.json and graph/m/<key>.json. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,10 +86,12 @@ heap_pop(size_t *h, size_t *n)
 static int
 graph_commits(struct rctx *r, struct gcommit **out, size_t *nout)
 {
+	/* Driven from the runs (far fewer than the commits). */
 	sqlite3_stmt *st = render_q(r, "SELECT c.id, c.hash, c.committer_time, "
 	    "substr(c.message, 1, instr(c.message || char(10), char(10)) - 1) "
-	    "FROM commits c WHERE c.reachable = 2 AND c.id IN (SELECT "
-	    "commit_id FROM runs) ORDER BY c.committer_time, c.id");
+	    "FROM (SELECT DISTINCT commit_id FROM runs) x CROSS JOIN commits c "
+	    "ON c.id = x.commit_id WHERE c.reachable = 2 ORDER BY "
+	    "c.committer_time, c.id");
 	struct gcommit *v = NULL, **byid = NULL, *p;
 	size_t n = 0, cap = 0, i, *heap = NULL, nheap = 0, *order = NULL;
 	size_t norder = 0, *kids_start = NULL, *kids = NULL, nedges = 0;
@@ -134,33 +137,32 @@ graph_commits(struct rctx *r, struct gcommit **out, size_t *nout)
 	for (i = 0; i < n; i++)
 		byid[i] = &v[i];
 	qsort(byid, n, sizeof(*byid), by_id);
-	/* Edges between two graph commits. */
-	st = render_q(r, "SELECT parent FROM commit_edges WHERE child = ?");
+	/* Edges between two graph commits, in one query. */
+	st = render_q(r, "SELECT child, parent FROM commit_edges WHERE child "
+	    "IN (SELECT commit_id FROM runs)");
 	if (st == NULL)
 		goto out;
-	for (i = 0; i < n; i++) {
-		sqlite3_reset(st);
-		sqlite3_bind_int64(st, 1, v[i].id);
-		while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-			p = lookup(byid, n, sqlite3_column_int64(st, 0));
-			if (p == NULL)
-				continue;
-			if (nedges == ecap) {
-				ecap = ecap ? ecap * 2 : 256;
-				edges = xrealloc(edges, ecap * sizeof(*edges));
-			}
-			edges[nedges][0] = (int64_t)p->pos;
-			edges[nedges][1] = (int64_t)i;
-			nedges++;
-			v[i].indeg++;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		struct gcommit *c = lookup(byid, n,
+		    sqlite3_column_int64(st, 0));
+
+		p = lookup(byid, n, sqlite3_column_int64(st, 1));
+		if (c == NULL || p == NULL)
+			continue;
+		if (nedges == ecap) {
+			ecap = ecap ? ecap * 2 : 256;
+			edges = xrealloc(edges, ecap * sizeof(*edges));
 		}
-		if (step != SQLITE_DONE) {
-			sqlite3_reset(st);
-			render_dberr(r, "reading edges");
-			goto out;
-		}
+		edges[nedges][0] = (int64_t)p->pos;
+		edges[nedges][1] = (int64_t)c->pos;
+		nedges++;
+		c->indeg++;
 	}
 	sqlite3_reset(st);
+	if (step != SQLITE_DONE) {
+		render_dberr(r, "reading edges");
+		goto out;
+	}
 	/* Children of each position, CSR style. */
 	kids_start = xcalloc(n + 1, sizeof(*kids_start));
 	kids = xmalloc((nedges ? nedges : 1) * sizeof(*kids));
@@ -216,52 +218,40 @@ out:
 	return rc;
 }
 
-/* The content id of the graph's commit list: changes when it does. */
-static int
-commits_id(struct rctx *r, char id[17], cJSON **list)
+int
+page_graph_commits(struct rctx *r)
 {
 	struct gcommit *v = NULL;
+	struct buf list, file;
+	char num[40];
 	size_t n = 0, i;
-	cJSON *arr, *e;
-	char *s;
+	int rc;
 
 	if (graph_commits(r, &v, &n) < 0)
 		return -1;
-	arr = cJSON_CreateArray();
+	/* Written directly: 10 000s of rows, printed fast. */
+	buf_init(&list, 0);
+	buf_addc(&list, '[');
 	for (i = 0; i < n; i++) {
-		e = cJSON_CreateArray();
-		cJSON_AddItemToArray(e, cJSON_CreateNumber((double)v[i].id));
-		cJSON_AddItemToArray(e, cJSON_CreateString(v[i].hash));
-		cJSON_AddItemToArray(e, cJSON_CreateNumber(v[i].time));
-		cJSON_AddItemToArray(e, cJSON_CreateString(v[i].summary));
-		cJSON_AddItemToArray(arr, e);
+		render_json_num(num, v[i].time);
+		buf_addf(&list, "%s[%lld,\"%s\",%s,", i ? "," : "",
+		    (long long)v[i].id, v[i].hash, num);
+		esc_json(&list, v[i].summary);
+		buf_addc(&list, ']');
 		free(v[i].hash);
 		free(v[i].summary);
 	}
 	free(v);
-	s = cJSON_PrintUnformatted(arr);
-	esc_hash_hex(s ? s : "", id);
-	free(s);
-	*list = arr;
-	return 0;
-}
-
-int
-page_graph_commits(struct rctx *r)
-{
-	cJSON *m, *list;
-	char id[17];
-	int rc;
-
-	if (commits_id(r, id, &list) < 0)
-		return -1;
-	memcpy(r->graph_id, id, sizeof(r->graph_id));
-	m = cJSON_CreateObject();
-	cJSON_AddStringToObject(m, "id", id);
-	cJSON_AddStringToObject(m, "columns", "id hash time summary");
-	cJSON_AddItemToObject(m, "commits", list);
-	rc = render_json(r, "graph/commits.json", m);
-	cJSON_Delete(m);
+	buf_addc(&list, ']');
+	esc_hash_hex(list.data, r->graph_id);
+	buf_init(&file, 0);
+	buf_addf(&file, "{\"id\":\"%s\",\"columns\":\"id hash time summary\","
+	    "\"commits\":", r->graph_id);
+	buf_add(&file, list.data, list.len);
+	buf_addc(&file, '}');
+	rc = render_file(r, "graph/commits.json", file.data, file.len);
+	buf_fini(&list);
+	buf_fini(&file);
 	return rc;
 }
 
@@ -301,67 +291,137 @@ page_graph_metrics(struct rctx *r)
 	return rc;
 }
 
-int
-page_graph_metric(struct rctx *r, const char *name)
-{
-	sqlite3_stmt *st = render_q(r, "SELECT id, unit, direction FROM "
-	    "metrics WHERE name = ?");
-	cJSON *m, *pts, *p, *last = NULL;
-	int64_t mid, cid, lastcid = -1;
-	char key[17], rel[48];
-	int rc;
+/* One metric file being built by page_graph_points. */
+struct gm {
+	int64_t id;
+	char *name;
+	struct buf json;	/* the points so far */
+	int64_t cid;		/* the pending point's commit, -1 if none */
+	double val;
+	size_t n;
+};
 
+static int
+by_gm_id(const void *a, const void *b)
+{
+	const struct gm *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Append the pending point of g, if any. */
+static void
+flush_point(struct gm *g)
+{
+	char num[40];
+
+	if (g->cid < 0)
+		return;
+	if (g->n++)
+		buf_addc(&g->json, ',');
+	buf_addc(&g->json, '[');
+	render_json_num(num, (double)g->cid);
+	buf_adds(&g->json, num);
+	buf_addc(&g->json, ',');
+	render_json_num(num, g->val);
+	buf_adds(&g->json, num);
+	buf_addc(&g->json, ']');
+	g->cid = -1;
+}
+
+int
+page_graph_points(struct rctx *r, char *const *names, size_t n)
+{
+	sqlite3_stmt *st;
+	struct gm *gm = xcalloc(n ? n : 1, sizeof(*gm)), key, *g;
+	size_t ng = 0, i, len;
+	cJSON *m;
+	char hex[17], rel[48], *head;
+	int rc = -1, step;
+
+	st = render_q(r, "SELECT id, unit, direction FROM metrics WHERE "
+	    "name = ?");
 	if (st == NULL)
-		return -1;
-	esc_hash_hex(name, key);
-	snprintf(rel, sizeof(rel), "graph/m/%s.json", key);
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
+		goto out;
+	for (i = 0; i < n; i++) {
+		esc_hash_hex(names[i], hex);
+		snprintf(rel, sizeof(rel), "graph/m/%s.json", hex);
 		sqlite3_reset(st);
-		if (rc == SQLITE_DONE)
-			return render_remove(r, rel);
-		return render_dberr(r, "reading a metric");
-	}
-	m = cJSON_CreateObject();
-	cJSON_AddStringToObject(m, "name", name);
-	cJSON_AddStringToObject(m, "key", key);
-	mid = sqlite3_column_int64(st, 0);
-	render_add_str(m, "unit", sqlite3_column_text(st, 1));
-	cJSON_AddNumberToObject(m, "direction", sqlite3_column_int(st, 2));
-	sqlite3_reset(st);
-	cJSON_AddStringToObject(m, "columns", "commit_id median");
-	pts = cJSON_AddArrayToObject(m, "points");
-	/* One point per commit: its latest run's median. */
-	st = render_q(r, "SELECT r.commit_id, s.median FROM measurements s "
-	    "JOIN runs r ON r.id = s.run_id WHERE s.metric_id = ? AND "
-	    "s.median IS NOT NULL ORDER BY r.commit_id, r.start_time, r.id");
-	if (st == NULL) {
-		cJSON_Delete(m);
-		return -1;
-	}
-	sqlite3_bind_int64(st, 1, mid);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		cid = sqlite3_column_int64(st, 0);
-		if (cid == lastcid && last != NULL) {
-			cJSON_ReplaceItemInArray(last, 1, cJSON_CreateNumber(
-			    sqlite3_column_double(st, 1)));
+		sqlite3_bind_text(st, 1, names[i], -1, SQLITE_TRANSIENT);
+		step = sqlite3_step(st);
+		if (step == SQLITE_DONE) {
+			if (render_remove(r, rel) < 0)
+				goto out;
 			continue;
 		}
-		p = cJSON_CreateArray();
-		cJSON_AddItemToArray(p, cJSON_CreateNumber((double)cid));
-		cJSON_AddItemToArray(p, cJSON_CreateNumber(
-		    sqlite3_column_double(st, 1)));
-		cJSON_AddItemToArray(pts, p);
-		last = p;
-		lastcid = cid;
+		if (step != SQLITE_ROW) {
+			render_dberr(r, "reading a metric");
+			goto out;
+		}
+		g = &gm[ng++];
+		g->id = sqlite3_column_int64(st, 0);
+		g->name = names[i];
+		g->cid = -1;
+		/* The head of the file; the points are spliced in below. */
+		m = cJSON_CreateObject();
+		cJSON_AddStringToObject(m, "name", names[i]);
+		cJSON_AddStringToObject(m, "key", hex);
+		render_add_str(m, "unit", sqlite3_column_text(st, 1));
+		cJSON_AddNumberToObject(m, "direction",
+		    sqlite3_column_int(st, 2));
+		cJSON_AddStringToObject(m, "columns", "commit_id median");
+		render_fix_utf8(m);
+		head = cJSON_PrintUnformatted(m);
+		cJSON_Delete(m);
+		buf_init(&g->json, 0);
+		len = strlen(head);
+		buf_add(&g->json, head, len - 1);
+		buf_adds(&g->json, ",\"points\":[");
+		free(head);
 	}
 	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		cJSON_Delete(m);
-		return render_dberr(r, "reading a metric's values");
+	if (ng == 0) {
+		rc = 0;
+		goto out;
 	}
-	rc = render_json(r, rel, m);
-	cJSON_Delete(m);
+	qsort(gm, ng, sizeof(*gm), by_gm_id);
+	/*
+	 * One pass over every measurement in commit order (the runs_commit
+	 * index, then each run's measurements, adjacent by primary key):
+	 * one point per commit, its latest run's median.
+	 */
+	st = render_q(r, "SELECT r.commit_id, s.metric_id, s.median FROM runs "
+	    "r JOIN measurements s ON s.run_id = r.id WHERE s.median IS NOT "
+	    "NULL ORDER BY r.commit_id, r.start_time");
+	if (st == NULL)
+		goto out;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		key.id = sqlite3_column_int64(st, 1);
+		g = bsearch(&key, gm, ng, sizeof(*gm), by_gm_id);
+		if (g == NULL)
+			continue;
+		if (g->cid != sqlite3_column_int64(st, 0))
+			flush_point(g);
+		g->cid = sqlite3_column_int64(st, 0);
+		g->val = sqlite3_column_double(st, 2);
+	}
+	sqlite3_reset(st);
+	if (step != SQLITE_DONE) {
+		render_dberr(r, "reading the metrics' values");
+		goto out;
+	}
+	for (i = 0; i < ng; i++) {
+		flush_point(&gm[i]);
+		buf_adds(&gm[i].json, "]}");
+		esc_hash_hex(gm[i].name, hex);
+		snprintf(rel, sizeof(rel), "graph/m/%s.json", hex);
+		if (render_file(r, rel, gm[i].json.data, gm[i].json.len) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	for (i = 0; i < ng; i++)
+		buf_fini(&gm[i].json);
+	free(gm);
 	return rc;
 }

@@ -153,8 +153,8 @@ render_remove(struct rctx *r, const char *rel)
 /* Make every string and key of the tree valid UTF-8 (the db may hold
  * anything a writer stored); the HTML escaper repairs too, the JSON
  * printer does not. */
-static void
-fix_utf8(cJSON *o)
+void
+render_fix_utf8(cJSON *o)
 {
 	cJSON *c;
 	char *s;
@@ -171,7 +171,7 @@ fix_utf8(cJSON *o)
 		o->valuestring = s;
 	}
 	for (c = o->child; c != NULL; c = c->next)
-		fix_utf8(c);
+		render_fix_utf8(c);
 }
 
 int
@@ -179,7 +179,7 @@ render_json(struct rctx *r, const char *rel, cJSON *model)
 {
 	char *s;
 
-	fix_utf8(model);
+	render_fix_utf8(model);
 	s = cJSON_PrintUnformatted(model);
 	int rc;
 
@@ -201,7 +201,7 @@ render_page(struct rctx *r, const char *dir, const char *tpl, cJSON *model,
 	char *rel;
 	int rc = -1;
 
-	fix_utf8(model);
+	render_fix_utf8(model);
 	if (json_name != NULL) {
 		rel = xasprintf("%s%s%s", dir, *dir ? "/" : "", json_name);
 		rc = render_json(r, rel, model);
@@ -287,6 +287,56 @@ render_num(char out[40], double v)
 		snprintf(out, 40, "%.1f", v);
 	else
 		snprintf(out, 40, "%.4g", v);
+}
+
+/* Write the decimal digits of u ending just before end; returns the start. */
+static char *
+utoa_end(char *end, unsigned long long u)
+{
+	do {
+		*--end = (char)('0' + u % 10);
+		u /= 10;
+	} while (u > 0);
+	return end;
+}
+
+void
+render_json_num(char out[40], double v)
+{
+	char tmp[40], *p, *e;
+	long long k;
+	double a = fabs(v);
+	unsigned long long u;
+	size_t n;
+
+	if (!isfinite(v)) {
+		snprintf(out, 40, "null");
+		return;
+	}
+	/* Most values have a few decimals: print them without printf. */
+	if (a < 1e12 && (a >= 1e-3 || a == 0)) {
+		k = llround(v * 1e6);
+		if (fabs((double)k / 1e6 - v) <= a * 1e-12) {
+			u = (unsigned long long)(k < 0 ? -k : k);
+			e = tmp + sizeof(tmp);
+			p = utoa_end(e, u % 1000000 + 1000000);
+			/* p[0] is the '1' of the guard; drop trailing 0s. */
+			while (e > p + 1 && e[-1] == '0')
+				e--;
+			n = (size_t)(e - p - 1);
+			memmove(tmp + 20, p + 1, n);
+			p = utoa_end(tmp + 20 - (n ? 1 : 0), u / 1000000);
+			if (n)
+				tmp[19] = '.';
+			if (k < 0)
+				*--p = '-';
+			n += (size_t)(tmp + 20 - p);
+			memcpy(out, p, n);
+			out[n] = '\0';
+			return;
+		}
+	}
+	snprintf(out, 40, "%.15g", v);
 }
 
 void
@@ -898,9 +948,9 @@ execute(struct rctx *r, struct work *w)
 	for (i = 0; i < w->refs.n; i++)
 		if (page_ref(r, w->refs.v[i]) < 0)
 			return -1;
-	for (i = 0; i < w->metrics.n; i++)
-		if (page_graph_metric(r, w->metrics.v[i]) < 0)
-			return -1;
+	if (w->metrics.n > 0 &&
+	    page_graph_points(r, w->metrics.v, w->metrics.n) < 0)
+		return -1;
 	if ((w->metrics.n > 0 || w->graph) && (page_graph_commits(r) < 0 ||
 	    page_graph_metrics(r) < 0))
 		return -1;
@@ -967,6 +1017,10 @@ render_site(struct db *db, const struct config *cfg, int all)
 		err_wrap("the theme %s", r.theme);
 		goto out;
 	}
+	/* Big scans (graph data) read faster through a map and a cache. */
+	if (db_exec(db, "PRAGMA mmap_size = 268435456;"
+	    "PRAGMA cache_size = -32768") < 0)
+		goto out;
 	if (claim(&r, &commit_max) < 0)
 		goto out;
 	/* One read transaction: every page of this call sees one state. */

@@ -13,8 +13,9 @@ struct config;
  * Every file is written to a temp file in its directory and renamed into
  * place; a file whose bytes did not change is left alone. Reads the db in
  * one read transaction, so the pages of one call agree with each other.
- * Thread-safe with one struct db per thread. 0, or -1 with err_set (the
- * dirty rows stay claimed and are rendered by the next call).
+ * Thread-safe with one struct db per thread. Sets mmap_size (256 MB) and
+ * cache_size (32 MB) on db. 0, or -1 with err_set (the dirty rows stay
+ * claimed and are rendered by the next call).
  */
 int render_site(struct db *db, const struct config *cfg, int all);
 

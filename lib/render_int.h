@@ -49,6 +49,9 @@ int render_dberr(struct rctx *r, const char *context);
 int render_page(struct rctx *r, const char *dir, const char *tpl,
     cJSON *model, const char *json_name, const char *title);
 
+/* Make every string and key of the tree valid UTF-8. */
+void render_fix_utf8(cJSON *o);
+
 /* Write model as the JSON file rel (relative to r->out), its strings
  * made valid UTF-8 first. 0 or -1. */
 int render_json(struct rctx *r, const char *rel, cJSON *model);
@@ -69,6 +72,10 @@ void render_duration(char out[40], double secs);
 
 /* A number for people: up to 4 significant digits past the integer part. */
 void render_num(char out[40], double v);
+
+/* v as a JSON number (null when not finite): exact to 1e-6 relative when
+ * it has few decimals, else 15 significant digits. */
+void render_json_num(char out[40], double v);
 
 /* Add key: text, or null when text is NULL. */
 void render_add_str(cJSON *o, const char *key, const unsigned char *text);
@@ -131,7 +138,9 @@ int page_queue(struct rctx *r);
 /* page_graph_commits first: page_graph_metrics uses its r->graph_id. */
 int page_graph_commits(struct rctx *r);
 int page_graph_metrics(struct rctx *r);
-int page_graph_metric(struct rctx *r, const char *name);
+/* graph/m/<key>.json for each of the metrics names[0..n), in one pass over
+ * the measurements (a metric that is gone loses its file). */
+int page_graph_points(struct rctx *r, char *const *names, size_t n);
 int page_go_refs(struct rctx *r);
 int page_go_shard(struct rctx *r, int shard);
 int page_static(struct rctx *r);

@@ -90,6 +90,12 @@ INSERT OR IGNORE INTO dirty VALUES ('run', '$2'), ('worker', 'box1'),
 INSERT OR IGNORE INTO dirty SELECT 'metric', name FROM metrics;"
 }
 
+# BENCH_MKDB=PATH: only build the db (for profiling), then stop.
+if [ -n "${BENCH_MKDB:-}" ]; then
+	mkdb "$BENCH_MKDB" "$N"
+	exit 0
+fi
+
 # The floor: write every file of a manifest (path<TAB>size) with plain
 # open/write/close, creating directories as needed. C, so that it costs
 # what the filesystem costs.

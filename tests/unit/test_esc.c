@@ -74,6 +74,16 @@ main(void)
 		buf_fini(&t);
 	}
 
+	{
+		struct buf j;
+
+		buf_init(&j, 0);
+		esc_json(&j, "a\"b\\c\n\x01\xff\xc3\xa9</");
+		T_STR_EQ(j.data, "\"a\\\"b\\\\c\\u000a\\u0001\\ufffd"
+		    "\xc3\xa9</\"");
+		buf_fini(&j);
+	}
+
 	CHECK(seg("run/nbody time"), "run%2Fnbody%20time");
 	CHECK(seg("a-b.c_d~e"), "a-b.c_d~e");
 	CHECK(seg("\xc3\xa9?#&"), "%C3%A9%3F%23%26");

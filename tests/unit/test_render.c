@@ -43,6 +43,27 @@ main(void)
 	render_num(s, 12345678.9);
 	T_STR_EQ(s, "1.235e+07");
 
+	render_json_num(s, 0);
+	T_STR_EQ(s, "0");
+	render_json_num(s, 10.05506);
+	T_STR_EQ(s, "10.05506");
+	render_json_num(s, -2.5);
+	T_STR_EQ(s, "-2.5");
+	render_json_num(s, 100000);
+	T_STR_EQ(s, "100000");
+	render_json_num(s, 0.001);
+	T_STR_EQ(s, "0.001");
+	render_json_num(s, 1560000000);
+	T_STR_EQ(s, "1560000000");
+	render_json_num(s, 1.0 / 3);
+	T_STR_EQ(s, "0.333333333333333");
+	render_json_num(s, 1e-7);
+	T_STR_EQ(s, "1e-07");
+	render_json_num(s, -0.25);
+	T_STR_EQ(s, "-0.25");
+	render_json_num(s, 1.0 / 0.0);
+	T_STR_EQ(s, "null");
+
 	CHECK_URL(render_url_commit("0123abcd"), "commit/0123abcd/");
 	CHECK_URL(render_url_run("r-1.x_y"), "run/r-1.x_y/");
 	CHECK_URL(render_url_run(".."), "run/~2E./");
