@@ -1,4 +1,5 @@
 /* fetch: the worker's HTTP requests (libcurl): status posts and tree downloads. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -106,16 +107,31 @@ fetch_post_json(struct fetch *f, const char *url, const char *body,
 	return 0;
 }
 
-/* A download driven from libarchive's reads through curl's multi API. */
+/*
+ * A download: a thread runs the transfer and queues what arrives, the
+ * caller's libarchive reads from the queue. So the server never waits
+ * while we write files, and we never wait while it compresses.
+ */
+#define QUEUE_MAX (64 * 1024 * 1024)
+
+struct chunk {
+	struct chunk *next;
+	size_t len;
+	char data[];
+};
+
 struct stream {
 	struct fetch *f;
 	const char *url;
-	CURLM *m;
-	struct buf data;	/* bytes not yet handed to libarchive */
-	struct buf errbody;	/* the body of a non-200 reply */
-	long status;
-	int done;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct chunk *head, *tail;
+	size_t queued;		/* bytes in the queue */
+	struct chunk *cur;	/* the chunk libarchive is reading */
+	int done, cancel;
 	CURLcode result;
+	long status;
+	struct buf errbody;	/* the start of a non-200 reply */
 	int64_t got, max;
 };
 
@@ -123,78 +139,126 @@ static size_t
 stream_write(char *p, size_t size, size_t n, void *arg)
 {
 	struct stream *s = arg;
+	struct chunk *c;
+	long status = 0;
 
-	if (s->status == 0)
-		curl_easy_getinfo(s->f->h, CURLINFO_RESPONSE_CODE, &s->status);
 	n *= size;
-	if (s->status != 200) {
-		/* Keep the start of an error reply for the message. */
+	curl_easy_getinfo(s->f->h, CURLINFO_RESPONSE_CODE, &status);
+	pthread_mutex_lock(&s->mu);
+	s->status = status;
+	if (status != 200) {
 		if (s->errbody.len < ERROR_BODY_MAX)
 			buf_add(&s->errbody, p, n < ERROR_BODY_MAX -
 			    s->errbody.len ? n : ERROR_BODY_MAX -
 			    s->errbody.len);
+		pthread_mutex_unlock(&s->mu);
 		return n;
 	}
 	s->got += (int64_t)n;
-	if (s->got > s->max)
-		return 0;
-	buf_add(&s->data, p, n);
+	while (s->queued > QUEUE_MAX && !s->cancel)
+		pthread_cond_wait(&s->cv, &s->mu);
+	if (s->cancel || s->got > s->max) {
+		pthread_mutex_unlock(&s->mu);
+		return 0;	/* fails the transfer */
+	}
+	c = xmalloc(sizeof(*c) + n);
+	c->next = NULL;
+	c->len = n;
+	memcpy(c->data, p, n);
+	if (s->tail)
+		s->tail->next = c;
+	else
+		s->head = c;
+	s->tail = c;
+	s->queued += n;
+	pthread_cond_broadcast(&s->cv);
+	pthread_mutex_unlock(&s->mu);
 	return n;
+}
+
+/* Called by curl about once a second, and more often while data flows. */
+static int
+stream_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+    curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct stream *s = arg;
+	int cancel;
+
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	pthread_mutex_lock(&s->mu);
+	cancel = s->cancel;
+	pthread_mutex_unlock(&s->mu);
+	return cancel;
+}
+
+static void *
+stream_main(void *arg)
+{
+	struct stream *s = arg;
+	CURLcode c = curl_easy_perform(s->f->h);
+
+	pthread_mutex_lock(&s->mu);
+	s->done = 1;
+	s->result = c;
+	pthread_cond_broadcast(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
 }
 
 static ssize_t
 stream_read(void *arg, const void **data)
 {
 	struct stream *s = arg;
-	struct CURLMsg *msg;
-	int running, left;
-	CURLMcode mc;
+	ssize_t n = -1;
 
-	buf_reset(&s->data);
-	while (s->data.len == 0 && !s->done) {
-		mc = curl_multi_perform(s->m, &running);
-		if (mc != CURLM_OK) {
-			err_set("%s: %s", s->url, curl_multi_strerror(mc));
-			return -1;
-		}
-		while ((msg = curl_multi_info_read(s->m, &left)) != NULL)
-			if (msg->msg == CURLMSG_DONE) {
-				s->done = 1;
-				s->result = msg->data.result;
-			}
-		if (s->data.len > 0 || s->done)
-			break;
-		curl_multi_poll(s->m, NULL, 0, 1000, NULL);
-	}
+	free(s->cur);
+	s->cur = NULL;
+	pthread_mutex_lock(&s->mu);
+	while (s->head == NULL && !s->done)
+		pthread_cond_wait(&s->cv, &s->mu);
 	if (s->status != 0 && s->status != 200) {
 		err_set("%s: HTTP %ld: %.200s", s->url, s->status,
 		    s->errbody.data ? s->errbody.data : "");
-		return -1;
-	}
-	if (s->data.len == 0 && s->result != CURLE_OK) {
+	} else if (s->head != NULL) {
+		s->cur = s->head;
+		s->head = s->cur->next;
+		if (s->head == NULL)
+			s->tail = NULL;
+		s->queued -= s->cur->len;
+		pthread_cond_broadcast(&s->cv);
+		*data = s->cur->data;
+		n = (ssize_t)s->cur->len;
+	} else if (s->result != CURLE_OK) {
 		if (s->got > s->max)
 			err_set("%s: larger than %lld bytes", s->url,
 			    (long long)s->max);
 		else
 			set_curl_error(s->f, s->url, s->result);
-		return -1;
+	} else {
+		n = 0;
 	}
-	*data = s->data.data;
-	return (ssize_t)s->data.len;
+	pthread_mutex_unlock(&s->mu);
+	return n;
 }
 
 int
 fetch_tree(struct fetch *f, const char *url, const char *dir,
-    int64_t max_bytes, long *status)
+    int64_t max_bytes, struct output *o, long *status)
 {
+	struct chunk *c;
 	struct stream s;
+	pthread_t th;
 	int rc;
 
 	memset(&s, 0, sizeof(s));
 	s.f = f;
 	s.url = url;
 	s.max = max_bytes;
-	buf_init(&s.data, 0);
+	pthread_mutex_init(&s.mu, NULL);
+	pthread_cond_init(&s.cv, NULL);
 	buf_init(&s.errbody, 0);
 	f->err[0] = '\0';
 	curl_easy_setopt(f->h, CURLOPT_URL, url);
@@ -205,20 +269,32 @@ fetch_tree(struct fetch *f, const char *url, const char *dir,
 	curl_easy_setopt(f->h, CURLOPT_LOW_SPEED_TIME, 60L);
 	curl_easy_setopt(f->h, CURLOPT_WRITEFUNCTION, stream_write);
 	curl_easy_setopt(f->h, CURLOPT_WRITEDATA, &s);
-	if ((s.m = curl_multi_init()) == NULL)
-		abort();
-	curl_multi_add_handle(s.m, f->h);
-	rc = unpack_stream(dir, stream_read, &s, max_bytes);
-	if (rc == 0 && !s.done) {
-		/* The archive ended before the stream: drain the rest (gzip
-		 * trailers, padding) so the connection can be reused. */
-		while (stream_read(&s, &(const void *){NULL}) > 0)
-			;
+	curl_easy_setopt(f->h, CURLOPT_XFERINFOFUNCTION, stream_progress);
+	curl_easy_setopt(f->h, CURLOPT_XFERINFODATA, &s);
+	curl_easy_setopt(f->h, CURLOPT_NOPROGRESS, 0L);
+	if ((errno = pthread_create(&th, NULL, stream_main, &s)) != 0) {
+		err_set("pthread_create: %s", strerror(errno));
+		rc = -1;
+		goto out;
 	}
-	curl_multi_remove_handle(s.m, f->h);
-	curl_multi_cleanup(s.m);
+	rc = unpack_stream(dir, stream_read, &s, max_bytes, o);
+	/* Done or refused: stop the transfer if it still runs (on success
+	 * only the archive's padding can be left). */
+	pthread_mutex_lock(&s.mu);
+	s.cancel = 1;
+	pthread_cond_broadcast(&s.cv);
+	pthread_mutex_unlock(&s.mu);
+	pthread_join(th, NULL);
+out:
+	curl_easy_setopt(f->h, CURLOPT_NOPROGRESS, 1L);
 	*status = s.status;
-	buf_fini(&s.data);
+	free(s.cur);
+	while ((c = s.head) != NULL) {
+		s.head = c->next;
+		free(c);
+	}
 	buf_fini(&s.errbody);
+	pthread_mutex_destroy(&s.mu);
+	pthread_cond_destroy(&s.cv);
 	return rc;
 }

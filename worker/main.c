@@ -381,7 +381,7 @@ bench_tree(struct worker *w, struct server *s, const char *hash,
 	    hash);
 	util_rmtree(tmp);
 	if (util_mkdirs(tmp) < 0 ||
-	    fetch_tree(s->dl, url, tmp, TREE_MAX, &code) < 0) {
+	    fetch_tree(s->dl, url, tmp, TREE_MAX, &w->out, &code) < 0) {
 		*network = code == 0 || code >= 500;
 		err_wrap("bench repo %s", hash);
 		util_rmtree(tmp);
@@ -506,7 +506,7 @@ do_run(struct worker *w, struct server *s, const cJSON *run)
 		result_add_error(&r, NULL, err_get());
 		goto done;
 	}
-	if (fetch_tree(s->dl, url, tree, TREE_MAX, &code) < 0) {
+	if (fetch_tree(s->dl, url, tree, TREE_MAX, &w->out, &code) < 0) {
 		network = code == 0 || code >= 500;
 		err_wrap("the commit's tree");
 		result_add_error(&r, NULL, err_get());

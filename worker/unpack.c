@@ -29,36 +29,48 @@ read_cb(struct archive *a, void *arg, const void **data)
 }
 
 /*
- * 1 if name is a relative path without ".." components; *depth gets the
- * number of directories above it (its real components minus one).
+ * The normalized form of an entry's name ("./a//b/" -> "a/b"), or NULL if
+ * it is absolute, empty or has a ".." component. *depth (if not NULL)
+ * gets the number of directories above it. The caller frees it.
  */
-static int
-safe_relative(const char *name, int *depth)
+static char *
+normalize(const char *name, int *depth)
 {
 	const char *p = name, *end;
+	struct buf b;
 	size_t n;
 	int comps = 0;
 
-	if (name[0] == '\0' || name[0] == '/')
-		return 0;
+	if (name[0] == '/')
+		return NULL;
+	buf_init(&b, 0);
 	while (*p) {
 		end = strchr(p, '/');
 		n = end ? (size_t)(end - p) : strlen(p);
-		if (n == 2 && p[0] == '.' && p[1] == '.')
-			return 0;
-		if (n > 0 && !(n == 1 && p[0] == '.'))
-			comps++;
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			buf_fini(&b);
+			return NULL;
+		}
+		if (n > 0 && !(n == 1 && p[0] == '.')) {
+			if (comps++ > 0)
+				buf_addc(&b, '/');
+			buf_add(&b, p, n);
+		}
 		p += n;
 		if (*p == '/')
 			p++;
 	}
+	if (comps == 0) {
+		buf_fini(&b);
+		return NULL;
+	}
 	if (depth)
-		*depth = comps > 0 ? comps - 1 : 0;
-	return comps > 0;
+		*depth = comps - 1;
+	return buf_take(&b);
 }
 
 /* 1 if a symlink target, seen from a link depth directories down, stays
- * inside the tree. */
+ * inside the tree (lexically). */
 static int
 link_inside(const char *target, int depth)
 {
@@ -83,62 +95,179 @@ link_inside(const char *target, int depth)
 	return 1;
 }
 
-/* Check one entry and point it into root; -1 with err_set if refused. */
-static int
-place(struct archive_entry *e, const char *root, int64_t *total,
-    int64_t max_bytes)
-{
-	const char *name = archive_entry_pathname(e), *hl, *sl;
-	mode_t type = archive_entry_filetype(e);
-	char *full;
-	int depth;
+/* Every symlink entry seen, created or left out, at most this many. */
+#define MAX_LINKS 100000
 
-	if (name == NULL || !safe_relative(name, &depth)) {
+/* A set of names (open addressing). */
+struct links {
+	char **slot;
+	size_t cap, n;
+};
+
+static uint64_t
+hash(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+	return h;
+}
+
+static int
+links_has(const struct links *l, const char *s, size_t n)
+{
+	size_t i;
+
+	if (l->n == 0)
+		return 0;
+	for (i = hash(s, n) & (l->cap - 1); l->slot[i];
+	    i = (i + 1) & (l->cap - 1))
+		if (strncmp(l->slot[i], s, n) == 0 && l->slot[i][n] == '\0')
+			return 1;
+	return 0;
+}
+
+static void
+links_add(struct links *l, const char *s)
+{
+	struct links bigger;
+	size_t i;
+
+	if (2 * (l->n + 1) > l->cap) {
+		bigger.cap = l->cap ? 2 * l->cap : 64;
+		bigger.n = 0;
+		bigger.slot = xcalloc(bigger.cap, sizeof(*bigger.slot));
+		for (i = 0; i < l->cap; i++)
+			if (l->slot[i])
+				links_add(&bigger, l->slot[i]);
+		for (i = 0; i < l->cap; i++)
+			free(l->slot[i]);
+		free(l->slot);
+		*l = bigger;
+	}
+	for (i = hash(s, strlen(s)) & (l->cap - 1); l->slot[i];
+	    i = (i + 1) & (l->cap - 1))
+		;
+	l->slot[i] = xstrdup(s);
+	l->n++;
+}
+
+static void
+links_fini(struct links *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->cap; i++)
+		free(l->slot[i]);
+	free(l->slot);
+}
+
+/* 1 if the normalized name is a symlink of the archive or lies below
+ * one. */
+static int
+on_link(const struct links *l, const char *name)
+{
+	const char *p;
+
+	for (p = strchr(name, '/'); p; p = strchr(p + 1, '/'))
+		if (links_has(l, name, (size_t)(p - name)))
+			return 1;
+	return links_has(l, name, strlen(name));
+}
+
+struct extract {
+	const char *root;
+	int64_t total, max_bytes;
+	struct output *o;
+	struct links links;
+};
+
+/*
+ * Check one entry and point it into the root: 0 to extract it, 1 to leave
+ * it out (a symlink pointing outside the tree), -1 with err_set if the
+ * whole tree is refused.
+ *
+ * The root is a fresh empty directory, so the only symlinks in it are the
+ * archive's own: refusing every entry on or below one of them is what
+ * ARCHIVE_EXTRACT_SECURE_SYMLINKS does, without its system calls on every
+ * component of every path.
+ */
+static int
+place(struct extract *x, struct archive_entry *e)
+{
+	const char *raw = archive_entry_pathname(e), *hl, *sl;
+	mode_t type = archive_entry_filetype(e);
+	char *name, *target = NULL, *full;
+	int depth, rc = -1;
+
+	if (raw == NULL || (name = normalize(raw, &depth)) == NULL) {
 		err_set("refused entry '%.200s': an absolute path or a path "
-		    "with '..'", name ? name : "(unreadable name)");
+		    "with '..'", raw ? raw : "(unreadable name)");
 		return -1;
 	}
 	hl = archive_entry_hardlink(e);
 	if (hl == NULL && type != AE_IFREG && type != AE_IFDIR &&
 	    type != AE_IFLNK) {
 		err_set("refused entry '%.200s': not a file, directory or "
-		    "symlink", name);
-		return -1;
+		    "symlink", raw);
+		goto out;
+	}
+	if (on_link(&x->links, name)) {
+		err_set("refused entry '%.200s': a path through a symlink",
+		    raw);
+		goto out;
 	}
 	if (hl != NULL) {
-		if (!safe_relative(hl, NULL)) {
+		if ((target = normalize(hl, NULL)) == NULL ||
+		    on_link(&x->links, target)) {
 			err_set("refused entry '%.200s': hard link to '%.200s' "
-			    "outside the tree", name, hl);
-			return -1;
+			    "outside the tree", raw, hl);
+			goto out;
 		}
-		full = xasprintf("%s/%s", root, hl);
+		full = xasprintf("%s/%s", x->root, target);
 		archive_entry_set_hardlink(e, full);
 		free(full);
 	}
 	if (type == AE_IFLNK) {
+		if (x->links.n == MAX_LINKS) {
+			err_set("refused entry '%.200s': more than %d symlinks",
+			    raw, MAX_LINKS);
+			goto out;
+		}
+		links_add(&x->links, name);
 		sl = archive_entry_symlink(e);
 		if (sl == NULL || !link_inside(sl, depth)) {
-			err_set("refused entry '%.200s': symlink to '%.200s' "
-			    "outside the tree", name, sl ? sl : "");
-			return -1;
+			/* Git trees may hold such links: leave it out. */
+			if (x->o)
+				output_addf(x->o, "not created: symlink '%.200s' "
+				    "-> '%.200s' points outside the tree", raw,
+				    sl ? sl : "");
+			rc = 1;
+			goto out;
 		}
 	}
 	if (type == AE_IFREG && hl == NULL) {
-		*total += archive_entry_size(e);
-		if (archive_entry_size(e) < 0 || *total > max_bytes) {
+		x->total += archive_entry_size(e);
+		if (archive_entry_size(e) < 0 || x->total > x->max_bytes) {
 			err_set("refused entry '%.200s': the tree is larger than "
-			    "%lld bytes", name, (long long)max_bytes);
-			return -1;
+			    "%lld bytes", raw, (long long)x->max_bytes);
+			goto out;
 		}
 	}
 	/* Keep the modes, never setuid/setgid/sticky; we must be able to
 	 * write into directories and remove them later. */
 	archive_entry_set_perm(e, (archive_entry_perm(e) & 0777) |
 	    (type == AE_IFDIR ? 0700 : 0600));
-	full = xasprintf("%s/%s", root, name);
+	full = xasprintf("%s/%s", x->root, name);
 	archive_entry_set_pathname(e, full);
 	free(full);
-	return 0;
+	rc = 0;
+out:
+	free(name);
+	free(target);
+	return rc;
 }
 
 static int
@@ -166,26 +295,31 @@ copy_data(struct archive *in, struct archive *out)
 
 int
 unpack_stream(const char *dir, unpack_read_fn rd, void *arg,
-    int64_t max_bytes)
+    int64_t max_bytes, struct output *o)
 {
 	struct archive *in = NULL, *out = NULL;
 	struct archive_entry *e;
 	struct src s = {rd, arg};
+	struct extract x;
 	char *root = NULL, *name = NULL;
-	int64_t total = 0;
 	int r, rc = -1;
 
+	memset(&x, 0, sizeof(x));
 	if ((root = realpath(dir, NULL)) == NULL) {
 		err_set("%s: %s", dir, strerror(errno));
 		goto out;
 	}
+	x.root = root;
+	x.max_bytes = max_bytes;
+	x.o = o;
 	in = archive_read_new();
 	archive_read_support_filter_gzip(in);
 	archive_read_support_filter_none(in);
 	archive_read_support_format_tar(in);
 	out = archive_write_disk_new();
+	/* Symlinks are checked in place(); ".." there and here too. */
 	archive_write_disk_set_options(out, ARCHIVE_EXTRACT_TIME |
-	    ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT);
+	    ARCHIVE_EXTRACT_SECURE_NODOTDOT);
 	if (archive_read_open(in, &s, NULL, read_cb, NULL) != ARCHIVE_OK) {
 		err_set("%s", archive_error_string(in));
 		goto out;
@@ -201,8 +335,10 @@ unpack_stream(const char *dir, unpack_read_fn rd, void *arg,
 		free(name);
 		name = xstrdup(archive_entry_pathname(e) ?
 		    archive_entry_pathname(e) : "");
-		if (place(e, root, &total, max_bytes) < 0)
+		if ((r = place(&x, e)) < 0)
 			goto out;
+		if (r > 0)
+			continue;
 		if (archive_write_header(out, e) < ARCHIVE_WARN) {
 			err_set("refused entry '%.200s': %s", name,
 			    archive_error_string(out));
@@ -228,6 +364,7 @@ out:
 		archive_read_free(in);
 	if (out)
 		archive_write_free(out);
+	links_fini(&x.links);
 	free(root);
 	free(name);
 	return rc;
@@ -254,7 +391,8 @@ file_read(void *arg, const void **data)
 }
 
 int
-unpack_file(const char *dir, const char *path, int64_t max_bytes)
+unpack_file(const char *dir, const char *path, int64_t max_bytes,
+    struct output *o)
 {
 	struct file_src *f = xmalloc(sizeof(*f));
 	int rc;
@@ -264,7 +402,7 @@ unpack_file(const char *dir, const char *path, int64_t max_bytes)
 		free(f);
 		return -1;
 	}
-	rc = unpack_stream(dir, file_read, f, max_bytes);
+	rc = unpack_stream(dir, file_read, f, max_bytes, o);
 	close(f->fd);
 	free(f);
 	return rc;

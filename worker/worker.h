@@ -169,18 +169,21 @@ int internal_count(const char *tree, struct result *r, struct output *o,
 typedef ssize_t (*unpack_read_fn)(void *arg, const void **data);
 
 /*
- * Extract the tar (any compression libarchive knows) read through rd into
- * dir, which must exist. Entries with an absolute path, a ".." component,
- * a hard link out of the tree, a symlink pointing outside the tree, or a
- * path through a symlink are refused, and so is a tree whose files pass
+ * Extract the tar (gzip'd or not) read through rd into dir, which must
+ * exist. Entries with an absolute path, a ".." component, a hard link out
+ * of the tree, a path through a symlink, or a type other than file,
+ * directory and symlink are refused, and so is a tree whose files pass
  * max_bytes in total: the whole unpack then fails with -1 and err_set
- * naming the entry (what was extracted so far stays, inside dir).
+ * naming the entry (what was extracted so far stays, inside dir). A
+ * symlink pointing outside the tree (git allows them) is left out with a
+ * warning in o (may be NULL).
  */
 int unpack_stream(const char *dir, unpack_read_fn rd, void *arg,
-    int64_t max_bytes);
+    int64_t max_bytes, struct output *o);
 
 /* unpack_stream from a file. */
-int unpack_file(const char *dir, const char *path, int64_t max_bytes);
+int unpack_file(const char *dir, const char *path, int64_t max_bytes,
+    struct output *o);
 
 /* ---- fetch.c: HTTP with libcurl ---- */
 
@@ -199,10 +202,11 @@ void fetch_free(struct fetch *f);
 int fetch_post_json(struct fetch *f, const char *url, const char *body,
     struct buf *reply, long *status);
 
-/* GET url, a tar.gz, and unpack it into dir as it arrives (unpack_stream).
- * -1 with err_set; *status gets the HTTP status (0 if none came). */
+/* GET url, a tar.gz, and unpack it into dir as it arrives (unpack_stream,
+ * warnings to o). -1 with err_set; *status gets the HTTP status (0 if none
+ * came). */
 int fetch_tree(struct fetch *f, const char *url, const char *dir,
-    int64_t max_bytes, long *status);
+    int64_t max_bytes, struct output *o, long *status);
 
 /* ---- spool.c: finished runs kept on disk until a server has them ---- */
 

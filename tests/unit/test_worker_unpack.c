@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "../../worker/fetch.c"
+#include "../../worker/output.c"
 #include "../../worker/unpack.c"
 #include "../../worker/util.c"
 #include "t.h"
@@ -44,9 +45,16 @@ static const char make_tars[] =
     "tar('symlink.tar.gz', [('link', 'l', '/etc'), ('link/x', 'f', b'x')])\n"
     "tar('symup.tar.gz', [('d/link', 'l', '../..'),\n"
     "    ('d/link/evil', 'f', b'x')])\n"
+    "tar('outlink.tar.gz', [('a', 'f', b'a'), ('abs', 'l', '/etc'),\n"
+    "    ('d/up', 'l', '../../x'), ('b', 'f', b'b')])\n"
     "tar('through.tar.gz', [('sub', 'd', '', 0o755), ('link', 'l', 'sub'),\n"
     "    ('link/x', 'f', b'x')])\n"
     "tar('hard.tar.gz', [('h', 'h', '../evil')])\n"
+    "tar('hardthrough.tar.gz', [('sub', 'd', '', 0o755), ('link', 'l', 'sub'),\n"
+    "    ('h', 'h', 'link/f')])\n"
+    "tar('samename.tar.gz', [('sub', 'd', '', 0o755), ('link', 'l', 'sub'),\n"
+    "    ('link', 'd', '', 0o755)])\n"
+    "tar('dotslash.tar.gz', [('./d//x', 'f', b'x'), ('d/./y', 'f', b'y')])\n"
     "tar('fifo.tar.gz', [('f', 'p', '')])\n"
     "tar('big.tar.gz', [('a', 'f', b'a' * 600), ('b', 'f', b'b' * 600)])\n"
     "open(d + '/junk.tar.gz', 'wb').write(b'this is not a tar at all')\n";
@@ -108,11 +116,28 @@ nothing_outside(void)
 	return ok;
 }
 
+static struct output out;
+
+/* The text of every output line, joined with '\n' (caller frees). */
+static char *
+out_text(void)
+{
+	cJSON *a = output_json(&out), *l;
+	struct buf b;
+
+	buf_init(&b, 0);
+	cJSON_ArrayForEach(l, a) {
+		buf_addf(&b, "%s\n", cJSON_GetArrayItem(l, 1)->valuestring);
+	}
+	cJSON_Delete(a);
+	return buf_take(&b);
+}
+
 static int
 refused(const char *tar, const char *why)
 {
 	char *tree = fresh_tree(), *path = xasprintf("%s/%s", tars, tar);
-	int rc = unpack_file(tree, path, 1000);
+	int rc = unpack_file(tree, path, 1000, &out);
 
 	free(tree);
 	free(path);
@@ -137,7 +162,7 @@ test_files(void)
 
 	tree = fresh_tree();
 	p = xasprintf("%s/good.tar.gz", tars);
-	T_INT_EQ(unpack_file(tree, p, 1 << 20), 0);
+	T_INT_EQ(unpack_file(tree, p, 1 << 20, NULL), 0);
 	free(p);
 	p = xasprintf("%s/dir/run.sh", tree);
 	T_OK(stat(p, &st) == 0 && (st.st_mode & 0777) == 0755);
@@ -161,7 +186,7 @@ test_files(void)
 
 	tree = fresh_tree();
 	p = xasprintf("%s/plain.tar", tars);
-	T_INT_EQ(unpack_file(tree, p, 1 << 20), 0);
+	T_INT_EQ(unpack_file(tree, p, 1 << 20, NULL), 0);
 	free(p);
 	p = xasprintf("%s/x", tree);
 	s = slurp(p);
@@ -173,10 +198,18 @@ test_files(void)
 	T_OK(refused("dotdot.tar.gz", "'../evil'"));
 	T_OK(refused("dotdot2.tar.gz", "'dir/../../evil'"));
 	T_OK(refused("abs.tar.gz", "'/abs/evil'"));
-	T_OK(refused("symlink.tar.gz", "symlink to '/etc' outside"));
-	T_OK(refused("symup.tar.gz", "symlink to '../..' outside"));
+	output_reset(&out);
+	T_OK(refused("symlink.tar.gz", "'link/x': a path through a symlink"));
+	s = out_text();
+	T_STR_EQ(s, "not created: symlink 'link' -> '/etc' points outside "
+	    "the tree\n");
+	free(s);
+	T_OK(refused("symup.tar.gz", "'d/link/evil': a path through a "
+	    "symlink"));
 	T_OK(refused("through.tar.gz", "'link/x'"));
 	T_OK(refused("hard.tar.gz", "hard link"));
+	T_OK(refused("hardthrough.tar.gz", "hard link to 'link/f'"));
+	T_OK(refused("samename.tar.gz", "'link/': a path through a symlink"));
 	T_OK(refused("fifo.tar.gz", "not a file, directory or symlink"));
 	T_OK(refused("junk.tar.gz", "Unrecognized archive format"));
 	T_OK(refused("big.tar.gz", "larger than"));
@@ -184,6 +217,41 @@ test_files(void)
 	p = xasprintf("%s/tree/link", run);
 	T_OK(!exists(p));
 	free(p);
+
+	/* Names are normalized. */
+	tree = fresh_tree();
+	p = xasprintf("%s/dotslash.tar.gz", tars);
+	T_INT_EQ(unpack_file(tree, p, 1 << 20, NULL), 0);
+	free(p);
+	p = xasprintf("%s/d/x", tree);
+	T_OK(exists(p));
+	free(p);
+	p = xasprintf("%s/d/y", tree);
+	T_OK(exists(p));
+	free(p);
+	free(tree);
+
+	/* Links out of the tree alone are left out; the rest is there. */
+	output_reset(&out);
+	tree = fresh_tree();
+	p = xasprintf("%s/outlink.tar.gz", tars);
+	T_INT_EQ(unpack_file(tree, p, 1 << 20, &out), 0);
+	free(p);
+	p = xasprintf("%s/b", tree);
+	T_OK(exists(p));
+	free(p);
+	p = xasprintf("%s/abs", tree);
+	T_OK(!exists(p));
+	free(p);
+	p = xasprintf("%s/d/up", tree);
+	T_OK(!exists(p));
+	free(p);
+	s = out_text();
+	T_STR_EQ(s, "not created: symlink 'abs' -> '/etc' points outside the "
+	    "tree\nnot created: symlink 'd/up' -> '../../x' points outside "
+	    "the tree\n");
+	free(s);
+	free(tree);
 }
 
 static int
@@ -245,7 +313,7 @@ test_http(void)
 
 	tree = fresh_tree();
 	url = xasprintf("http://127.0.0.1:%d/good.tar.gz", port);
-	T_INT_EQ(fetch_tree(f, url, tree, 1 << 20, &status), 0);
+	T_INT_EQ(fetch_tree(f, url, tree, 1 << 20, &out, &status), 0);
 	T_INT_EQ(status, 200);
 	p = xasprintf("%s/a.txt", tree);
 	s = slurp(p);
@@ -258,15 +326,15 @@ test_http(void)
 	/* Hostile over HTTP too; the connection is then reused. */
 	tree = fresh_tree();
 	url = xasprintf("http://127.0.0.1:%d/symlink.tar.gz", port);
-	T_INT_EQ(fetch_tree(f, url, tree, 1 << 20, &status), -1);
-	T_OK(strstr(err_get(), "outside the tree") != NULL);
+	T_INT_EQ(fetch_tree(f, url, tree, 1 << 20, &out, &status), -1);
+	T_OK(strstr(err_get(), "a path through a symlink") != NULL);
 	T_OK(nothing_outside());
 	free(url);
 	free(tree);
 
 	tree = fresh_tree();
 	url = xasprintf("http://127.0.0.1:%d/missing.tar.gz", port);
-	T_INT_EQ(fetch_tree(f, url, tree, 1 << 20, &status), -1);
+	T_INT_EQ(fetch_tree(f, url, tree, 1 << 20, &out, &status), -1);
 	T_INT_EQ(status, 404);
 	T_OK(strstr(err_get(), "HTTP 404") != NULL);
 	free(url);
@@ -280,7 +348,7 @@ test_http(void)
 	f = fetch_new("w", "token");
 	tree = fresh_tree();
 	url = xasprintf("http://127.0.0.1:%d/good.tar.gz", port);
-	T_INT_EQ(fetch_tree(f, url, tree, 1 << 20, &status), -1);
+	T_INT_EQ(fetch_tree(f, url, tree, 1 << 20, &out, &status), -1);
 	T_INT_EQ(status, 0);
 	free(url);
 	free(tree);
@@ -299,12 +367,14 @@ main(void)
 	run = xasprintf("%s/run", top);
 	util_mkdirs(tars);
 	util_mkdirs(run);
+	output_init(&out, NULL);
 	cmd = xasprintf("python3 - '%s' <<'EOF'\n%sEOF\n", tars, make_tars);
 	T_INT_EQ(system(cmd), 0);
 	free(cmd);
 	test_files();
 	test_http();
 	util_rmtree(top);
+	output_fini(&out);
 	free(tars);
 	free(run);
 	return T_DONE();
