@@ -18,9 +18,9 @@
 extern char **environ;
 
 /* After the bench exits, how long stragglers may hold its pipes open. */
-#define DRAIN_MS 2000
+#define DRAIN_MS ((int64_t)2000)
 /* Stdout kept whole for the VelCom fallback, at most. */
-#define VELCOM_MAX (16 * 1024 * 1024)
+#define VELCOM_MAX ((size_t)16 * 1024 * 1024)
 
 void
 bench_end_fini(struct bench_end *end)
@@ -165,7 +165,7 @@ read_result_file(const char *path, struct result *r, struct output *o,
 		if (n <= 0)
 			break;
 		if (buf_add(&b, chunk, (size_t)n) < 0) {
-			output_addf(o, "result file larger than %d bytes: "
+			output_addf(o, "result file larger than %zu bytes: "
 			    "the rest is ignored", RESULT_MAX_FILE);
 			end_error(end, r, "result file too large");
 			break;

@@ -12,7 +12,6 @@
  * stalls (under 1 KiB/s for a minute) end it. */
 #define CONNECT_TIMEOUT_MS 10000L
 #define STATUS_TIMEOUT_MS 60000L
-#define REPLY_MAX (1024 * 1024)
 #define ERROR_BODY_MAX 2048
 
 struct fetch {
@@ -112,7 +111,7 @@ fetch_post_json(struct fetch *f, const char *url, const char *body,
  * caller's libarchive reads from the queue. So the server never waits
  * while we write files, and we never wait while it compresses.
  */
-#define QUEUE_MAX (64 * 1024 * 1024)
+#define QUEUE_MAX ((size_t)64 * 1024 * 1024)
 
 struct chunk {
 	struct chunk *next;

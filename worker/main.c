@@ -137,7 +137,7 @@ post_status(struct worker *w, struct server *s, const char *type,
 		cJSON_AddItemReferenceToObject(body, "submit_run", submit);
 	text = cJSON_PrintUnformatted(body);
 	cJSON_Delete(body);
-	buf_init(&rb, 1024 * 1024);
+	buf_init(&rb, (size_t)1024 * 1024);
 	if (fetch_post_json(s->ctl, s->status_url, text, &rb, &c) < 0)
 		goto out;
 	r = cJSON_ParseWithLength(rb.data ? rb.data : "", rb.len);
@@ -686,7 +686,7 @@ make_identity(struct worker *w)
 
 	for (i = 0; i < 4; i++) {
 		r = util_random();
-		snprintf(w->secret + 8 * i, 9, "%08x", r);
+		snprintf(w->secret + (size_t)i * 8, 9, "%08x", r);
 	}
 	if (uname(&u) < 0)
 		memset(&u, 0, sizeof(u));

@@ -10,9 +10,9 @@
 const struct output_caps output_default_caps = {
 	.line = 4096,
 	.head_lines = 2000,
-	.head_bytes = 512 * 1024,
+	.head_bytes = (size_t)512 * 1024,
 	.tail_lines = 2000,
-	.tail_bytes = 512 * 1024,
+	.tail_bytes = (size_t)512 * 1024,
 };
 
 void

@@ -193,9 +193,10 @@ record(struct result *r, const cJSON *rec)
 	}
 	if ((m = result_metric(r, name->valuestring)) == NULL)
 		return -1;
-	if (cJSON_IsString(unit) && result_set_unit(m, unit->valuestring) < 0)
+	if (unit != NULL && cJSON_IsString(unit) &&
+	    result_set_unit(m, unit->valuestring) < 0)
 		return -1;
-	if (cJSON_IsString(dir))
+	if (dir != NULL && cJSON_IsString(dir))
 		m->direction = strcmp(dir->valuestring, "lower") == 0 ? -1 : 1;
 	cJSON_ArrayForEach(v, values) {
 		if (result_add_value(r, m, v->valuedouble) < 0)

@@ -106,7 +106,7 @@ struct result {
 #define RESULT_MAX_NAME 512
 #define RESULT_MAX_UNIT 64
 #define RESULT_MAX_ERROR 4096
-#define RESULT_MAX_FILE (64 * 1024 * 1024)
+#define RESULT_MAX_FILE ((size_t)64 * 1024 * 1024)
 
 void result_init(struct result *r);
 void result_fini(struct result *r);
