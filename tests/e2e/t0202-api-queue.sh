@@ -34,6 +34,14 @@ check_eq "w1 is not aborted" "$(jr .abort_run)" null
 check_eq "w1's status is stored" \
     "$(sql tj.db "SELECT status, run_id, json_extract(last_output, '\$[0][1]') FROM workers WHERE name = 'w1'")" \
     "working|$id1|line"
+lines=$(jq -c -n '[range(25) | [1, "line \(.)"]] + [[2, ("x" * 1500)]]')
+body=$(jq -c -n --arg id "$id1" --arg h "$c1" --arg st "$start1" --argjson l "$lines" \
+    '{secret:"s1",status:{type:"working",id:$id,hash:$h,
+    bench_method:{type:"internal"},start:$st,last_output:$l}}')
+check_eq "w1 reports 26 output lines" "$(post w1 "$body")" 200
+check_eq "the last 20 are kept, each cut at 1000 bytes" \
+    "$(sql tj.db "SELECT json_array_length(last_output), json_extract(last_output, '\$[0][1]'), length(json_extract(last_output, '\$[19][1]')), json_extract(last_output, '\$[19][0]') FROM workers WHERE name = 'w1'")" \
+    "20|line 6|1000|2"
 check_eq "no request_run: no run" "$(post w3 "$(idle s3)")" 200
 check_eq "no run field" "$(jr .run)" null
 check_eq "working + request_run: no new run" \
