@@ -163,7 +163,8 @@ begin(struct api *api, struct MHD_Connection *c, const char *url,
 	if (rt == NULL)
 		return route_error(c, MHD_HTTP_NOT_FOUND, NULL, "not found");
 	if (auth_check(api, c, name, &why) < 0) {
-		log_info("401 %s %s: %s", method, url, why);
+		/* The route, not the URL: the URL is the client's text. */
+		log_info("401 %s %s: %s", rt->method, rt->path, why);
 		return auth_fail(c, why);
 	}
 	cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
