@@ -24,7 +24,11 @@ check_eq "SIGTERM: clean exit" "$API_RC" 0
 
 # A long period: only SIGHUP brings the next commit in.
 sed -i 's/update = 1s/update = 1h/' tj.conf
-api_start --config "$T_DIR/tj.conf"
+n0=$(grep -c "update: " api.log)
+api_start --config "$T_DIR/tj.conf" --verbose
+# The update at start (nothing new: logged at debug) is done first.
+check "the update at start ran" wait_for 20 \
+    sh -c "[ \$(grep -c 'update: ' api.log) -gt $n0 ]"
 mkcommit repo f3.txt three "commit 3"
 sleep 1.5
 check_eq "not imported before SIGHUP" "$(sql tj.db 'SELECT count(*) FROM commits')" 2
