@@ -826,6 +826,74 @@ shard_of(const char *hash)
 	return (int)((a - hex) * 16 + (b - hex));
 }
 
+#define DESC_MAX_VISIT 1024
+
+/*
+ * The commits below the commit of run id whose nearest ancestor with a run
+ * is that commit (found going down through children, stopping at commits
+ * that have runs): their pages and their runs' pages show deltas against
+ * it, so they join the work.
+ */
+static int
+descendants(struct rctx *r, struct work *w, const char *id)
+{
+	sqlite3_stmt *st;
+	int64_t *q = NULL, c;
+	size_t head = 0, tail = 0, cap = 0;
+	int rc = -1, step, has;
+
+	st = render_q(r, "SELECT commit_id FROM runs WHERE id = ?");
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	step = sqlite3_step(st);
+	c = step == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	if (step != SQLITE_ROW)
+		return step == SQLITE_DONE ? 0 : render_dberr(r, "reading a run");
+	cap = 64;
+	q = xmalloc(cap * sizeof(*q));
+	q[tail++] = c;
+	while (head < tail && tail < DESC_MAX_VISIT) {
+		c = q[head++];
+		st = render_q(r, "SELECT e.child, c.hash, EXISTS (SELECT 1 FROM "
+		    "runs WHERE commit_id = e.child) FROM commit_edges e JOIN "
+		    "commits c ON c.id = e.child WHERE e.parent = ?");
+		if (st == NULL)
+			goto out;
+		sqlite3_bind_int64(st, 1, c);
+		while ((step = sqlite3_step(st)) == SQLITE_ROW &&
+		    tail < DESC_MAX_VISIT) {
+			has = sqlite3_column_int(st, 2);
+			if (!has) {
+				if (tail == cap) {
+					cap *= 2;
+					q = xrealloc(q, cap * sizeof(*q));
+				}
+				q[tail++] = sqlite3_column_int64(st, 0);
+				continue;
+			}
+			set_add(&w->commits,
+			    (const char *)sqlite3_column_text(st, 1));
+			if (collect(r, &w->runs, "SELECT id FROM runs WHERE "
+			    "commit_id = ?", NULL,
+			    sqlite3_column_int64(st, 0)) < 0) {
+				sqlite3_reset(st);
+				goto out;
+			}
+		}
+		sqlite3_reset(st);
+		if (step != SQLITE_DONE && step != SQLITE_ROW) {
+			render_dberr(r, "reading children");
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	free(q);
+	return rc;
+}
+
 /* What the claimed dirty rows (and new commits) ask to be rendered. */
 static int
 plan(struct rctx *r, struct work *w, int all, int64_t commit_max)
@@ -833,7 +901,7 @@ plan(struct rctx *r, struct work *w, int all, int64_t commit_max)
 	struct strset runs_meta;
 	sqlite3_stmt *st;
 	const char *kind, *key;
-	size_t i;
+	size_t i, n;
 	int rc, s;
 
 	memset(&runs_meta, 0, sizeof(runs_meta));
@@ -906,6 +974,11 @@ plan(struct rctx *r, struct work *w, int all, int64_t commit_max)
 	}
 	for (i = 0; i < runs_meta.n; i++)
 		set_add(&w->metrics, runs_meta.v[i]);
+	/* The next runs down the history now compare with these. */
+	n = w->runs.n;
+	for (i = 0; i < n; i++)
+		if (descendants(r, w, w->runs.v[i]) < 0)
+			goto fail;
 	/* New commits, and their parents, which gain a child. */
 	if (collect(r, &w->commits, "SELECT hash FROM commits WHERE id > ?",
 	    NULL, commit_max) < 0 ||

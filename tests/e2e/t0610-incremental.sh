@@ -62,6 +62,29 @@ check_match "the new run compares with its ancestor's" \
 check_match "the index lists it first" "$(tr -d '\n' <"$O/index.html")" \
     'Latest runs</h2>.*<tbody><tr><td><a href="run/r-new/">'
 
+# A run on a commit in the middle: the next runs below now compare with it.
+mid=$(git -C "$R" rev-parse main~2)
+midid=$(sql "$D" "SELECT id FROM commits WHERE hash = '$mid'")
+next=$(git -C "$R" rev-parse main~1)
+below=$(sql "$D" "SELECT r.id FROM runs r JOIN commits c ON c.id = r.commit_id
+    WHERE c.hash = '$next'")
+check_match "the commit below has a run" "$below" '^r-[0-9]+$'
+check_eq "the commit in the middle has no run" \
+    "$(sql "$D" "SELECT count(*) FROM runs WHERE commit_id = $midid")" 0
+sql "$D" "INSERT INTO runs VALUES ('r-mid', $midid, '{\"type\":\"internal\"}',
+    'box1', 1800000100, 1800000110, 0, NULL);
+INSERT INTO measurements (run_id, metric_id, vals, n, median, min, max, stddev)
+    SELECT 'r-mid', id, '[2.0]', 1, 2.0, 2.0, 2.0, 0 FROM metrics
+    WHERE name = 'run/nbody/time';
+INSERT INTO dirty VALUES ('run', 'r-mid'), ('commit', '$mid');"
+check "render after a run in the middle" "$TJ_GEN" render --db "$D" --out "$O"
+check_match "the run below now compares with it" \
+    "$(cat "$O/run/$below/index.html")" 'href="../../run/r-mid/"><code>r-mid</code></a> of the nearest'
+check_match "and so does the commit below" \
+    "$(cat "$O/commit/$next/index.html")" 'compared with run <a href="../../run/r-mid/">'
+check_match "the tip still compares with the run just above it" \
+    "$(cat "$O/run/r-new/index.html")" "href=\"../../run/$below/\"><code>$below</code></a> of the nearest"
+
 # A new commit: its page, its parent's (a new child), nothing for others.
 before=$(files_state "$O")
 tick; mkcommit "$R" a.txt 9 "main 9"
