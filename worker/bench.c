@@ -145,33 +145,23 @@ drain(int fd, int source, struct output *o, struct buf *raw)
 	return 1;
 }
 
+/* Read the result file into r; 1 if there is none or it is empty. */
 static int
 read_result_file(const char *path, struct result *r, struct output *o,
     struct bench_end *end)
 {
 	struct buf b;
-	char chunk[65536];
-	ssize_t n;
-	int fd, empty;
+	int empty, rc;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return 1;	/* no file: empty */
 	buf_init(&b, RESULT_MAX_FILE);
-	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		if (buf_add(&b, chunk, (size_t)n) < 0) {
-			output_addf(o, "result file larger than %zu bytes: "
-			    "the rest is ignored", RESULT_MAX_FILE);
-			end_error(end, r, "result file too large");
-			break;
-		}
+	rc = util_read_file(path, &b);
+	if (rc < 0 && errno == EFBIG) {
+		output_addf(o, "result file larger than %zu bytes: the rest is "
+		    "ignored", RESULT_MAX_FILE);
+		end_error(end, r, "result file too large");
+	} else if (rc < 0 && errno != ENOENT) {
+		output_addf(o, "%s", err_get());
 	}
-	close(fd);
 	empty = b.len == 0;
 	if (!empty)
 		result_parse_jsonl(r, b.data, b.len, o);

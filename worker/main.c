@@ -121,13 +121,20 @@ post_status(struct worker *w, struct server *s, const char *type,
 		*reply = NULL;
 	cJSON_AddStringToObject(body, "info", w->info);
 	cJSON_AddStringToObject(body, "secret", w->secret);
+	st = NULL;
 	if (strcmp(type, "working") == 0) {
 		pthread_mutex_lock(&w->lock);
-		st = cJSON_Duplicate(w->cur_status, 1);
+		if (w->cur_status != NULL)
+			st = cJSON_Duplicate(w->cur_status, 1);
 		pthread_mutex_unlock(&w->lock);
-		cJSON_AddItemToObject(st, "last_output",
-		    output_recent(&w->out, STATUS_LINES));
-	} else {
+		/* No run any more (it just ended): idle. */
+		if (st == NULL)
+			type = "idle";
+		else
+			cJSON_AddItemToObject(st, "last_output",
+			    output_recent(&w->out, STATUS_LINES));
+	}
+	if (st == NULL) {
 		st = cJSON_CreateObject();
 		cJSON_AddStringToObject(st, "type", type);
 	}

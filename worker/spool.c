@@ -103,38 +103,6 @@ fail:
 	return NULL;
 }
 
-static int
-read_file(const char *path, struct buf *b)
-{
-	char chunk[8192];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), rc = -1;
-
-	if (fd < 0) {
-		err_set("%s: %s", path, strerror(errno));
-		return -1;
-	}
-	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err_set("%s: %s", path, strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		if (buf_add(b, chunk, (size_t)n) < 0) {
-			err_wrap("%s", path);
-			goto out;
-		}
-	}
-	rc = 0;
-out:
-	close(fd);
-	return rc;
-}
-
 /* Parse one spool file into e; -1 with err_set if it is not one. */
 static int
 load(const char *path, struct spool_entry *e)
@@ -145,7 +113,7 @@ load(const char *path, struct spool_entry *e)
 	int rc = -1;
 
 	buf_init(&b, RESULT_MAX_FILE);
-	if (read_file(path, &b) < 0)
+	if (util_read_file(path, &b) < 0)
 		goto out;
 	doc = cJSON_ParseWithLength(b.data ? b.data : "", b.len);
 	server = cJSON_GetObjectItemCaseSensitive(doc, "server");

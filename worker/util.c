@@ -138,6 +138,43 @@ util_rmtree(const char *path)
 }
 
 int
+util_read_file(const char *path, struct buf *b)
+{
+	char chunk[65536];
+	ssize_t n;
+	int fd, e, rc = -1;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
+		e = errno;
+		err_set("%s: %s", path, strerror(e));
+		errno = e;
+		return -1;
+	}
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			e = errno;
+			err_set("%s: %s", path, strerror(e));
+			errno = e;
+			goto out;
+		}
+		if (n == 0)
+			break;
+		if (buf_add(b, chunk, (size_t)n) < 0) {
+			err_wrap("%s", path);
+			errno = EFBIG;
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	close(fd);
+	return rc;
+}
+
+int
 util_valid_run_id(const char *s)
 {
 	size_t n = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"

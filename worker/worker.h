@@ -318,6 +318,11 @@ int util_mkdirs(const char *path);
 /* rm -rf path, not following symlinks. 0 or -1 with err_set. */
 int util_rmtree(const char *path);
 
+/* Append the whole file at path to b (capped by b's max). -1 with err_set
+ * and errno (ENOENT: no such file, EFBIG: over the cap; b then holds what
+ * fit). */
+int util_read_file(const char *path, struct buf *b);
+
 /* 1 if s is a run id the protocol allows: [A-Za-z0-9._-]{1,64}, not
  * starting with '.'. */
 int util_valid_run_id(const char *s);

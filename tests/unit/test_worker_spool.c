@@ -1,5 +1,6 @@
 /* test_worker_spool: the spool's files and the fairness across servers. */
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,9 +133,27 @@ test_sched(void)
 }
 
 static void
-test_util(void)
+test_util(const char *dir)
 {
-	char *s = util_now_rfc3339();
+	char *s = util_now_rfc3339(), *p;
+	struct buf b;
+	FILE *f;
+
+	p = xasprintf("%s/file", dir);
+	buf_init(&b, 8);
+	T_INT_EQ(util_read_file(p, &b), -1);
+	T_INT_EQ(errno, ENOENT);
+	f = fopen(p, "w");
+	fputs("12345", f);
+	fclose(f);
+	T_INT_EQ(util_read_file(p, &b), 0);
+	T_STR_EQ(b.data, "12345");
+	T_INT_EQ(util_read_file(p, &b), -1);
+	T_INT_EQ(errno, EFBIG);
+	T_STR_EQ(b.data, "12345");
+	buf_fini(&b);
+	unlink(p);
+	free(p);
 
 	T_INT_EQ(strlen(s), 24);
 	T_OK(s[10] == 'T' && s[23] == 'Z');
@@ -156,7 +175,7 @@ main(void)
 
 	test_spool(dir);
 	test_sched();
-	test_util();
+	test_util(dir);
 	T_INT_EQ(util_rmtree(dir), 0);
 	T_OK(access(dir, F_OK) != 0);
 	return T_DONE();
