@@ -44,6 +44,7 @@ struct api {
 	double seen_slack;	/* a ping this soon after the last one that
 				 * changes nothing is not written */
 	pthread_mutex_t write_mu;	/* one status transaction at a time */
+	_Atomic int inflight;	/* requests begun and not yet completed */
 	size_t max_upload;	/* bytes */
 	int have_repo;		/* cfg.repo_path opens as a git repository */
 };

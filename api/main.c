@@ -281,15 +281,14 @@ serve(struct api *api, int local_worker)
 	}
 	log_info("shutting down");
 	rc = 0;
-	/* Stop accepting, then let the requests in flight finish. */
+	/* Stop accepting, then let the requests in flight finish (idle
+	 * keep-alive connections are not waited for). */
 	MHD_quiesce_daemon(d);
-	for (i = 0; i < DRAIN_SECS * 10; i++) {
-		info = MHD_get_daemon_info(d,
-		    MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-		if (info == NULL || info->num_connections == 0)
-			break;
-		usleep(100 * 1000);
-	}
+	for (i = 0; i < DRAIN_SECS * 100 && api->inflight > 0; i++)
+		usleep(10 * 1000);
+	if (api->inflight > 0)
+		log_warn("%d request(s) still running after %d s: cut",
+		    (int)api->inflight, DRAIN_SECS);
 out:
 	local_stop();
 	if (d != NULL)

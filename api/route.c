@@ -19,6 +19,9 @@ static const struct route routes[] = {
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
 
+/* con_cls of a request answered on its first call. */
+static char answered;
+
 double
 api_now(void)
 {
@@ -157,6 +160,10 @@ begin(struct api *api, struct MHD_Connection *c, const char *url,
 	struct req *r;
 	char name[65];
 
+	/* Counted until route_completed, so shutdown can wait for it; a
+	 * request answered now carries the sentinel. */
+	api->inflight++;
+	*con_cls = &answered;
 	rt = find(url, method, &rest, &allow);
 	if (rt == NULL && allow != NULL)
 		return not_allowed(c, allow);
@@ -193,6 +200,8 @@ route_request(void *cls, struct MHD_Connection *c, const char *url,
 	(void)version;
 	if (r == NULL)
 		return begin(api, c, url, method, con_cls);
+	if (*con_cls == &answered)
+		return MHD_NO;	/* answered already: not called again */
 	if (*upload_size > 0) {
 		/* Count as it arrives; past the cap keep nothing. */
 		if (!r->too_big && buf_add(&r->body, upload, *upload_size) < 0) {
@@ -213,14 +222,17 @@ void
 route_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     enum MHD_RequestTerminationCode toe)
 {
+	struct api *api = cls;
 	struct req *r = *con_cls;
 
-	(void)cls;
 	(void)c;
 	(void)toe;
 	if (r == NULL)
 		return;
+	api->inflight--;
+	*con_cls = NULL;
+	if (r == (void *)&answered)
+		return;
 	buf_fini(&r->body);
 	free(r);
-	*con_cls = NULL;
 }

@@ -102,6 +102,26 @@ check_eq "DELETE on a tree is 405" "$code" 405
 check_match "content type is JSON" \
     "$(curl -s -D - -o /dev/null "$API/x")" "Content-Type: application/json"
 
+# An idle keep-alive connection does not hold shutdown up.
+python3 - "${API#http://}" <<'PY' &
+import socket, sys, time
+host, port = sys.argv[1].split(":")
+s = socket.create_connection((host, int(port)), timeout=20)
+s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+s.recv(1000)
+time.sleep(15)
+PY
+kpid=$!
+t_pids="$t_pids $kpid"
+sleep 0.5
+t0=$(date +%s%N)
+api_stop
+check_eq "SIGTERM with an idle keep-alive connection: exit 0" "$API_RC" 0
+ms=$((($(date +%s%N) - t0) / 1000000))
+check "and it took ${ms} ms, not the 10 s drain" test "$ms" -lt 5000
+kill "$kpid" 2>/dev/null
+api_start --config "$T_DIR/tj.conf"
+
 # SIGTERM waits for a request in flight: a slow upload still gets its reply.
 ( sleep 1; printf '%s' "$(idle slow)" ) |
     curl -s -m 20 -o slow.reply -w '%{http_code}' -u "slow:$TOKEN" \
