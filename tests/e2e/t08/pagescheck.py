@@ -3,7 +3,8 @@
 # like GitHub Pages) works with no server logic: .nojekyll is there; every
 # href/src/meta refresh/form action of every page is relative, stays inside
 # ROOT and names a file, or a directory (written with its slash) that has an
-# index.html; the JSON files the pages' scripts fetch exist. Prints what
+# index.html; the JSON files the pages' scripts fetch exist, and every JSON
+# file parses. Prints what
 # failed and "N pages, M links checked, K bad"; exits 1 on any failure.
 import html.parser
 import json
@@ -56,8 +57,12 @@ def need(root, rel, bad):
     if not os.path.isfile(os.path.join(root, rel)):
         bad.append("missing: %s" % rel)
         return None
-    with open(os.path.join(root, rel), encoding="utf-8") as fh:
-        return json.load(fh)
+    try:
+        with open(os.path.join(root, rel), encoding="utf-8") as fh:
+            return json.load(fh)
+    except ValueError as e:
+        bad.append("not JSON: %s: %s" % (rel, e))
+        return None
 
 
 def main():
@@ -67,6 +72,8 @@ def main():
         bad.append("no .nojekyll")
     for d, _, files in os.walk(root):
         for f in files:
+            if f.endswith(".json"):
+                need(root, os.path.relpath(os.path.join(d, f), root), bad)
             if not f.endswith(".html"):
                 continue
             pages += 1
@@ -82,7 +89,18 @@ def main():
         need(root, rel, bad)
     m = need(root, "graph/metrics.json", bad)
     for metric in (m or {}).get("metrics", []):
-        need(root, "graph/m/%s.json" % metric["key"], bad)
+        # graph/m/<key>.json, or graph/m/<key>/<chunk>.json: the data of
+        # each metric exists and parses.
+        base = os.path.join(root, "graph", "m", metric["key"])
+        files = [base + ".json"] if os.path.isfile(base + ".json") else \
+            [os.path.join(base, f) for f in
+             (os.listdir(base) if os.path.isdir(base) else [])
+             if f.endswith(".json")]
+        if not files:
+            bad.append("missing: the data of metric %s (graph/m/%s)" %
+                       (metric["name"], metric["key"]))
+        for f in files:
+            need(root, os.path.relpath(f, root), bad)
         links += 1
     for d in ("commit", "run"):
         for h in os.listdir(os.path.join(root, d)):
