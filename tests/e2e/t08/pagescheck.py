@@ -4,8 +4,8 @@
 # href/src/meta refresh/form action of every page is relative, stays inside
 # ROOT and names a file, or a directory (written with its slash) that has an
 # index.html; the JSON files the pages' scripts fetch exist, and every JSON
-# file parses. Prints what
-# failed and "N pages, M links checked, K bad"; exits 1 on any failure.
+# file parses. Prints what failed and "N pages, M links checked, K bad";
+# exits 1 on any failure.
 import html.parser
 import json
 import os
