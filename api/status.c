@@ -625,9 +625,19 @@ status_handle(struct api *api, struct MHD_Connection *c, struct req *r,
 fail:
 	if (e.status == 500)
 		log_error("worker %s: %s", r->name, e.msg);
-	else
-		log_info("worker %s: %u %s%s%s", r->name, e.status, e.field,
-		    e.field[0] ? ": " : "", e.msg);
+	else {
+		char f[sizeof(e.field)];
+		size_t i;
+
+		/* The field path may hold a client's metric name: no control
+		 * characters into the log. */
+		for (i = 0; e.field[i] != '\0'; i++)
+			f[i] = (unsigned char)e.field[i] < 0x20 ||
+			    e.field[i] == 0x7f ? '?' : e.field[i];
+		f[i] = '\0';
+		log_info("worker %s: %u %s%s%s", r->name, e.status, f,
+		    f[0] ? ": " : "", e.msg);
+	}
 	if (e.status == 401)
 		ret = auth_fail(c, e.msg);
 	else
