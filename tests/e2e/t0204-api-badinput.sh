@@ -94,6 +94,11 @@ bad "unit a number" "$(s '{"measurements":{"m":{"value":1,"unit":5}}}')" \
     submit_run.measurements.m.unit
 bad "empty metric name" "$(s '{"measurements":{"":{"value":1}}}')" \
     submit_run.measurements
+bad "a metric name with a newline" \
+    "$(s '{"measurements":{"x\ntj-api: error: FAKE":{"value":"1"}}}')" \
+    "submit_run.measurements.x
+tj-api: error: FAKE.value"
+check "no line can be forged into the log" sh -c "! grep -q '^tj-api: error: FAKE' api.log"
 # Non-finite numbers: 1e999 parses to infinity.
 bad "an infinite value" \
     "{$I,\"submit_run\":{\"id\":\"r-1\",\"hash\":\"$h\",\"bench_method\":{\"type\":\"internal\"},\"start\":\"2026-01-01T00:00:00Z\",\"measurements\":{\"m\":{\"values\":[1,1e999]}}}}" \
