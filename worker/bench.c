@@ -44,6 +44,16 @@ end_error(struct bench_end *end, struct result *r, const char *msg)
 	result_add_error(r, NULL, msg);
 }
 
+static void
+timeout_error(struct bench_end *end, struct result *r, int64_t timeout_ms)
+{
+	char msg[64];
+
+	snprintf(msg, sizeof(msg), "timed out after %g s",
+	    (double)timeout_ms / 1000);
+	end_error(end, r, msg);
+}
+
 /* 1 if an environment entry must not reach the bench. */
 static int
 hidden(const char *entry, const char *const *secrets)
@@ -180,11 +190,8 @@ describe_status(int status, struct bench_end *end, struct result *r,
 	} else if (WIFSIGNALED(status)) {
 		end->exit_code = 128 + WTERMSIG(status);
 	}
-	if (timed_out) {
-		snprintf(msg, sizeof(msg), "timed out after %lld s",
-		    (long long)(timeout_ms / 1000));
-		end_error(end, r, msg);
-	}
+	if (timed_out)
+		timeout_error(end, r, timeout_ms);
 	if (WIFEXITED(status) && end->exit_code == 126) {
 		/* Also what child() exits with when the setup failed. */
 		snprintf(msg, sizeof(msg), "bench exited with code 126 "
@@ -296,9 +303,8 @@ run_script(const struct bench_job *j, struct result *r, struct output *o,
 			timed_out = 1;
 			log_info("run %s: timed out, stopping the bench",
 			    j->run_id);
-			output_addf(o, "timed out after %lld s: SIGTERM to the "
-			    "bench's process group", (long long)(j->timeout_ms /
-			    1000));
+			output_addf(o, "timed out after %g s: SIGTERM to the "
+			    "bench's process group", (double)j->timeout_ms / 1000);
 			killpg(pid, SIGTERM);
 			term_at = now;
 		} else if (term_at != 0 && now - term_at >= j->kill_grace_ms) {
@@ -340,10 +346,14 @@ bench_run(const struct bench_job *j, struct result *r, struct output *o,
 	memset(end, 0, sizeof(*end));
 	if (j->bench_tree != NULL)
 		return run_script(j, r, o, end);
-	rc = internal_count(j->tree, r, o, j->abort);
-	if (rc == 1)
+	rc = internal_count(j->tree, r, o, j->abort, j->timeout_ms > 0 ?
+	    util_mono_ms() + j->timeout_ms : 0);
+	if (rc == 1) {
 		end->aborted = 1;
-	else if (rc < 0)
+	} else if (rc == 2) {
+		timeout_error(end, r, j->timeout_ms);
+	} else if (rc < 0) {
 		end_error(end, r, err_get());
+	}
 	return 0;
 }

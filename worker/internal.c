@@ -28,6 +28,7 @@ struct walk {
 	struct result *r;
 	struct output *o;
 	const atomic_int *stop;
+	int64_t deadline;
 	struct count total;
 	struct table exts;	/* sorted by key */
 	struct table dirs;	/* in walk order */
@@ -207,6 +208,10 @@ walk_dir(struct walk *w, int fd, const char *rel, int depth)
 			rc = 1;
 			break;
 		}
+		if (w->deadline > 0 && util_mono_ms() >= w->deadline) {
+			rc = 2;
+			break;
+		}
 		if (strcmp(de->d_name, ".") == 0 ||
 		    strcmp(de->d_name, "..") == 0)
 			continue;
@@ -280,7 +285,7 @@ emit(struct walk *w, const char *sep, const char *key,
 
 int
 internal_count(const char *tree, struct result *r, struct output *o,
-    const atomic_int *stop)
+    const atomic_int *stop, int64_t deadline_ms)
 {
 	struct walk w;
 	size_t i;
@@ -290,6 +295,7 @@ internal_count(const char *tree, struct result *r, struct output *o,
 	w.r = r;
 	w.o = o;
 	w.stop = stop;
+	w.deadline = deadline_ms;
 	w.depth_cap = 64;
 	w.stack = xcalloc(w.depth_cap, sizeof(*w.stack));
 	fd = open(tree, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -157,10 +157,12 @@ cJSON *result_json(const struct result *r);
  * Count files, lines and TODO lines under tree: in total ("files", "lines",
  * "todos"), by extension ("files.c", ...) and by directory ("files/src",
  * ...; the INTERNAL_MAX_DIRS shallowest). One output line per file. Stops
- * early (returning 1) once *stop is set. 0 when done, -1 with err_set.
+ * early, adding no metrics, once *stop is set (returning 1) or the
+ * monotonic clock passes deadline_ms (0: none; returning 2). 0 when done,
+ * -1 with err_set.
  */
 int internal_count(const char *tree, struct result *r, struct output *o,
-    const atomic_int *stop);
+    const atomic_int *stop, int64_t deadline_ms);
 
 /* ---- unpack.c: secure extraction of tar(.gz) trees ---- */
 

@@ -88,6 +88,19 @@ gen update
 check_match "401 is reported" "$(cat w4.log)" "HTTP 401"
 check_eq "nothing landed" "$(n_runs)" 3
 
+# The internal method times out too ([worker] timeout).
+gen queue rm "$(git -C repo rev-parse HEAD)"
+mkdir repo/many
+for i in $(seq 1 500); do echo "$i" >"repo/many/$i.txt"; done
+git -C repo add many && git -C repo commit -q -m many
+gen update
+worker_conf w5 "[worker]
+	timeout = 1ms"
+check "a run with a 1 ms timeout" worker w5 --once
+check_eq "it timed out, without metrics" \
+    "$(sql tj.db "SELECT error, (SELECT count(*) FROM measurements WHERE run_id = r.id) FROM runs r WHERE worker = 'w5'")" \
+    "timed out after 0.001 s|0"
+
 # Two workers cannot share a dir.
 bg "$TJ_WORKER" --config "$T_DIR/w1.conf" 2>w1-bg.log
 wpid=$T_LAST_PID

@@ -25,6 +25,8 @@ stubborn)
 	while :; do sleep 1; done
 	;;
 abort)
+	echo "abort mode: running"
+	echo "abort mode: stderr" >&2
 	echo \$\$ >"$T_DIR/abort.pid"
 	sleep 1000
 	;;
@@ -77,6 +79,14 @@ worker_conf w2
 bg_worker w2
 w2=$T_LAST_PID
 check "abort: the bench runs" wait_for 30 test -s abort.pid
+working() {
+	test "$(sql tj.db "SELECT status || ' ' || json_extract(last_output, '\$[#-1][1]') FROM workers WHERE name = 'w2'")" = "working abort mode: stderr" ||
+	test "$(sql tj.db "SELECT status || ' ' || json_extract(last_output, '\$[#-1][1]') FROM workers WHERE name = 'w2'")" = "working abort mode: running"
+}
+check "the ping says working, with the last output" wait_for 10 working
+check_match "the output lines in order" \
+    "$(sql tj.db "SELECT last_output FROM workers WHERE name = 'w2'")" \
+    '\[1,"abort mode: running"\]'
 gen queue rm "$h"
 check "abort: the bench is killed" wait_for 20 gone "$(cat abort.pid)"
 check "abort: the worker says so" wait_for 10 grep -q "dropped: aborted" w2.log

@@ -61,7 +61,7 @@ test_count(void)
 
 	result_init(&r);
 	output_init(&o, NULL);
-	T_INT_EQ(internal_count(root, &r, &o, &stop), 0);
+	T_INT_EQ(internal_count(root, &r, &o, &stop, 0), 0);
 	T_OK(value(&r, "files") == 6);
 	/* README 3, a.c 5, b.c 0, c.h 3, .hidden 1, x.tar.gz 2 */
 	T_OK(value(&r, "lines") == 14);
@@ -97,7 +97,10 @@ test_count(void)
 	result_init(&r);
 	output_init(&o, NULL);
 	stop = 1;
-	T_INT_EQ(internal_count(root, &r, &o, &stop), 1);
+	T_INT_EQ(internal_count(root, &r, &o, &stop, 0), 1);
+	T_INT_EQ(r.n, 0);
+	stop = 0;
+	T_INT_EQ(internal_count(root, &r, &o, &stop, 1), 2);
 	T_INT_EQ(r.n, 0);
 	output_fini(&o);
 	result_fini(&r);
@@ -122,7 +125,7 @@ test_many_dirs(void)
 	put("many/d0000/sub/f", "y\n");
 	result_init(&r);
 	output_init(&o, NULL);
-	T_INT_EQ(internal_count(root, &r, &o, &stop), 0);
+	T_INT_EQ(internal_count(root, &r, &o, &stop, 0), 0);
 	for (i = 0; i < r.n; i++)
 		if (strncmp(r.m[i].name, "files/", 6) == 0)
 			dirs++;
@@ -144,7 +147,7 @@ test_flat(void)
 	put("only.txt", "TODO\n");
 	result_init(&r);
 	output_init(&o, NULL);
-	T_INT_EQ(internal_count(root, &r, &o, &stop), 0);
+	T_INT_EQ(internal_count(root, &r, &o, &stop, 0), 0);
 	T_OK(value(&r, "todos") == 1);
 	T_INT_EQ(r.n, 6);
 	result_fini(&r);
@@ -155,11 +158,11 @@ test_flat(void)
 		free(p);
 	}
 	result_init(&r);
-	T_INT_EQ(internal_count(root, &r, &o, &stop), 0);
+	T_INT_EQ(internal_count(root, &r, &o, &stop, 0), 0);
 	T_OK(value(&r, "files") == 0);
 	T_INT_EQ(r.n, 3);
 	result_fini(&r);
-	T_INT_EQ(internal_count("/nonexistent/dir", &r, &o, &stop), -1);
+	T_INT_EQ(internal_count("/nonexistent/dir", &r, &o, &stop, 0), -1);
 	output_fini(&o);
 }
 
