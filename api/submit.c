@@ -174,7 +174,8 @@ cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Store one measurement of run id. */
+/* Store one measurement of run id: 0, -1, or -2 when the run has that
+ * metric already. */
 static int
 store_measurement(struct db *db, const char *run_id, const cJSON *m)
 {
@@ -270,7 +271,13 @@ store_measurement(struct db *db, const char *run_id, const cJSON *m)
 		    strlen(error->valuestring), NULL);
 		sqlite3_bind_text(st, 9, error_fixed, -1, SQLITE_STATIC);
 	}
-	if (db_step_done(db, st) < 0 || db_dirty(db, "metric", m->string) < 0)
+	if (db_step_done(db, st) < 0) {
+		/* The same name twice in the object: the client's mistake. */
+		if (sqlite3_errcode(db_handle(db)) == SQLITE_CONSTRAINT)
+			rc = -2;
+		goto out;
+	}
+	if (db_dirty(db, "metric", m->string) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -369,7 +376,17 @@ submit_store(struct db *db, const struct submission *s, const char *worker,
 		goto dberr;
 	if (s->measurements != NULL) {
 		cJSON_ArrayForEach(m, s->measurements) {
-			if (store_measurement(db, s->id, m) < 0)
+			r = store_measurement(db, s->id, m);
+			if (r == -2) {
+				char f[sizeof(e->field)];
+
+				if (snprintf(f, sizeof(f), "submit_run."
+				    "measurements.%s", m->string) < 0)
+					f[0] = '\0';
+				verr_set(e, 400, f, "the same metric twice");
+				return -1;
+			}
+			if (r < 0)
 				goto dberr;
 		}
 	}

@@ -99,6 +99,9 @@ bad "a metric name with a newline" \
     "submit_run.measurements.x
 tj-api: error: FAKE.value"
 check "no line can be forged into the log" sh -c "! grep -q '^tj-api: error: FAKE' api.log"
+bad "the same metric twice" \
+    "{$I,\"submit_run\":{\"id\":\"r-1\",\"hash\":\"$h\",\"bench_method\":{\"type\":\"internal\"},\"start\":\"2026-01-01T00:00:00Z\",\"measurements\":{\"m\":{\"value\":1},\"m\":{\"value\":2}}}}" \
+    submit_run.measurements.m
 # Non-finite numbers: 1e999 parses to infinity.
 bad "an infinite value" \
     "{$I,\"submit_run\":{\"id\":\"r-1\",\"hash\":\"$h\",\"bench_method\":{\"type\":\"internal\"},\"start\":\"2026-01-01T00:00:00Z\",\"measurements\":{\"m\":{\"values\":[1,1e999]}}}}" \
