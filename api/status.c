@@ -311,6 +311,23 @@ store_worker(struct db *db, const char *name, const struct status_req *q,
 	return changed;
 }
 
+/* Reserve queued commit cid for worker name's run id since t. */
+static int
+reserve(struct db *db, int64_t cid, const char *name, double t,
+    const char *id)
+{
+	sqlite3_stmt *st = db_stmt(db, "UPDATE queue SET reserved_by = ?, "
+	    "reserved_since = ?, run_id = ? WHERE commit_id = ?");
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 2, t);
+	sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, cid);
+	return db_step_done(db, st);
+}
+
 /*
  * A working worker: keep (or take) the reservation of its commit, or tell
  * it to abort. 1 abort, 0 carry on, -1 error. *changed is set when the
@@ -362,17 +379,7 @@ check_working(struct db *db, const char *name, const struct status_req *q,
 			goto out;
 		}
 	}
-	st = db_stmt(db, "UPDATE queue SET reserved_by = ?, "
-	    "reserved_since = ?, run_id = ? WHERE commit_id = ?");
-	if (st == NULL) {
-		r = -1;
-		goto out;
-	}
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_double(st, 2, q->start);
-	sqlite3_bind_text(st, 3, q->run_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, cid);
-	r = db_step_done(db, st);
+	r = reserve(db, cid, name, q->start, q->run_id);
 	*changed = 1;
 out:
 	free(holder);
@@ -425,15 +432,7 @@ hand_out(struct db *db, const char *name, const char *method, double now,
 	sqlite3_reset(st);
 
 	new_run_id(id);
-	st = db_stmt(db, "UPDATE queue SET reserved_by = ?, "
-	    "reserved_since = ?, run_id = ? WHERE commit_id = ?");
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_double(st, 2, now);
-	sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, cid);
-	if (db_step_done(db, st) < 0)
+	if (reserve(db, cid, name, now, id) < 0)
 		return -1;
 	*changed = 1;
 	proto_time_format(now, t);
