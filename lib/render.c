@@ -83,7 +83,7 @@ set_free(struct strset *s)
 /* Everything one render has to write. */
 struct work {
 	struct strset commits, runs, workers, refs, metrics;
-	int index, queue, graph, go_refs;
+	int index, queue, graph, go_refs, all;
 	unsigned char shards[256];
 };
 
@@ -906,7 +906,7 @@ plan(struct rctx *r, struct work *w, int all, int64_t commit_max)
 
 	memset(&runs_meta, 0, sizeof(runs_meta));
 	if (all) {
-		w->index = w->queue = w->graph = w->go_refs = 1;
+		w->all = w->index = w->queue = w->graph = w->go_refs = 1;
 		if (collect(r, &w->commits, "SELECT hash FROM commits", NULL,
 		    -1) < 0 ||
 		    collect(r, &w->runs, "SELECT id FROM runs", NULL, -1) < 0 ||
@@ -1021,11 +1021,9 @@ execute(struct rctx *r, struct work *w)
 	for (i = 0; i < w->refs.n; i++)
 		if (page_ref(r, w->refs.v[i]) < 0)
 			return -1;
-	if (w->metrics.n > 0 &&
-	    page_graph_points(r, w->metrics.v, w->metrics.n) < 0)
-		return -1;
-	if ((w->metrics.n > 0 || w->graph) && (page_graph_commits(r) < 0 ||
-	    page_graph_metrics(r) < 0))
+	if ((w->metrics.n > 0 || w->graph || w->runs.n > 0) &&
+	    page_graph(r, w->all, w->runs.v, w->runs.n, w->metrics.v,
+	    w->metrics.n) < 0)
 		return -1;
 	if (w->go_refs && page_go_refs(r) < 0)
 		return -1;

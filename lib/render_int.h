@@ -28,7 +28,7 @@ struct rctx {
 	sqlite3_stmt *st[RENDER_MAX_STMTS];
 	int nst;
 	long written, unchanged, removed;
-	char graph_id[17];	/* set by page_graph_commits */
+	char graph_id[17];	/* set by page_graph */
 };
 
 /*
@@ -135,12 +135,13 @@ int page_worker(struct rctx *r, const char *name);
 int page_ref(struct rctx *r, const char *name);
 int page_index(struct rctx *r);
 int page_queue(struct rctx *r);
-/* page_graph_commits first: page_graph_metrics uses its r->graph_id. */
-int page_graph_commits(struct rctx *r);
-int page_graph_metrics(struct rctx *r);
-/* graph/m/<key>.json for each of the metrics names[0..n), in one pass over
- * the measurements (a metric that is gone loses its file). */
-int page_graph_points(struct rctx *r, char *const *names, size_t n);
+/*
+ * The graph's data (layout in page_graph.c): the chunks whose commits
+ * changed, or that hold one of runs[0..nruns), and the files of the
+ * metrics[0..nmetrics) (sorted) in them; everything with all.
+ */
+int page_graph(struct rctx *r, int all, char *const *runs, size_t nruns,
+    char *const *metrics, size_t nmetrics);
 int page_go_refs(struct rctx *r);
 int page_go_shard(struct rctx *r, int shard);
 int page_static(struct rctx *r);

@@ -190,11 +190,19 @@ mkdb "$work/small.db" $((N / 10))
 one_small=$(one_run "$work/small.db" "$work/out-small")
 
 g=$work/out
-first_m=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["metrics"][0]["key"])' "$g/graph/metrics.json")
-graph_bytes=$(cat "$g/graph/index.html" "$g/static/style.css" \
-    "$g/static/uPlot.iife.min.js" "$g/static/uPlot.min.css" \
-    "$g/static/graph.js" "$g/graph/commits.json" "$g/graph/metrics.json" \
-    "$g/graph/m/$first_m.json" | wc -c)
+graph_bytes=$(python3 - "$g" <<'PY'
+import json, os, sys
+g = sys.argv[1]
+idx = json.load(open(g + "/graph/commits.json"))
+key = json.load(open(g + "/graph/metrics.json"))["metrics"][0]["key"]
+files = ["graph/index.html", "static/style.css", "static/uPlot.iife.min.js",
+    "static/uPlot.min.css", "static/graph.js", "graph/commits.json",
+    "graph/metrics.json"]
+for n, _ in idx["chunks"]:
+    files += ["graph/c/%d.json" % n, "graph/m/%s/%d.json" % (key, n)]
+print(sum(os.path.getsize(os.path.join(g, f)) for f in files))
+PY
+)
 
 paint="n/a (no chromium or node_modules)"
 if [ -x /usr/bin/chromium ] && [ -d "$top/node_modules/playwright-core" ]; then

@@ -119,19 +119,30 @@ for h in hashes:
 r = json.load(open(o + "/go/refs.json"))["refs"]
 assert "main" in r and "refs/heads/main" in r and "v1.0" in r, r
 ' "$O" "$D"
-check "graph data: the tracked commits with runs, parents first" python3 -c '
-import json, sys
-o = sys.argv[1]
-c = json.load(open(o + "/graph/commits.json"))
+check "graph data: the tracked commits with runs, in chunks" python3 -c '
+import json, sys, subprocess
+o, db = sys.argv[1], sys.argv[2]
+idx = json.load(open(o + "/graph/commits.json"))
 m = json.load(open(o + "/graph/metrics.json"))
-assert c["id"] == m["commits_id"]
-assert len(c["commits"]) >= 10, len(c["commits"])
-times = [x[2] for x in c["commits"]]
-ids = set(x[0] for x in c["commits"])
+assert idx["id"] == m["commits_id"]
+commits = []
+for n, cid in idx["chunks"]:
+    c = json.load(open("%s/graph/c/%d.json" % (o, n)))
+    assert c["id"] == cid, (c["id"], cid)
+    commits += c["commits"]
+want = subprocess.check_output(["sqlite3", db, "SELECT c.id FROM commits c "
+    "WHERE c.reachable = 2 AND c.id IN (SELECT commit_id FROM runs)"]).split()
+assert sorted(int(x) for x in want) == sorted(x[0] for x in commits), commits
+ids = set(x[0] for x in commits)
 k = [x for x in m["metrics"] if x["name"] == "run/nbody/time"][0]
-pts = json.load(open("%s/graph/m/%s.json" % (o, k["key"])))["points"]
-assert len([p for p in pts if p[0] in ids]) == len(c["commits"])
-' "$O"
+pts = []
+for n, cid in idx["chunks"]:
+    pts += json.load(open("%s/graph/m/%s/%d.json" % (o, k["key"], n)))["points"]
+assert len([p for p in pts if p[0] in ids]) == len(commits)
+for x in commits:
+    for p in x[4]:
+        assert isinstance(p, int)
+' "$O" "$D"
 
 # Re-rendering what did not change writes nothing.
 out=$("$TJ_GEN" render --db "$D" --out "$O")

@@ -44,17 +44,18 @@ def h(s):
         x = ((x ^ b) * 1099511628211) % 2**64
     return "%016x" % x
 print(h("run/nbody/time"), h("size/bin"))' | tr ' ' '\n' | sort)
+chunk=$((tipid / 4096))
 want=$(printf '%s\n' ./run/r-new/index.html ./run/r-new/run.json \
     "./commit/$tip/index.html" "./commit/$tip/commit.json" \
     ./worker/box1/index.html ./worker/box1/worker.json \
     ./index.html ./index.json ./queue/index.html ./queue/queue.json \
-    ./graph/commits.json ./graph/metrics.json \
-    "./go/h/${tip:0:2}.json" $(for k in $k1; do echo "./graph/m/$k.json"; done) |
-    sort)
+    ./graph/commits.json ./graph/metrics.json "./graph/c/$chunk.json" \
+    "./go/h/${tip:0:2}.json" \
+    $(for k in $k1; do echo "./graph/m/$k/$chunk.json"; done) | sort)
 extra=$(comm -23 <(echo "$got") <(echo "$want"))
 check_eq "nothing else was rewritten" "$extra" ""
 for f in ./run/r-new/index.html "./commit/$tip/index.html" ./index.html \
-    ./graph/commits.json ./worker/box1/index.html; do
+    ./graph/commits.json "./graph/c/$chunk.json" ./worker/box1/index.html; do
 	check_match "$f was rewritten" "$got" "^$f\$"
 done
 check_match "the new run compares with its ancestor's" \

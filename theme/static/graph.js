@@ -6,7 +6,7 @@
 	var treeEl = document.getElementById("tree");
 	var filterEl = document.getElementById("filter");
 	var daysEl = document.getElementById("days");
-	var commits = [], commitsId = "", metrics = [], byKey = {};
+	var commits = [], commitsId = "", metrics = [], byKey = {}, chunks = [];
 	var selected = [], cache = {}, plot = null, range = null;
 
 	function status(t) { statusEl.textContent = t; }
@@ -50,27 +50,108 @@
 		    location.pathname + location.search);
 	}
 
-	/* The two files must come from one render: their ids agree. */
+	/* A min-heap of positions, for the topological order below. */
+	function Heap() { this.a = []; }
+	Heap.prototype.push = function (v) {
+		var a = this.a, i = a.length, p;
+		a.push(v);
+		while (i > 0 && a[p = (i - 1) >> 1] > a[i]) {
+			a[i] = a[p];
+			a[p] = v;
+			i = p;
+		}
+	};
+	Heap.prototype.pop = function () {
+		var a = this.a, top = a[0], last = a.pop(), i = 0, c, t;
+		if (a.length === 0)
+			return top;
+		a[0] = last;
+		for (;;) {
+			c = 2 * i + 1;
+			if (c >= a.length)
+				break;
+			if (c + 1 < a.length && a[c + 1] < a[c])
+				c++;
+			if (a[i] <= a[c])
+				break;
+			t = a[i];
+			a[i] = a[c];
+			a[c] = t;
+			i = c;
+		}
+		return top;
+	};
+	/* Date order, corrected so that a parent comes before its child. */
+	function order(list) {
+		list.sort(function (x, y) { return x[2] - y[2] || x[0] - y[0]; });
+		var pos = {}, kids = list.map(function () { return []; }),
+		    indeg = list.map(function () { return 0; }), h = new Heap(),
+		    out = [];
+		list.forEach(function (c, i) { pos[c[0]] = i; });
+		list.forEach(function (c, i) {
+			c[4].forEach(function (p) {
+				if (pos[p] !== undefined) {
+					kids[pos[p]].push(i);
+					indeg[i]++;
+				}
+			});
+		});
+		indeg.forEach(function (d, i) {
+			if (d === 0)
+				h.push(i);
+		});
+		while (h.a.length) {
+			var i = h.pop();
+			out.push(list[i]);
+			kids[i].forEach(function (k) {
+				if (--indeg[k] === 0)
+					h.push(k);
+			});
+		}
+		return out;
+	}
+	/* The files must come from one render: the ids must agree. */
 	function loadIndex(tries) {
 		return Promise.all([getJSON("commits.json"),
 		    getJSON("metrics.json")]).then(function (r) {
-			if (r[0].id !== r[1].commits_id && tries > 0)
+			var idx = r[0];
+			if (idx.id !== r[1].commits_id)
+				throw new Error("changed");
+			return Promise.all(idx.chunks.map(function (c) {
+				return getJSON("c/" + c[0] + ".json?v=" + c[1]).then(
+				    function (f) {
+					if (f.id !== c[1])
+						throw new Error("changed");
+					return f.commits;
+				});
+			})).then(function (parts) {
+				commits = order([].concat.apply([], parts));
+				chunks = idx.chunks;
+				commitsId = idx.id;
+				metrics = r[1].metrics;
+				metrics.forEach(function (m, i) { byKey[m.key] = i; });
+			});
+		}).catch(function (e) {
+			if (e.message === "changed" && tries > 0)
 				return loadIndex(tries - 1);
-			if (r[0].id !== r[1].commits_id)
+			if (e.message === "changed")
 				throw new Error("the graph data keeps changing; reload");
-			commits = r[0].commits;
-			commitsId = r[0].id;
-			metrics = r[1].metrics;
-			metrics.forEach(function (m, i) { byKey[m.key] = i; });
+			throw e;
 		});
 	}
 	function loadMetric(key) {
 		if (cache[key])
 			return Promise.resolve(cache[key]);
-		return getJSON("m/" + key + ".json?v=" + commitsId).then(
-		    function (m) {
-			cache[key] = m;
-			return m;
+		var m = metrics[byKey[key]];
+		return Promise.all(chunks.map(function (c) {
+			return getJSON("m/" + key + "/" + c[0] + ".json?v=" + c[1]);
+		})).then(function (parts) {
+			var r = {name: m.name, unit: m.unit, points: []};
+			parts.forEach(function (p) {
+				r.points = r.points.concat(p.points);
+			});
+			cache[key] = r;
+			return r;
 		});
 	}
 
