@@ -1032,7 +1032,7 @@ execute(struct rctx *r, struct work *w)
 			return -1;
 	if (w->queue && page_queue(r) < 0)
 		return -1;
-	if (w->index && page_index(r) < 0)
+	if (w->index && (page_index(r) < 0 || page_feed(r) < 0))
 		return -1;
 	return 0;
 }

@@ -145,5 +145,6 @@ int page_graph(struct rctx *r, int all, char *const *runs, size_t nruns,
 int page_go_refs(struct rctx *r);
 int page_go_shard(struct rctx *r, int shard);
 int page_static(struct rctx *r);
+int page_feed(struct rctx *r);
 
 #endif

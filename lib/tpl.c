@@ -302,8 +302,9 @@ tpl_load_dir(struct tpl_set *set, const char *dir)
 	}
 	while ((de = readdir(d)) != NULL) {
 		len = strlen(de->d_name);
-		if (de->d_name[0] == '.' || len < 6 ||
-		    strcmp(de->d_name + len - 5, ".html") != 0)
+		if (de->d_name[0] == '.' || len < 5 ||
+		    (strcmp(de->d_name + len - 5, ".html") != 0 &&
+		    strcmp(de->d_name + len - 4, ".xml") != 0))
 			continue;
 		names = xrealloc(names, (n + 1) * sizeof(*names));
 		names[n++] = xstrdup(de->d_name);
@@ -317,7 +318,7 @@ tpl_load_dir(struct tpl_set *set, const char *dir)
 			free(path);
 			goto out;
 		}
-		name = xstrndup(names[i], strlen(names[i]) - 5);
+		name = xstrndup(names[i], strcspn(names[i], "."));
 		rc = tpl_add(set, name, path, text, tlen);
 		free(name);
 		free(text);

@@ -35,9 +35,9 @@ int tpl_add(struct tpl_set *set, const char *name, const char *file,
     const char *text, size_t n);
 
 /*
- * Parse every "*.html" file in dir as the template named by the file name
- * without ".html", then check that every {{>partial}} exists. 0, or -1 with
- * err_set "file:line: why".
+ * Parse every "*.html" and "*.xml" file in dir as the template named by the
+ * file name up to its first ".", then check that every {{>partial}} exists.
+ * 0, or -1 with err_set "file:line: why".
  */
 int tpl_load_dir(struct tpl_set *set, const char *dir);
 

@@ -22,7 +22,7 @@ check_eq "a graph file per metric" "$(find "$O/graph/m" -name '*.json' | wc -l)"
     "$(sql "$D" 'SELECT count(*) FROM metrics')"
 for f in index.html index.json queue/index.html queue/queue.json \
     graph/index.html graph/commits.json graph/metrics.json compare/index.html \
-    go/index.html go/refs.json static/style.css static/graph.js \
+    go/index.html go/refs.json static/style.css static/graph.js feed.xml \
     static/uPlot.iife.min.js static/uPlot.min.css .nojekyll \
     ref/refs/heads/main/index.html ref/refs/tags/v1.0/index.html; do
 	check "$f exists" test -f "$O/$f"
@@ -143,6 +143,19 @@ for x in commits:
     for p in x[4]:
         assert isinstance(p, int)
 ' "$O" "$D"
+
+check "feed.xml is well-formed Atom with the significant changes" python3 -c '
+import sys, xml.etree.ElementTree as ET
+ns = {"a": "http://www.w3.org/2005/Atom"}
+f = ET.parse(sys.argv[1]).getroot()
+es = f.findall("a:entry", ns)
+assert es, "no entries"
+for e in es:
+    assert e.find("a:link", ns).get("href").startswith("run/r-")
+    assert "%" in e.find("a:content", ns).text
+' "$O/feed.xml"
+check_eq "feed.xml has no raw markup from the corpus" \
+    "$(grep -c "<script>alert" "$O/feed.xml")" 0
 
 # Re-rendering what did not change writes nothing.
 out=$("$TJ_GEN" render --db "$D" --out "$O")

@@ -48,7 +48,7 @@ chunk=$((tipid / 4096))
 want=$(printf '%s\n' ./run/r-new/index.html ./run/r-new/run.json \
     "./commit/$tip/index.html" "./commit/$tip/commit.json" \
     ./worker/box1/index.html ./worker/box1/worker.json \
-    ./index.html ./index.json ./queue/index.html ./queue/queue.json \
+    ./index.html ./index.json ./feed.xml ./queue/index.html ./queue/queue.json \
     ./graph/commits.json ./graph/metrics.json "./graph/c/$chunk.json" \
     "./go/h/${tip:0:2}.json" \
     $(for k in $k1; do echo "./graph/m/$k/$chunk.json"; done) | sort)

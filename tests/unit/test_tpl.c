@@ -103,7 +103,8 @@ main(void)
 	/* Loading a directory: every *.html, partials checked. */
 	T_OK(mkdtemp(dir) != NULL);
 	cmd = xasprintf("cd %s && printf '<{{>part}}>' >page.html && "
-	    "printf '{{x}}' >part.html && printf 'junk' >notes.txt", dir);
+	    "printf '{{x}}' >part.html && printf 'junk' >notes.txt && "
+	    "printf '<a>{{x}}</a>' >feed.xml", dir);
 	T_INT_EQ(system(cmd), 0);
 	free(cmd);
 	set = tpl_new();
@@ -111,6 +112,7 @@ main(void)
 	T_OK(tpl_has(set, "page"));
 	T_OK(tpl_has(set, "part"));
 	T_OK(!tpl_has(set, "notes"));
+	T_OK(tpl_has(set, "feed"));
 	buf_init(&b, 0);
 	cJSON_DeleteItemFromObject(m, "v");
 	cJSON_AddStringToObject(m, "x", "\"");
