@@ -305,10 +305,7 @@ submit_pending(struct worker *w)
 	for (i = 0; i < w->n_pending; i++) {
 		if (!got_signal && w->pending[i].next_try <= now &&
 		    submit_entry(w, &w->pending[i], now)) {
-			free(w->pending[i].path);
-			free(w->pending[i].server);
-			free(w->pending[i].run_id);
-			free(w->pending[i].body);
+			spool_entry_fini(&w->pending[i]);
 			continue;
 		}
 		w->pending[k++] = w->pending[i];

@@ -200,15 +200,21 @@ spool_remove(const struct spool_entry *e)
 }
 
 void
+spool_entry_fini(struct spool_entry *e)
+{
+	free(e->path);
+	free(e->server);
+	free(e->run_id);
+	free(e->body);
+	memset(e, 0, sizeof(*e));
+}
+
+void
 spool_entries_free(struct spool_entry *entries, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		free(entries[i].path);
-		free(entries[i].server);
-		free(entries[i].run_id);
-		free(entries[i].body);
-	}
+	for (i = 0; i < n; i++)
+		spool_entry_fini(&entries[i]);
 	free(entries);
 }

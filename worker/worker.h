@@ -238,6 +238,8 @@ int spool_list(const char *dir, struct spool_entry **entries, size_t *n);
 /* Delete a spooled run (the server has it). 0 or -1 with err_set. */
 int spool_remove(const struct spool_entry *e);
 
+/* Free what one entry owns / an array of n entries and the array. */
+void spool_entry_fini(struct spool_entry *e);
 void spool_entries_free(struct spool_entry *entries, size_t n);
 
 /* ---- sched.c: which server the next run comes from, backoff ---- */

@@ -42,5 +42,24 @@ check_eq "not run again" "$(grep -c ": $h (internal)" w1.log)" 0
 check_eq "the queue is empty" "$(sql tj.db 'SELECT count(*) FROM queue')" 0
 check_eq "the killed run's dir was cleaned up" "$(ls w1.d/runs | wc -l)" 0
 check "the worker stops" stop "$wpid"
+
+# What the server refuses for good (409: a commit it does not know) is put
+# aside, not retried forever, not deleted; a spool file for a server that
+# is not configured stays; a broken file is left alone.
+bogus=0123456789012345678901234567890123456789
+printf '{"server":"%s","run_id":"r-bogus","submit_run":{"id":"r-bogus","hash":"%s","bench_method":{"type":"internal"},"start":"2026-11-28T07:00:00Z","exit_code":0,"output":[],"measurements":{}}}\n' \
+    "$API" "$bogus" >w1.d/spool/0000000000001-r-bogus.json
+printf '{"server":"http://127.0.0.1:1","run_id":"r-other","submit_run":{"id":"r-other"}}\n' \
+    >w1.d/spool/0000000000002-r-other.json
+printf '{"server":' >w1.d/spool/0000000000003-r-broken.json
+sleep 2.5	# the last process's secret times out (worker-timeout 2s)
+worker w1 --once
+check_eq "--once with results left for an unknown server: exit 75" "$?" 75
+check "the refused run is kept aside" test -f w1.d/spool/rejected/0000000000001-r-bogus.json
+check_match "and logged" "$(cat w1.log)" "run r-bogus rejected by $API: .*HTTP 409"
+check "the other server's run stays" test -f w1.d/spool/0000000000002-r-other.json
+check_match "and is logged" "$(cat w1.log)" "run r-other is for http://127.0.0.1:1, which is not configured"
+check "the broken file stays" test -f w1.d/spool/0000000000003-r-broken.json
+check_eq "nothing more landed" "$(n_runs)" 1
 api_stop
 t_done
