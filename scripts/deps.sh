@@ -20,6 +20,7 @@ sqlite3
 python3
 curl
 hyperfine
+time
 jq
 chromium
 default-jre-headless
