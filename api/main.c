@@ -317,6 +317,7 @@ main(int argc, char **argv)
 	const char *config = NULL, *listen = NULL, *dbp = NULL, *repo = NULL;
 	const char *token_file = NULL;
 	git_repository *r = NULL;
+	struct db *db;
 	int c, local_worker = 0, rc = 1;
 
 	memset(&api, 0, sizeof(api));
@@ -372,6 +373,13 @@ main(int argc, char **argv)
 	}
 	git_repository_free(r);
 	pool_init(&api.pool, api.cfg.db_path);
+	/* Fail now, not at the first request, if the db cannot be opened. */
+	db = pool_get(&api.pool);
+	if (db == NULL) {
+		log_error("%s", err_get());
+		goto out_pool;
+	}
+	pool_put(&api.pool, db);
 	if (setup_token(&api, token_file) < 0) {
 		log_error("%s", err_get());
 		goto out_pool;

@@ -24,6 +24,9 @@ check_eq "a --repo that is no repo exits 1" "$?" 1
 check_eq "an empty token file exits 1" "$?" 1
 TJ_TOKEN=t "$TJ_API" --db "$T_DIR/x.db" --listen 127.0.0.1 >/dev/null 2>&1
 check_eq "a listen address without port exits 1" "$?" 1
+TJ_TOKEN=t "$TJ_API" --db "$T_DIR/no/such/dir/x.db" >nodb.log 2>&1
+check_eq "a db that cannot be opened exits 1" "$?" 1
+check_match "and says why" "$(cat nodb.log)" "no/such/dir/x.db"
 port=$(free_port)
 python3 -c 'import socket,sys,time
 s=socket.socket(); s.bind(("127.0.0.1",int(sys.argv[1]))); s.listen()
