@@ -133,9 +133,15 @@ child(const struct bench_job *j, int out, int err, char *const argv[],
 	_exit(127);
 }
 
-/* Read what is there on fd into o (and the stdout copy); 0 at EOF. */
+/* Stdout kept whole for the VelCom fallback while it is small enough. */
+struct raw {
+	struct buf b;
+	int ok;
+};
+
+/* Read what is there on fd into o (and raw, if not NULL); 0 at EOF. */
 static int
-drain(int fd, int source, struct output *o, struct buf *raw)
+drain(int fd, int source, struct output *o, struct raw *raw)
 {
 	char chunk[65536];
 	ssize_t n;
@@ -146,11 +152,10 @@ drain(int fd, int source, struct output *o, struct buf *raw)
 	if (n == 0)
 		return 0;
 	output_feed(o, source, chunk, (size_t)n);
-	if (raw != NULL && raw->max != 1 &&
-	    buf_add(raw, chunk, (size_t)n) < 0) {
+	if (raw != NULL && raw->ok && buf_add(&raw->b, chunk, (size_t)n) < 0) {
 		/* Too big for VelCom: stop keeping it. */
-		buf_fini(raw);
-		buf_init(raw, 1);
+		raw->ok = 0;
+		buf_fini(&raw->b);
 	}
 	return 1;
 }
@@ -220,13 +225,14 @@ run_script(const struct bench_job *j, struct result *r, struct output *o,
 	int reaped = 0, timed_out = 0, open_fds = 2, i, rc = -1;
 	int64_t now, started, term_at = 0, exit_at = 0;
 	struct pollfd p[2];
-	struct buf raw;
+	struct raw raw;
 	char *argv[3] = {NULL, NULL, NULL};
 	char **env = NULL;
 	siginfo_t si;
 	pid_t pid = -1;
 
-	buf_init(&raw, VELCOM_MAX);
+	buf_init(&raw.b, VELCOM_MAX);
+	raw.ok = 1;
 	argv[0] = xasprintf("%s/bench", j->bench_tree);
 	argv[1] = xstrdup(j->tree);
 	if (access(argv[0], X_OK) != 0) {
@@ -315,12 +321,12 @@ run_script(const struct bench_job *j, struct result *r, struct output *o,
 		}
 	}
 	output_flush(o);
-	describe_status(status, end, r, timed_out, j->timeout_ms);
 	if (read_result_file(j->result_file, r, o, end) && r->n == 0 &&
-	    raw.max != 1 && raw.len > 0 &&
-	    result_parse_velcom(r, raw.data, raw.len) == 0)
+	    raw.ok && raw.b.len > 0 &&
+	    result_parse_velcom(r, raw.b.data, raw.b.len) == 0)
 		output_addf(o, "results read from stdout (VelCom format)");
-	/* The bench's own errors come after ours in r->error; keep both. */
+	/* After the bench's own run-level error, ours. */
+	describe_status(status, end, r, timed_out, j->timeout_ms);
 	rc = 0;
 out:
 	for (i = 0; i < 2; i++) {
@@ -333,7 +339,7 @@ out:
 		free_env(env);
 	free(argv[0]);
 	free(argv[1]);
-	buf_fini(&raw);
+	buf_fini(&raw.b);
 	return rc;
 }
 

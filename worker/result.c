@@ -347,9 +347,21 @@ result_parse_velcom(struct result *r, const char *data, size_t len)
 			}
 		}
 	}
-	result_fini(r);
-	*r = tmp;
-	result_init(&tmp);
+	/* r has no metrics (the caller's rule): take tmp's, and add its
+	 * error to whatever r already says. */
+	if (r->n > 0) {
+		err_set("VelCom results only go to a result without metrics");
+		goto out;
+	}
+	free(r->m);
+	r->m = tmp.m;
+	r->n = tmp.n;
+	r->cap = tmp.cap;
+	r->n_values = tmp.n_values;
+	tmp.m = NULL;
+	tmp.n = tmp.cap = 0;
+	if (tmp.error)
+		result_add_error(r, NULL, tmp.error);
 	rc = 0;
 out:
 	cJSON_Delete(doc);

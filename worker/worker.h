@@ -139,8 +139,9 @@ size_t result_parse_jsonl(struct result *r, const char *data, size_t len,
 
 /*
  * Read a VelCom document {bench: {metric: {values|error, unit,
- * interpretation}}} or {"error": ...} into r, naming metrics "bench/metric".
- * 0 if data is such a document, -1 (r unchanged) if not.
+ * interpretation}}} or {"error": ...} into r, which must hold no metrics
+ * yet (its run-level error stays), naming metrics "bench/metric". 0 if
+ * data is such a document, -1 (r unchanged) if not.
  */
 int result_parse_velcom(struct result *r, const char *data, size_t len);
 

@@ -53,12 +53,16 @@ velcom)
          "time": {"error": "Program exited with error code 1", "unit": "s", "interpretation": "LESS_IS_BETTER"}}}
 JSON
 	;;
+velcomfail)
+	echo '{"error": "Could not find Makefile"}'
+	exit 1
+	;;
 esac
 SH
 bhash=$(git -C bench rev-parse HEAD)
 
 git init -q repo
-modes="ok failmetric runerror exit3 signal truncated velcom"
+modes="ok failmetric runerror exit3 signal truncated velcom velcomfail"
 for m in $modes; do
 	mkcommit repo mode "$m" "$m"
 done
@@ -67,13 +71,12 @@ api_conf "	worker-timeout = 10s
 	repo = $T_DIR/bench"
 gen update
 for h in $(git -C repo rev-list main); do gen queue add "$h"; done
-check_eq "7 queued" "$(sql tj.db 'SELECT count(*) FROM queue')" 7
+check_eq "8 queued" "$(sql tj.db 'SELECT count(*) FROM queue')" 8
 api_start --config "$T_DIR/tj.conf"
 worker_conf w1
 bg_worker w1
 wpid=$T_LAST_PID
-check "7 runs land" wait_for 60 runs_are 7
-check_eq "7 runs" "$(n_runs)" 7
+check "8 runs land" wait_for 60 runs_are 8
 check_eq "the queue is empty" "$(sql tj.db 'SELECT count(*) FROM queue')" 0
 hash_of() { git -C repo log --format=%H --grep="^$1\$" main; }
 
@@ -134,6 +137,10 @@ check_eq "velcom: a failed measurement" \
     "Program exited with error code 1"
 check_match "velcom: said so" "$(output_of "$h")" '^0\|results read from stdout \(VelCom format\)$'
 
+h=$(hash_of velcomfail)
+check_eq "velcomfail: both errors" "$(run_of "$h" "exit_code, error")" \
+    "1|Could not find Makefile; bench exited with code 1"
+
 check_eq "the bench tree is cached once" "$(ls w1.d/bench)" "$bhash"
 check_eq "no run dirs left" "$(ls w1.d/runs | wc -l)" 0
 
@@ -144,7 +151,7 @@ git -C bench add not-bench && git -C bench commit -q -m "no bench"
 mkcommit repo mode ok again
 gen update
 h=$(git -C repo rev-parse HEAD)
-check "the 8th run lands" wait_for 60 runs_are 8
+check "the 9th run lands" wait_for 60 runs_are 9
 check_match "no bench script: the error says so" "$(run_of "$h" "exit_code, error")" \
     "^\\|the bench repo has no executable 'bench' at its root"
 check "the worker stops on SIGTERM" stop "$wpid"

@@ -180,9 +180,10 @@ test_velcom(void)
 	result_fini(&r);
 
 	result_init(&r);
+	result_add_error(&r, NULL, "bench exited with code 1");
 	T_INT_EQ(result_parse_velcom(&r, "{\"error\": \"Could not find "
 	    "Makefile\"}", 36), 0);
-	T_STR_EQ(r.error, "Could not find Makefile");
+	T_STR_EQ(r.error, "bench exited with code 1; Could not find Makefile");
 	T_INT_EQ(r.n, 0);
 	result_fini(&r);
 
@@ -196,6 +197,9 @@ test_velcom(void)
 	T_INT_EQ(result_parse_velcom(&r, "{\"a\": {\"b\": {\"values\": "
 	    "[\"x\"]}}}", 30), -1);
 	T_INT_EQ(result_parse_velcom(&r, "{}", 2), -1);
+	T_INT_EQ(r.n, 1);
+	/* A VelCom document, but r has a metric already. */
+	T_INT_EQ(result_parse_velcom(&r, doc, strlen(doc)), -1);
 	T_INT_EQ(r.n, 1);
 	result_fini(&r);
 }
