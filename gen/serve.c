@@ -258,10 +258,11 @@ cmd_serve(struct gen *g, int argc, char **argv)
 	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
 	port = info ? info->port : 0;
 	if (ss.ss_family == AF_INET6) {
-		host[0] = '[';
+		char a6[INET6_ADDRSTRLEN];
+
 		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr,
-		    host + 1, INET6_ADDRSTRLEN);
-		strcat(host, "]");
+		    a6, sizeof(a6));
+		snprintf(host, sizeof(host), "[%s]", a6);
 	} else
 		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr,
 		    host, sizeof(host));

@@ -98,7 +98,7 @@ largest(struct rctx *r, const char *id, const char *base)
 		    n < sizeof(pick) / sizeof(pick[0]))
 			pick[n++] = row;
 	}
-	qsort(pick, n, sizeof(pick[0]), by_abs_pct);
+	qsort(pick, n, sizeof(cJSON *), by_abs_pct);
 	out = cJSON_CreateArray();
 	for (i = 0; i < n && i < CHANGES_SHOWN; i++)
 		cJSON_AddItemToArray(out, cJSON_Duplicate(pick[i], 1));
@@ -115,7 +115,7 @@ latest_runs(struct rctx *r, cJSON *m)
 	cJSON *arr = cJSON_AddArrayToObject(m, "latest_runs"), *o, *c, *ch;
 	char ids[LATEST_RUNS][65], base[65], when[40], *url;
 	int64_t commits[LATEST_RUNS];
-	int n = 0, i, rc;
+	int n = 0, i, rc = SQLITE_DONE;
 
 	if (st == NULL)
 		return -1;
@@ -135,6 +135,8 @@ latest_runs(struct rctx *r, cJSON *m)
 		n++;
 	}
 	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return render_dberr(r, "reading the latest runs");
 	for (i = 0; i < n; i++) {
 		o = cJSON_GetArrayItem(arr, i);
 		c = render_commit_brief(r, commits[i]);

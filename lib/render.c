@@ -281,9 +281,7 @@ render_num(char out[40], double v)
 		snprintf(out, 40, "%g", v);
 	else if (v == floor(v) && a < 1e15)
 		snprintf(out, 40, "%.0f", v);
-	else if (a >= 1e6 || a < 1e-3)
-		snprintf(out, 40, "%.4g", v);
-	else if (a >= 1000)
+	else if (a >= 1000 && a < 1e6)
 		snprintf(out, 40, "%.1f", v);
 	else
 		snprintf(out, 40, "%.4g", v);

@@ -157,7 +157,7 @@ parse(struct tpl *t, const char *text, size_t n)
 			return -1;
 		}
 		p = close + (raw ? 3 : 2);
-		sigil = raw ? '{' : *a;
+		sigil = raw ? '{' : (char)*a;
 		if (!raw && strchr("#^/>!&", sigil) != NULL)
 			a++;
 		while (a < close && (*a == ' ' || *a == '\t'))
@@ -310,7 +310,8 @@ tpl_load_dir(struct tpl_set *set, const char *dir)
 		names[n++] = xstrdup(de->d_name);
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), by_name);
+	if (n > 0)
+		qsort(names, n, sizeof(*names), by_name);
 	for (i = 0; i < n; i++) {
 		path = xasprintf("%s/%s", dir, names[i]);
 		text = fsx_read(path, MAX_TEMPLATE, &tlen);
