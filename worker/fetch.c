@@ -128,6 +128,7 @@ struct stream {
 	size_t queued;		/* bytes in the queue */
 	struct chunk *cur;	/* the chunk libarchive is reading */
 	int done, cancel;
+	int broken;		/* the transfer itself failed */
 	CURLcode result;
 	long status;
 	struct buf errbody;	/* the start of a non-200 reply */
@@ -231,6 +232,7 @@ stream_read(void *arg, const void **data)
 		*data = s->cur->data;
 		n = (ssize_t)s->cur->len;
 	} else if (s->result != CURLE_OK) {
+		s->broken = 1;
 		if (s->got > s->max)
 			err_set("%s: larger than %lld bytes", s->url,
 			    (long long)s->max);
@@ -286,7 +288,8 @@ fetch_tree(struct fetch *f, const char *url, const char *dir,
 	pthread_join(th, NULL);
 out:
 	curl_easy_setopt(f->h, CURLOPT_NOPROGRESS, 1L);
-	*status = s.status;
+	/* A transfer cut short is like no reply: try again later. */
+	*status = s.broken ? 0 : s.status;
 	free(s.cur);
 	while ((c = s.head) != NULL) {
 		s.head = c->next;

@@ -207,7 +207,7 @@ int fetch_post_json(struct fetch *f, const char *url, const char *body,
 
 /* GET url, a tar.gz, and unpack it into dir as it arrives (unpack_stream,
  * warnings to o). -1 with err_set; *status gets the HTTP status (0 if none
- * came). */
+ * came or the transfer broke off). */
 int fetch_tree(struct fetch *f, const char *url, const char *dir,
     int64_t max_bytes, struct output *o, long *status);
 
