@@ -128,6 +128,7 @@ struct stream {
 	size_t queued;		/* bytes in the queue */
 	struct chunk *cur;	/* the chunk libarchive is reading */
 	int done, cancel;
+	const atomic_int *stop;	/* the caller's: give up */
 	int broken;		/* the transfer itself failed */
 	CURLcode result;
 	long status;
@@ -191,7 +192,7 @@ stream_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 	pthread_mutex_lock(&s->mu);
 	cancel = s->cancel;
 	pthread_mutex_unlock(&s->mu);
-	return cancel;
+	return cancel || (s->stop != NULL && atomic_load(s->stop));
 }
 
 static void *
@@ -247,7 +248,8 @@ stream_read(void *arg, const void **data)
 
 int
 fetch_tree(struct fetch *f, const char *url, const char *dir,
-    int64_t max_bytes, struct output *o, long *status)
+    int64_t max_bytes, struct output *o, const atomic_int *stop,
+    long *status)
 {
 	struct chunk *c;
 	struct stream s;
@@ -258,6 +260,7 @@ fetch_tree(struct fetch *f, const char *url, const char *dir,
 	s.f = f;
 	s.url = url;
 	s.max = max_bytes;
+	s.stop = stop;
 	pthread_mutex_init(&s.mu, NULL);
 	pthread_cond_init(&s.cv, NULL);
 	buf_init(&s.errbody, 0);

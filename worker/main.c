@@ -385,7 +385,8 @@ bench_tree(struct worker *w, struct server *s, const char *hash,
 	    hash);
 	util_rmtree(tmp);
 	if (util_mkdirs(tmp) < 0 ||
-	    fetch_tree(s->dl, url, tmp, TREE_MAX, &w->out, &code) < 0) {
+	    fetch_tree(s->dl, url, tmp, TREE_MAX, &w->out, &w->abort,
+	    &code) < 0) {
 		*network = code == 0 || code >= 500;
 		err_wrap("bench repo %s", hash);
 		util_rmtree(tmp);
@@ -464,7 +465,7 @@ do_run(struct worker *w, struct server *s, const cJSON *run)
 	struct result r;
 	cJSON *st, *sub;
 	int64_t t0 = util_mono_ms();
-	int network = 0, ran = 0;
+	int network = 0, ran = 0, aborted;
 	long code = 0;
 
 	memset(&end, 0, sizeof(end));
@@ -510,7 +511,8 @@ do_run(struct worker *w, struct server *s, const cJSON *run)
 		result_add_error(&r, NULL, err_get());
 		goto done;
 	}
-	if (fetch_tree(s->dl, url, tree, TREE_MAX, &w->out, &code) < 0) {
+	if (fetch_tree(s->dl, url, tree, TREE_MAX, &w->out, &w->abort,
+	    &code) < 0) {
 		network = code == 0 || code >= 500;
 		err_wrap("the commit's tree");
 		result_add_error(&r, NULL, err_get());
@@ -546,12 +548,13 @@ do_run(struct worker *w, struct server *s, const cJSON *run)
 		}
 	}
 done:
-	if (atomic_load(&w->abort) || end.aborted || network) {
+	aborted = atomic_load(&w->abort) || end.aborted;
+	if (aborted || network) {
 		/* Dropped: the server re-queues it when the reservation
 		 * times out (or it asked for the abort). */
 		log_warn("run %s dropped: %s", id->valuestring,
-		    network ? err_get() : "aborted");
-		if (network)
+		    aborted ? "aborted" : err_get());
+		if (!aborted)
 			sched_fail(&s->sched, util_mono_ms(), util_random());
 		set_current(w, NULL, NULL);
 		goto out;

@@ -206,10 +206,12 @@ int fetch_post_json(struct fetch *f, const char *url, const char *body,
     struct buf *reply, long *status);
 
 /* GET url, a tar.gz, and unpack it into dir as it arrives (unpack_stream,
- * warnings to o). -1 with err_set; *status gets the HTTP status (0 if none
- * came or the transfer broke off). */
+ * warnings to o). Setting *stop (may be NULL) ends it early. -1 with
+ * err_set; *status gets the HTTP status (0 if none came or the transfer
+ * broke off). */
 int fetch_tree(struct fetch *f, const char *url, const char *dir,
-    int64_t max_bytes, struct output *o, long *status);
+    int64_t max_bytes, struct output *o, const atomic_int *stop,
+    long *status);
 
 /* ---- spool.c: finished runs kept on disk until a server has them ---- */
 

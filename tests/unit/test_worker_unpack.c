@@ -313,7 +313,7 @@ test_http(void)
 
 	tree = fresh_tree();
 	url = xasprintf("http://127.0.0.1:%d/good.tar.gz", port);
-	T_INT_EQ(fetch_tree(f, url, tree, 1 << 20, &out, &status), 0);
+	T_INT_EQ(fetch_tree(f, url, tree, 1 << 20, &out, NULL, &status), 0);
 	T_INT_EQ(status, 200);
 	p = xasprintf("%s/a.txt", tree);
 	s = slurp(p);
@@ -323,10 +323,23 @@ test_http(void)
 	free(url);
 	free(tree);
 
+	/* Stopped by the caller (an abort). */
+	{
+		atomic_int stop = 1;
+
+		tree = fresh_tree();
+		url = xasprintf("http://127.0.0.1:%d/good.tar.gz", port);
+		T_INT_EQ(fetch_tree(f, url, tree, 1 << 20, &out, &stop,
+		    &status), -1);
+		T_INT_EQ(status, 0);
+		free(url);
+		free(tree);
+	}
+
 	/* Hostile over HTTP too; the connection is then reused. */
 	tree = fresh_tree();
 	url = xasprintf("http://127.0.0.1:%d/symlink.tar.gz", port);
-	T_INT_EQ(fetch_tree(f, url, tree, 1 << 20, &out, &status), -1);
+	T_INT_EQ(fetch_tree(f, url, tree, 1 << 20, &out, NULL, &status), -1);
 	T_OK(strstr(err_get(), "a path through a symlink") != NULL);
 	T_OK(nothing_outside());
 	free(url);
@@ -334,7 +347,7 @@ test_http(void)
 
 	tree = fresh_tree();
 	url = xasprintf("http://127.0.0.1:%d/missing.tar.gz", port);
-	T_INT_EQ(fetch_tree(f, url, tree, 1 << 20, &out, &status), -1);
+	T_INT_EQ(fetch_tree(f, url, tree, 1 << 20, &out, NULL, &status), -1);
 	T_INT_EQ(status, 404);
 	T_OK(strstr(err_get(), "HTTP 404") != NULL);
 	free(url);
@@ -348,7 +361,7 @@ test_http(void)
 	f = fetch_new("w", "token");
 	tree = fresh_tree();
 	url = xasprintf("http://127.0.0.1:%d/good.tar.gz", port);
-	T_INT_EQ(fetch_tree(f, url, tree, 1 << 20, &out, &status), -1);
+	T_INT_EQ(fetch_tree(f, url, tree, 1 << 20, &out, NULL, &status), -1);
 	T_INT_EQ(status, 0);
 	free(url);
 	free(tree);
@@ -386,7 +399,7 @@ test_http(void)
 	f = fetch_new("w", "token");
 	tree = fresh_tree();
 	url = xasprintf("http://127.0.0.1:%d/cut.tar.gz", port);
-	T_INT_EQ(fetch_tree(f, url, tree, 1 << 20, &out, &status), -1);
+	T_INT_EQ(fetch_tree(f, url, tree, 1 << 20, &out, NULL, &status), -1);
 	T_INT_EQ(status, 0);
 	/* libarchive or curl tells, depending on who notices first. */
 	T_OK(strstr(err_get(), "truncated") != NULL ||
