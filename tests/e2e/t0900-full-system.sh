@@ -203,4 +203,16 @@ check_eq "worker API through nginx: 401 without auth" \
 check_eq "nothing else of the api" "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$NPORT/api/other")" 404
 check_match "a run page through nginx shows its measurements" \
 	"$(curl -s "http://127.0.0.1:$NPORT/bench/run/$(q "SELECT id FROM runs WHERE error IS NULL LIMIT 1")/")" "prog/time"
+
+# The graph shows the series in headless Chromium, through nginx.
+TJ_TOP=$TJ_TOP timeout 120 node "$TJ_TOP/tests/e2e/t06/graph.js" \
+	"http://127.0.0.1:$NPORT/bench/graph/" prog/time prog/size \
+	>"$T_DIR/graph.json" 2>"$T_DIR/graph.err"
+check_eq "the browser run ends cleanly" "$?" 0
+j() { python3 -c 'import json,sys; v = json.load(open(sys.argv[1]))[sys.argv[2]]
+print("|".join(map(str, v)) if isinstance(v, list) else v)' "$T_DIR/graph.json" "$1" 2>/dev/null; }
+check_eq "no console error or failed request" "$(j errors)" ""
+check_match "the canvas has ink" "$(j inked)" '^[0-9]{3,}$'
+check_match "the graph counts the 40 commits with runs" "$(j status)" "^40 commits, 1 metric$"
+check_match "both series in the legend" "$(j legend)" 'prog/time.*prog/size'
 t_done
