@@ -472,23 +472,17 @@ do_run(struct worker *w, struct server *s, const cJSON *run)
 	result_init(&r);
 	if (!cJSON_IsString(id) || !util_valid_run_id(id->valuestring) ||
 	    !cJSON_IsString(hash) || !util_valid_hash(hash->valuestring) ||
-	    !cJSON_IsString(start) || !cJSON_IsString(type)) {
+	    !cJSON_IsString(start) || !cJSON_IsString(type) ||
+	    (strcmp(type->valuestring, "internal") != 0 &&
+	    (strcmp(type->valuestring, "repo") != 0 ||
+	    !cJSON_IsString(bhash) || !util_valid_hash(bhash->valuestring)))) {
+		/* Not one we can run or submit; do not ask again at once. */
 		log_error("%s handed out a malformed run; ignored", s->base);
+		sched_fail(&s->sched, util_mono_ms(), util_random());
 		return;
 	}
-	if (strcmp(type->valuestring, "repo") == 0) {
-		if (!cJSON_IsString(bhash) ||
-		    !util_valid_hash(bhash->valuestring)) {
-			log_error("%s: run without a bench repo hash; ignored",
-			    s->base);
-			return;
-		}
+	if (strcmp(type->valuestring, "repo") == 0)
 		bench_hash = bhash->valuestring;
-	} else if (strcmp(type->valuestring, "internal") != 0) {
-		log_error("%s: unknown bench method '%s'; ignored", s->base,
-		    type->valuestring);
-		return;
-	}
 	log_info("run %s: %s (%s) from %s", id->valuestring,
 	    hash->valuestring, type->valuestring, s->base);
 	st = cJSON_CreateObject();
