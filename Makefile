@@ -105,7 +105,8 @@ lint:
 		--inline-suppr -Ilib $(LIB_SRC) $(GEN_SRC) $(API_SRC) $(WORKER_SRC)
 	clang-tidy --quiet -checks='-*,bugprone-*,clang-analyzer-*,-bugprone-easily-swappable-parameters,-bugprone-reserved-identifier,-clang-analyzer-security.insecureAPI.DeprecatedOrUnsafeBufferHandling' \
 		$(LIB_SRC) $(GEN_SRC) $(API_SRC) $(WORKER_SRC) -- \
-		-std=c11 -D_GNU_SOURCE -Ilib $(PKG_CFLAGS)
+		-std=c11 -D_GNU_SOURCE -Ilib $(PKG_CFLAGS) \
+		-DTJ_VERSION='"$(VERSION)"' -DTJ_DATADIR='"$(DATADIR)"'
 
 deps:
 	$(Q)scripts/deps.sh

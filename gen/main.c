@@ -40,6 +40,10 @@ static const struct gen_verb verbs[] = {
 	    "  prio REV N       change a queued commit's priority\n"
 	    "  add-batch N      queue the N newest tracked commits that have\n"
 	    "                   no run and are not queued; --priority P\n"},
+	{"token", cmd_token, "",
+	    "print the worker token tj-api checks",
+	    "Prints $TJ_TOKEN, else [api] token, else the token tj-api made\n"
+	    "and keeps in the db, for the workers' [server] token.\n"},
 	{"render", cmd_render, "[--all]",
 	    "write the pages that changed into the site (out/)",
 	    "Renders the pages the dirty table names (and new commits) into\n"

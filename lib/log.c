@@ -45,8 +45,9 @@ void
 log_msg(enum log_level level, const char *fmt, ...)
 {
 	static const char *names[] = {"error", "warning", "info", "debug"};
-	char line[2048];
+	char line[2048], msg[1536];
 	va_list ap;
+	size_t i;
 	int n, m;
 
 	if (level > cur)
@@ -55,13 +56,20 @@ log_msg(enum log_level level, const char *fmt, ...)
 	if (n < 0 || (size_t)n >= sizeof(line))
 		return;
 	va_start(ap, fmt);
-	m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+	m = vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (m < 0)
 		return;
-	n += m;
-	if ((size_t)n > sizeof(line) - 2)
-		n = sizeof(line) - 2;
+	/* Messages quote outside data (names, paths, errors): control
+	 * characters are escaped so nobody can forge a log line. */
+	for (i = 0; msg[i] != '\0' && (size_t)n < sizeof(line) - 6; i++) {
+		unsigned char c = (unsigned char)msg[i];
+
+		if (c < 0x20 || c == 0x7f)
+			n += snprintf(line + n, 5, "\\x%02x", c);
+		else
+			line[n++] = (char)c;
+	}
 	line[n++] = '\n';
 	/* One write(2) per line so concurrent threads never interleave. */
 	if (write(STDERR_FILENO, line, (size_t)n) < 0)

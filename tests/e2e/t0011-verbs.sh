@@ -19,7 +19,7 @@ cd "$T_DIR" || exit 1
 check "tj-gen --help" gen --help
 check_match "--help lists the verbs" "$(gen --help | tr '\n' ' ')" "update.*refs.*track.*untrack.*queue.*render.*serve"
 check_match "--version" "$(gen --version)" "^tj-gen \(tablejohn\) [0-9]"
-for v in update refs track untrack queue render serve; do
+for v in update refs track untrack queue token render serve; do
 	check "$v --help" gen "$v" --help
 	check_match "$v --help names the common options" "$(gen "$v" --help)" "--config FILE"
 done
@@ -113,6 +113,14 @@ check "config paths relative to the file" test -f "$T_DIR/other.db"
 check "config site.out" test -f "$T_DIR/site/index.html"
 check "flag overrides the file" gen update --config "$T_DIR/c.conf" --db "$T_DIR/third.db" --no-render
 check "overridden db written" test -f "$T_DIR/third.db"
+# token: TJ_TOKEN, else [api] token, else the one tj-api keeps in the db.
+check_fails "no token yet" gen token --db "$DB"
+check_match "no token: says where one comes from" "$(cat "$T_DIR/.out")" "tj-api makes one"
+q "INSERT INTO meta (key, value) VALUES ('token', 'from-the-db')"
+check_eq "token from the db" "$(gen token --db "$DB")" from-the-db
+printf '[api]\n\ttoken = from-the-file\n' >"$T_DIR/tok.conf"
+check_eq "token from the config" "$(gen token --config "$T_DIR/tok.conf" --db "$DB")" from-the-file
+check_eq "token from TJ_TOKEN" "$(TJ_TOKEN=from-env gen token --config "$T_DIR/tok.conf")" from-env
 printf '[api]\n\tworker-timeout = soon\n' >"$T_DIR/bad.conf"
 check_fails "bad config value" gen refs --config "$T_DIR/bad.conf"
 check_match "bad config: file, key, reason" "$(cat "$T_DIR/.out")" "bad.conf.*api.worker-timeout.*not a duration"
