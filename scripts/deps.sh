@@ -38,15 +38,28 @@ for p in $pkgs; do
 		missing="$missing $p"
 	fi
 done
-if [ -z "$missing" ]; then
-	exit 0
+# npm comes with the machine's Node.js; Debian's package otherwise.
+if ! command -v npm >/dev/null 2>&1; then
+	missing="$missing npm"
 fi
-echo "deps: installing:$missing" >&2
-sudo=""
-if [ "$(id -u)" != 0 ]; then
-	sudo="sudo"
+if [ -n "$missing" ]; then
+	echo "deps: installing:$missing" >&2
+	sudo=""
+	if [ "$(id -u)" != 0 ]; then
+		sudo="sudo"
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	$sudo apt-get update -qq
+	# shellcheck disable=SC2086
+	$sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-# shellcheck disable=SC2086
-$sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
+
+# The npm packages pinned in package-lock.json (uPlot for the graph, the
+# HTML checker and the browser driver for the tests), when not installed
+# yet or older than the lockfile.
+cd "$(dirname "$0")/.."
+if [ -f package-lock.json ] && { [ ! -f node_modules/.package-lock.json ] ||
+    [ package-lock.json -nt node_modules/.package-lock.json ]; }; then
+	echo "deps: npm ci" >&2
+	npm ci --no-audit --no-fund --loglevel=error >/dev/null
+fi
