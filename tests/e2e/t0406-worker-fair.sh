@@ -35,9 +35,7 @@ SH
 	repo = $T_DIR/$name/bench
 CONF
 	"$TJ_GEN" update --config "$name/tj.conf" --no-render --quiet
-	for h in $(git -C "$name/repo" rev-list main); do
-		"$TJ_GEN" queue add "$h" --config "$name/tj.conf" --no-render --quiet 2>/dev/null
-	done
+	"$TJ_GEN" queue add-batch "$3" --config "$name/tj.conf" --no-render --quiet
 	port=$(free_port)
 	bg "$TJ_API" --listen "127.0.0.1:$port" --config "$name/tj.conf" >>"$name/api.log" 2>&1
 	wait_for 20 curl -s -o /dev/null "http://127.0.0.1:$port/"
