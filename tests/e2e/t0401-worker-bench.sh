@@ -70,7 +70,7 @@ api_conf "	worker-timeout = 10s
 [bench]
 	repo = $T_DIR/bench"
 gen update
-for h in $(git -C repo rev-list main); do gen queue add "$h"; done
+gen queue add-batch 8
 check_eq "8 queued" "$(sql tj.db 'SELECT count(*) FROM queue')" 8
 api_start --config "$T_DIR/tj.conf"
 worker_conf w1

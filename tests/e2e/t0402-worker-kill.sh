@@ -39,7 +39,7 @@ api_conf "	worker-timeout = 30s
 [bench]
 	repo = $T_DIR/bench"
 gen update
-for h in $(git -C repo rev-list main); do gen queue add "$h" 2>/dev/null; done
+gen queue add-batch 2
 check_eq "2 queued" "$(sql tj.db 'SELECT count(*) FROM queue')" 2
 api_start --config "$T_DIR/tj.conf"
 hash_of() { git -C repo log --format=%H --grep="^$1\$" main; }
