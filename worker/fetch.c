@@ -1,5 +1,6 @@
 /* fetch: the worker's HTTP requests (libcurl): status posts and tree downloads. */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -253,8 +254,9 @@ fetch_tree(struct fetch *f, const char *url, const char *dir,
 {
 	struct chunk *c;
 	struct stream s;
+	sigset_t all, old;
 	pthread_t th;
-	int rc;
+	int rc, e;
 
 	memset(&s, 0, sizeof(s));
 	s.f = f;
@@ -276,8 +278,13 @@ fetch_tree(struct fetch *f, const char *url, const char *dir,
 	curl_easy_setopt(f->h, CURLOPT_XFERINFOFUNCTION, stream_progress);
 	curl_easy_setopt(f->h, CURLOPT_XFERINFODATA, &s);
 	curl_easy_setopt(f->h, CURLOPT_NOPROGRESS, 0L);
-	if ((errno = pthread_create(&th, NULL, stream_main, &s)) != 0) {
-		err_set("pthread_create: %s", strerror(errno));
+	/* Signals are for the main thread (the thread inherits the mask). */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	e = pthread_create(&th, NULL, stream_main, &s);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (e != 0) {
+		err_set("pthread_create: %s", strerror(e));
 		rc = -1;
 		goto out;
 	}

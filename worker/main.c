@@ -845,6 +845,7 @@ main(int argc, char **argv)
 	char *token = NULL;
 	struct worker w;
 	struct sigaction sa;
+	sigset_t mask, old;
 	pthread_t ping;
 	int c, rc = 1, started = 0;
 
@@ -932,8 +933,16 @@ main(int argc, char **argv)
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 	abort_flag = &w.abort;
-	if ((errno = pthread_create(&ping, NULL, ping_main, &w)) != 0) {
-		log_error("pthread_create: %s", strerror(errno));
+	/* The ping thread never takes the signals (it inherits the mask). */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &mask, &old);
+	c = pthread_create(&ping, NULL, ping_main, &w);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (c != 0) {
+		log_error("pthread_create: %s", strerror(c));
 		goto out;
 	}
 	started = 1;
