@@ -1216,7 +1216,7 @@ int
 update_repo(struct db *db, const struct config *cfg, int flags,
     struct update_stats *stats)
 {
-	struct update_stats dummy;
+	struct update_stats dummy = {0};
 	struct update_stats *st = stats ? stats : &dummy;
 	git_repository *repo = NULL;
 	struct repo_ref *rr = NULL;
@@ -1286,7 +1286,6 @@ update_repo(struct db *db, const struct config *cfg, int flags,
 	if (full) {
 		q = update_reachability(db, UPDATE_QUEUE_ALL);
 	} else {
-		q = 0;
 		if (temp_tables(db) < 0)
 			goto out;
 		/* Only additions and fast-forwards. New commits got their
