@@ -115,17 +115,11 @@ queue_add(struct gen *g, const char *rev, struct qopts *q)
 static int
 queue_rm(struct gen *g, const char *rev)
 {
-	sqlite3_stmt *st;
 	char hash[41];
 	int64_t id;
 
-	if (gen_resolve(g, rev, &id, hash) < 0)
-		return -1;
-	st = db_stmt(g->db, "DELETE FROM queue WHERE commit_id = ?");
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	if (db_step_done(g->db, st) < 0)
+	if (gen_resolve(g, rev, &id, hash) < 0 ||
+	    db_run_int(g->db, "DELETE FROM queue WHERE commit_id = ?", id) < 0)
 		return -1;
 	if (sqlite3_changes(db_handle(g->db)) == 0) {
 		err_set("%s is not queued (tj-gen queue list shows the queue)",

@@ -366,6 +366,17 @@ db_step_done(struct db *db, sqlite3_stmt *st)
 }
 
 int
+db_run_int(struct db *db, const char *sql, int64_t v)
+{
+	sqlite3_stmt *st = db_stmt(db, sql);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, v);
+	return db_step_done(db, st);
+}
+
+int
 db_dirty(struct db *db, const char *kind, const char *key)
 {
 	sqlite3_stmt *st = db_stmt(db,

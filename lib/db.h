@@ -48,6 +48,12 @@ void db_rollback(struct db *db);
  */
 int db_step_done(struct db *db, sqlite3_stmt *st);
 
+/*
+ * Run sql (a cached statement, as db_stmt) with ?1 bound to v, ignoring
+ * any rows. 0 or -1 with err_set.
+ */
+int db_run_int(struct db *db, const char *sql, int64_t v);
+
 /* Set err from the connection's last error, with context. Returns -1. */
 int db_err(struct db *db, const char *context);
 

@@ -789,13 +789,8 @@ load_db_refs(struct db *db, struct db_ref **out, size_t *nout)
 static int
 dirty_commit_id(struct db *db, int64_t id)
 {
-	sqlite3_stmt *st = db_stmt(db, "INSERT OR IGNORE INTO dirty (kind, "
-	    "key) SELECT 'commit', hash FROM commits WHERE id = ?");
-
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	return db_step_done(db, st);
+	return db_run_int(db, "INSERT OR IGNORE INTO dirty (kind, key) SELECT "
+	    "'commit', hash FROM commits WHERE id = ?", id);
 }
 
 /*
@@ -1164,24 +1159,14 @@ mark_tracked(struct db *db, git_repository *repo, struct repo_ref *rr,
 static int
 dirty_new(struct db *db, int64_t max_id)
 {
-	sqlite3_stmt *s;
-
 	/* In hash order, so the rows append to dirty's b-tree. */
-	s = db_stmt(db, "INSERT OR IGNORE INTO dirty (kind, key) SELECT "
-	    "'commit', hash FROM commits WHERE id > ? ORDER BY hash");
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, max_id);
-	if (db_step_done(db, s) < 0)
-		return -1;
-	s = db_stmt(db, "INSERT OR IGNORE INTO dirty (kind, key) SELECT "
+	if (db_run_int(db, "INSERT OR IGNORE INTO dirty (kind, key) SELECT "
+	    "'commit', hash FROM commits WHERE id > ? ORDER BY hash",
+	    max_id) < 0 ||
+	    db_run_int(db, "INSERT OR IGNORE INTO dirty (kind, key) SELECT "
 	    "'commit', c.hash FROM commit_edges e JOIN commits c ON c.id = "
-	    "e.parent WHERE e.child > ?1 AND e.parent <= ?1");
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, max_id);
-	if (db_step_done(db, s) < 0 || db_dirty(db, "graph", "") < 0 ||
-	    db_dirty(db, "index", "") < 0)
+	    "e.parent WHERE e.child > ?1 AND e.parent <= ?1", max_id) < 0 ||
+	    db_dirty(db, "graph", "") < 0 || db_dirty(db, "index", "") < 0)
 		return -1;
 	return 0;
 }
@@ -1190,13 +1175,8 @@ dirty_new(struct db *db, int64_t max_id)
 static int
 new_level2(struct db *db, int64_t max_id)
 {
-	sqlite3_stmt *s = db_stmt(db, "INSERT OR IGNORE INTO temp.newly (id) "
-	    "SELECT id FROM commits WHERE id > ? AND reachable = 2");
-
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, max_id);
-	return db_step_done(db, s);
+	return db_run_int(db, "INSERT OR IGNORE INTO temp.newly (id) SELECT id "
+	    "FROM commits WHERE id > ? AND reachable = 2", max_id);
 }
 
 static int
