@@ -6,6 +6,7 @@
 #include "../../worker/result.c"
 #include "err.h"
 #include "t.h"
+#include "worker_t.h"
 
 static struct metric *
 find(struct result *r, const char *name)
@@ -16,22 +17,6 @@ find(struct result *r, const char *name)
 		if (strcmp(r->m[i].name, name) == 0)
 			return &r->m[i];
 	return NULL;
-}
-
-/* The text of every output line, joined with '\n'. */
-static char *
-lines(struct output *o)
-{
-	cJSON *a = output_json(o), *l;
-	struct buf b;
-
-	buf_init(&b, 0);
-	cJSON_ArrayForEach(l, a) {
-		buf_addf(&b, "%d:%s\n", cJSON_GetArrayItem(l, 0)->valueint,
-		    cJSON_GetArrayItem(l, 1)->valuestring);
-	}
-	cJSON_Delete(a);
-	return buf_take(&b);
 }
 
 static void
@@ -79,7 +64,7 @@ test_jsonl(void)
 	T_OK(find(&r, "nothing") == NULL);
 	T_OK(find(&r, "late") == NULL);
 	T_STR_EQ(r.error, "the build failed; and the tests");
-	s = lines(&o);
+	s = output_text(&o);
 	T_OK(strstr(s, "line 6 is not JSON") != NULL);
 	T_OK(strstr(s, "line 7: \"values\" holds something not a number")
 	    != NULL);
@@ -225,7 +210,7 @@ test_output(void)
 		output_feed(&o, OUT_STDOUT, "spam\n", 5);
 	output_feed(&o, OUT_STDOUT, "last1\nlast", 10);
 	output_flush(&o);
-	s = lines(&o);
+	s = output_text(&o);
 	T_STR_EQ(s, "1:one\n2:err\n1:two\n0:[... 102 lines omitted ...]\n"
 	    "1:last1\n1:last\n");
 	free(s);
@@ -240,7 +225,7 @@ test_output(void)
 	output_feed(&o, OUT_STDOUT, "789abcdef\n", 10);
 	output_feed(&o, OUT_STDERR, "x\xff\n", 3);
 	output_addf(&o, "n=%d", 5);
-	s = lines(&o);
+	s = output_text(&o);
 	T_STR_EQ(s, "1:0123456789 [... 6 bytes cut]\n2:x\xef\xbf\xbd\n0:n=5\n");
 	free(s);
 	a = output_recent(&o, 50);

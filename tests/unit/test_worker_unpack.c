@@ -15,6 +15,7 @@
 #include "../../worker/unpack.c"
 #include "../../worker/util.c"
 #include "t.h"
+#include "worker_t.h"
 
 /* Builds the archives with python3's tarfile, as a hostile server could. */
 static const char make_tars[] =
@@ -118,21 +119,6 @@ nothing_outside(void)
 
 static struct output out;
 
-/* The text of every output line, joined with '\n' (caller frees). */
-static char *
-out_text(void)
-{
-	cJSON *a = output_json(&out), *l;
-	struct buf b;
-
-	buf_init(&b, 0);
-	cJSON_ArrayForEach(l, a) {
-		buf_addf(&b, "%s\n", cJSON_GetArrayItem(l, 1)->valuestring);
-	}
-	cJSON_Delete(a);
-	return buf_take(&b);
-}
-
 static int
 refused(const char *tar, const char *why)
 {
@@ -200,8 +186,8 @@ test_files(void)
 	T_OK(refused("abs.tar.gz", "'/abs/evil'"));
 	output_reset(&out);
 	T_OK(refused("symlink.tar.gz", "'link/x': a path through a symlink"));
-	s = out_text();
-	T_STR_EQ(s, "not created: symlink 'link' -> '/etc' points outside "
+	s = output_text(&out);
+	T_STR_EQ(s, "0:not created: symlink 'link' -> '/etc' points outside "
 	    "the tree\n");
 	free(s);
 	T_OK(refused("symup.tar.gz", "'d/link/evil': a path through a "
@@ -246,10 +232,10 @@ test_files(void)
 	p = xasprintf("%s/d/up", tree);
 	T_OK(!exists(p));
 	free(p);
-	s = out_text();
-	T_STR_EQ(s, "not created: symlink 'abs' -> '/etc' points outside the "
-	    "tree\nnot created: symlink 'd/up' -> '../../x' points outside "
-	    "the tree\n");
+	s = output_text(&out);
+	T_STR_EQ(s, "0:not created: symlink 'abs' -> '/etc' points outside "
+	    "the tree\n0:not created: symlink 'd/up' -> '../../x' points "
+	    "outside the tree\n");
 	free(s);
 	free(tree);
 }
