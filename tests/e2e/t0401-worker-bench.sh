@@ -18,6 +18,7 @@ ok)
 	echo "arg=$1 TJ_TREE=$TJ_TREE"
 	echo "commit=$TJ_COMMIT run=$TJ_RUN_ID worker=$TJ_WORKER bench=$TJ_BENCH_HASH"
 	echo "token=${TJ_TOKEN:-none} leaks=$(env | grep -c test-token-123)"
+	echo "tj_other=${TJ_OTHER:-none} visible=${BENCH_VISIBLE:-none}"
 	if read -r x; then echo "stdin=data"; else echo "stdin=eof"; fi
 	echo "pid=$$ pgid=$(cut -d' ' -f5 /proc/$$/stat)"
 	echo "to stderr" >&2
@@ -74,7 +75,9 @@ gen queue add-batch 8
 check_eq "8 queued" "$(sql tj.db 'SELECT count(*) FROM queue')" 8
 api_start --config "$T_DIR/tj.conf"
 worker_conf w1
-bg_worker w1
+# The worker's environment holds the token twice and a TJ_ variable of
+# its own; none of them may reach the bench, other variables do.
+TJ_TOKEN=$TOKEN WRAPPED="x${TOKEN}y" TJ_OTHER=1 BENCH_VISIBLE=yes bg_worker w1
 wpid=$T_LAST_PID
 check "8 runs land" wait_for 60 runs_are 8
 check_eq "the queue is empty" "$(sql tj.db 'SELECT count(*) FROM queue')" 0
@@ -92,6 +95,7 @@ check_match "ok: the tree's absolute path, also as TJ_TREE" "$out" \
 check_match "ok: TJ_COMMIT, TJ_RUN_ID, TJ_WORKER, TJ_BENCH_HASH" "$out" \
     "^1\\|commit=$h run=$id worker=w1 bench=$bhash\$"
 check_match "ok: no token anywhere in the environment" "$out" '^1\|token=none leaks=0$'
+check_match "ok: no inherited TJ_*, other variables pass" "$out" '^1\|tj_other=none visible=yes$'
 check_match "ok: stdin is /dev/null" "$out" '^1\|stdin=eof$'
 pg=$(printf '%s\n' "$out" | sed -n 's/^1|pid=\([0-9]*\) pgid=\([0-9]*\)$/\1 \2/p')
 check_match "ok: its own process group" "$pg" '^([0-9]+) \1$'
