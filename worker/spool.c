@@ -158,6 +158,12 @@ spool_list(const char *dir, struct spool_entry **entries, size_t *n)
 	}
 	while ((de = readdir(d)) != NULL) {
 		len = strlen(de->d_name);
+		/* A temp file is a write a crash cut short: nothing to keep
+		 * (the run was not spooled, so it was never submitted). */
+		if (strncmp(de->d_name, ".tmp-", 5) == 0) {
+			unlinkat(dirfd(d), de->d_name, 0);
+			continue;
+		}
 		if (de->d_name[0] == '.' || len < 6 ||
 		    strcmp(de->d_name + len - 5, ".json") != 0)
 			continue;

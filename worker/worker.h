@@ -235,7 +235,8 @@ char *spool_write(const char *dir, const char *server, const char *run_id,
 
 /* Read every spooled run in dir, oldest first, into *entries (*n of them).
  * Unreadable or broken files are skipped with a warning in the log and
- * left alone. 0 or -1 with err_set. */
+ * left alone; temp files of interrupted writes are removed. 0 or -1 with
+ * err_set. */
 int spool_list(const char *dir, struct spool_entry **entries, size_t *n);
 
 /* Delete a spooled run (the server has it). 0 or -1 with err_set. */

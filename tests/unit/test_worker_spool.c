@@ -51,7 +51,13 @@ test_spool(const char *dir)
 	f = fopen(junk, "w");
 	fputs("{\"half", f);
 	fclose(f);
-	T_INT_EQ(count_files(dir), 3);
+	/* A write cut short by a crash. */
+	p3 = xasprintf("%s/.tmp-r-3", dir);
+	f = fopen(p3, "w");
+	fputs("{\"server\"", f);
+	fclose(f);
+	free(p3);
+	T_INT_EQ(count_files(dir), 4);
 
 	T_INT_EQ(spool_list(dir, &e, &n), 0);
 	T_INT_EQ(n, 2);
@@ -70,6 +76,7 @@ test_spool(const char *dir)
 		T_INT_EQ(spool_remove(&e[0]), 0);	/* gone already: fine */
 	}
 	spool_entries_free(e, n);
+	T_INT_EQ(count_files(dir), 2);	/* r-2 and the broken one */
 	T_INT_EQ(spool_list(dir, &e, &n), 0);
 	T_INT_EQ(n, 1);
 	if (n == 1)
