@@ -312,9 +312,9 @@ int bench_run(const struct bench_job *j, struct result *r, struct output *o,
 
 void bench_end_fini(struct bench_end *end);
 
-/* ---- util (in main.c's neighbour util.c) ---- */
+/* ---- util.c: clocks, directories, checks ---- */
 
-/* Monotonic and wall-clock milliseconds. */
+/* Monotonic milliseconds. */
 int64_t util_mono_ms(void);
 
 /* The current time as RFC 3339 UTC with milliseconds (caller frees). */
