@@ -314,7 +314,8 @@ render_json_num(char out[40], double v)
 	/* Most values have a few decimals: print them without printf. */
 	if (a < 1e12 && (a >= 1e-3 || a == 0)) {
 		k = llround(v * 1e6);
-		if (fabs((double)k / 1e6 - v) <= a * 1e-12) {
+		/* Exact: the decimal reads back as the same double. */
+		if ((double)k / 1e6 == v) {
 			u = (unsigned long long)(k < 0 ? -k : k);
 			e = tmp + sizeof(tmp);
 			p = utoa_end(e, u % 1000000 + 1000000);
@@ -334,7 +335,10 @@ render_json_num(char out[40], double v)
 			return;
 		}
 	}
+	/* 15 digits when they read back exactly, else 17. */
 	snprintf(out, 40, "%.15g", v);
+	if (strtod(out, NULL) != v)
+		snprintf(out, 40, "%.17g", v);
 }
 
 void
@@ -543,7 +547,10 @@ add_num(cJSON *o, const char *key, sqlite3_stmt *st, int col)
 		cJSON_AddNullToObject(o, key);
 		return;
 	}
-	cJSON_AddNumberToObject(o, key, sqlite3_column_double(st, col));
+	/* Raw: printed by render_json_num, much faster than cJSON's
+	 * print-and-scan-back for every float of a big run page. */
+	render_json_num(text, sqlite3_column_double(st, col));
+	cJSON_AddRawToObject(o, key, text);
 	render_num(text, sqlite3_column_double(st, col));
 	snprintf(tkey, sizeof(tkey), "%s_text", key);
 	cJSON_AddStringToObject(o, tkey, text);
@@ -611,10 +618,12 @@ add_delta(cJSON *row, double cur, double sd, int dir, const struct base *b)
 	const char *cls;
 	int sig;
 
-	cJSON_AddNumberToObject(row, "base", b->median);
+	render_json_num(num, b->median);
+	cJSON_AddRawToObject(row, "base", num);
 	render_num(num, b->median);
 	cJSON_AddStringToObject(row, "base_text", num);
-	cJSON_AddNumberToObject(row, "delta", d);
+	render_json_num(num, d);
+	cJSON_AddRawToObject(row, "delta", num);
 	render_num(num, d);
 	snprintf(text, sizeof(text), "%s%s", d > 0 ? "+" : "", num);
 	cJSON_AddStringToObject(row, "delta_text", text);
@@ -685,13 +694,17 @@ render_measurements(struct rctx *r, const char *run_id, const char *base_id,
 		add_num(row, "stddev", st, 9);
 		render_add_str(row, "error", sqlite3_column_text(st, 10));
 		if (with_values) {
-			vals = cJSON_Parse((const char *)sqlite3_column_text(st,
-			    4));
-			if (vals == NULL || !cJSON_IsArray(vals)) {
-				cJSON_Delete(vals);
-				vals = cJSON_CreateArray();
-			}
-			cJSON_AddItemToObject(row, "values", vals);
+			const char *text = (const char *)sqlite3_column_text(
+			    st, 4);
+
+			/* Checked, then copied as it is: the stored JSON. */
+			vals = cJSON_Parse(text);
+			if (vals != NULL && cJSON_IsArray(vals))
+				cJSON_AddRawToObject(row, "values", text);
+			else
+				cJSON_AddItemToObject(row, "values",
+				    cJSON_CreateArray());
+			cJSON_Delete(vals);
 		}
 		if (base_id == NULL ||
 		    sqlite3_column_type(st, 6) == SQLITE_NULL)

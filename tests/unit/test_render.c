@@ -56,7 +56,9 @@ main(void)
 	render_json_num(s, 1560000000);
 	T_STR_EQ(s, "1560000000");
 	render_json_num(s, 1.0 / 3);
-	T_STR_EQ(s, "0.333333333333333");
+	T_STR_EQ(s, "0.33333333333333331");
+	render_json_num(s, 0.1 + 0.2);
+	T_OK(strtod(s, NULL) == 0.1 + 0.2);
 	render_json_num(s, 1e-7);
 	T_STR_EQ(s, "1e-07");
 	render_json_num(s, -0.25);
