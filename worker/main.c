@@ -191,7 +191,7 @@ ping_main(void *arg)
 {
 	struct worker *w = arg;
 	struct timespec ts;
-	struct server *s, *cur;
+	struct server *s, *cur, *first;
 	cJSON *reply;
 	size_t i;
 	int quit;
@@ -211,8 +211,14 @@ ping_main(void *arg)
 		pthread_mutex_unlock(&w->lock);
 		if (quit)
 			break;
-		for (i = 0; i < w->n_sv; i++) {
-			s = &w->sv[i];
+		/* The run's server first: a slow one must not delay it. */
+		pthread_mutex_lock(&w->lock);
+		first = w->cur;
+		pthread_mutex_unlock(&w->lock);
+		for (i = 0; first != NULL && i <= w->n_sv; i++) {
+			s = i == 0 ? first : &w->sv[i - 1];
+			if (i > 0 && s == first)
+				continue;
 			pthread_mutex_lock(&s->lock);
 			pthread_mutex_lock(&w->lock);
 			cur = w->cur;
