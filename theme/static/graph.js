@@ -257,7 +257,13 @@
 			var xs = commits.map(function (c, i) {
 				return days ? c[2] : i;
 			});
-			var data = [xs], series = [{}], axes = [{}], scales = {},
+			var data = [xs], axes = [{}], scales = {},
+			    series = [{label: "commit", value: function (u, v, si,
+				i) {
+				var c = commits[i];
+				return c ? c[1].slice(0, 10) + " " + fmtDate(c[2]) :
+				    "--";
+			    }}],
 			    units = [];
 			var x = {time: days};
 			scales.x = x;
@@ -281,7 +287,8 @@
 				    stroke: colour(m.name), width: 1.5,
 				    spanGaps: true, points: {show: true, size: 4}});
 			});
-			axes[0] = {stroke: "currentColor", values: days ?
+			/* Dates need room: at most one label per 100 px. */
+			axes[0] = {stroke: "currentColor", space: 100, values: days ?
 			    undefined : function (u, splits) {
 				return splits.map(function (v) {
 					var c = commits[Math.round(v)];
