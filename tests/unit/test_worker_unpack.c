@@ -107,12 +107,30 @@ nothing_outside(void)
 	int ok = 1;
 	size_t i;
 
+	char *cmd, line[4096];
+	FILE *f;
+
 	for (i = 0; i < 3; i++) {
 		if (exists(p[i]))
 			ok = 0;
 		free(p[i]);
 	}
 	if (exists("/abs/evil") || exists("/etc/x") || exists("/evil"))
+		ok = 0;
+	/* And in the whole scratch dir: nothing but the archives, the run
+	 * dir and its tree. */
+	cmd = xasprintf("find '%s' -path '%s/tars' -prune -o -path "
+	    "'%s/tree' -prune -o -print", top, top, run);
+	f = popen(cmd, "r");
+	free(cmd);
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if (strcmp(line, top) != 0 && strcmp(line, run) != 0) {
+			printf("written outside the tree: %s\n", line);
+			ok = 0;
+		}
+	}
+	if (f == NULL || pclose(f) != 0)
 		ok = 0;
 	return ok;
 }
