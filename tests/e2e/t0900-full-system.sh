@@ -29,7 +29,10 @@ for i in $(seq 1 40); do
 	elif [ "$i" = 24 ]; then
 		git -C "$R" rm -q HANG
 	fi
-	git -C "$R" commit -q -m "commit $i: $n iterations"
+	# A day apart, so the graph's day-equidistant mode spreads them too.
+	GIT_AUTHOR_DATE="$((1700000000 + i * 86400)) +0000" \
+		GIT_COMMITTER_DATE="$((1700000000 + i * 86400)) +0000" \
+		git -C "$R" commit -q -m "commit $i: $n iterations"
 done
 HANG_HASH=$(git -C "$R" rev-parse HEAD~17)
 
