@@ -41,7 +41,7 @@
 		return String(Number(v.toPrecision(6)));
 	}
 	function show(ra, rb) {
-		var ma = {}, rows = [], better = 0, worse = 0, same = 0, logs = 0,
+		var ma = Object.create(null), rows = [], better = 0, worse = 0, same = 0, logs = 0,
 		    nlog = 0;
 		ra.measurements.forEach(function (m) { ma[m.metric] = m; });
 		rb.measurements.forEach(function (m) {

@@ -21,7 +21,8 @@ var TJ = (function () {
 	function resolve(root, q) {
 		q = q.trim();
 		return getJSON(root + "go/refs.json").then(function (refs) {
-			var r = refs.refs[q];
+			var r = Object.prototype.hasOwnProperty.call(refs.refs, q) ?
+			    refs.refs[q] : null;
 			if (r)
 				return {hash: r[0], run: r[1]};
 			if (/^[0-9a-fA-F]{4,40}$/.test(q)) {
@@ -30,7 +31,7 @@ var TJ = (function () {
 				    ".json").catch(function () {
 					return {hashes: {}};
 				}).then(function (shard) {
-					var hits = Object.keys(shard.hashes).filter(
+					var hits = Object.keys(shard.hashes || {}).filter(
 					    function (h) { return h.startsWith(p); });
 					if (hits.length === 1)
 						return {hash: hits[0],
