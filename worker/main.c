@@ -548,6 +548,8 @@ do_run(struct worker *w, struct server *s, const cJSON *run)
 		}
 	}
 done:
+	/* Time spent for s counts, whether the run lands or not. */
+	s->sched.runtime += (double)(util_mono_ms() - t0) / 1000;
 	aborted = atomic_load(&w->abort) || end.aborted;
 	if (aborted || network) {
 		/* Dropped: the server re-queues it when the reservation
@@ -559,7 +561,6 @@ done:
 		set_current(w, NULL, NULL);
 		goto out;
 	}
-	s->sched.runtime += (double)(util_mono_ms() - t0) / 1000;
 	end_time = util_now_rfc3339();
 	sub = cJSON_CreateObject();
 	cJSON_AddStringToObject(sub, "id", id->valuestring);
