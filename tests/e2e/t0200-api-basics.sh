@@ -30,13 +30,21 @@ check_match "and says why" "$(cat nodb.log)" "no/such/dir/x.db"
 port=$(free_port)
 python3 -c 'import socket,sys,time
 s=socket.socket(); s.bind(("127.0.0.1",int(sys.argv[1]))); s.listen()
-time.sleep(3)' "$port" &
-sleep 0.5
-TJ_TOKEN=t "$TJ_API" --db "$T_DIR/x.db" --listen "127.0.0.1:$port" \
-    >busy.log 2>&1
+time.sleep(30)' "$port" &
+holder=$!
+# Wait until the port is really taken (a loaded machine starts python
+# slowly): binding it must fail. tj-api is bounded in case it gets it.
+wait_for 20 python3 -c 'import socket,sys
+s=socket.socket()
+try: s.bind(("127.0.0.1",int(sys.argv[1])))
+except OSError: sys.exit(0)
+sys.exit(1)' "$port"
+TJ_TOKEN=t timeout 20 "$TJ_API" --db "$T_DIR/x.db" \
+    --listen "127.0.0.1:$port" >busy.log 2>&1
 check_eq "a port in use exits 1" "$?" 1
 check_match "a port in use is explained" "$(cat busy.log)" "cannot listen"
-wait
+kill "$holder" 2>/dev/null
+wait "$holder" 2>/dev/null
 
 # A generated token is kept in the db, and its place is printed.
 mkdir db1
