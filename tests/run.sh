@@ -2,7 +2,8 @@
 # run.sh BUILD_DIR...: run the unit test programs and the e2e scripts against
 # each build (build/ and build/asan/), TJ_JOBS (default 3) at a time, and
 # print each result as it ends, then the totals as the last line.
-# TJ_ONLY=unit|e2e runs one suite; TJ_TESTS=pattern picks e2e scripts.
+# TJ_ONLY=unit|e2e runs one suite; TJ_TESTS=pattern picks e2e scripts; an
+# e2e script running longer than TJ_TEST_TIMEOUT (900 s) is killed and fails.
 set -u
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -29,7 +30,7 @@ for b in "$@"; do
 			[ -e "$t" ] || continue
 			case "$t" in *${TJ_TESTS:-}*) ;; *) continue ;; esac
 			names+=("$b/${t##*/}")
-			cmds+=("env TJ_BIN=$bin TJ_TOP=$top bash $t")
+			cmds+=("timeout -k 10 ${TJ_TEST_TIMEOUT:-900} env TJ_BIN=$bin TJ_TOP=$top bash $t")
 		done
 	fi
 done
