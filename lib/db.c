@@ -43,7 +43,6 @@ static const char *const migrations[] = {
 	"  reachable INTEGER NOT NULL DEFAULT 0"
 	");"
 	"CREATE UNIQUE INDEX commits_hash ON commits(hash);"
-	"CREATE INDEX commits_reachable ON commits(reachable, committer_time);"
 	/* idx: the parent's position (0 = first parent). */
 	"CREATE TABLE commit_edges ("
 	"  child INTEGER NOT NULL REFERENCES commits(id),"

@@ -1123,8 +1123,6 @@ out:
  * lib/db.c's schema). */
 #define INDEXES                                                              \
 	"CREATE UNIQUE INDEX commits_hash ON commits(hash);"                 \
-	"CREATE INDEX commits_reachable ON commits(reachable, "              \
-	"committer_time);"                                                   \
 	"CREATE INDEX commit_edges_parent ON commit_edges(parent, child);"
 
 /* Which refs are tracked: as in the db, and on a first import the branch
@@ -1247,8 +1245,7 @@ update_repo(struct db *db, const struct config *cfg, int flags,
 	/* A first import builds the indexes once at the end: much faster
 	 * than keeping them up to date row by row. */
 	if (empty && db_exec(db, "DROP INDEX commits_hash; DROP INDEX "
-	    "commits_reachable; DROP INDEX commit_edges_parent;"
-	    "PRAGMA cache_size = -262144;") < 0)
+	    "commit_edges_parent;") < 0)
 		goto out;
 	phase(&t0, "listing refs");
 	if (walk_import(&w, rr, nrr) < 0)
@@ -1295,8 +1292,6 @@ update_repo(struct db *db, const struct config *cfg, int flags,
 	}
 	in_tx = 0;
 	phase(&t0, "commit");
-	if (empty)
-		db_exec(db, "PRAGMA cache_size = -2000");
 	rc = 0;
 out:
 	if (in_tx)
