@@ -92,7 +92,8 @@ usage(FILE *f)
 	    "  --dir DIR      the work dir ([worker] dir, default\n"
 	    "                 $TMPDIR/tj-worker-NAME)\n"
 	    "  --once         do at most one run, submit, exit (exit status\n"
-	    "                 %d when results stay in the spool)\n"
+	    "                 1 if no server answered, %d when results\n"
+	    "                 stay in the spool)\n"
 	    "  --keep         keep each run's directory for debugging\n"
 	    "  --help, --version\n", EXIT_SPOOLED);
 }
@@ -596,7 +597,8 @@ out:
 	free(btree);
 }
 
-/* Ask the servers, fairest first, for a run and do it. 1 if one ran. */
+/* Ask the servers, fairest first, for a run and do it. 1 if one ran, 0
+ * if none had work, -1 if none that was asked answered. */
 static int
 ask_for_run(struct worker *w)
 {
@@ -604,7 +606,7 @@ ask_for_run(struct worker *w)
 	size_t order[64], n, i, k;
 	struct server *s;
 	cJSON *reply, *run;
-	int rc;
+	int rc, asked = 0, answered = 0;
 
 	for (i = 0; i < w->n_sv; i++)
 		ss[i] = w->sv[i].sched;
@@ -621,6 +623,7 @@ ask_for_run(struct worker *w)
 		pthread_mutex_lock(&s->lock);
 		rc = post_status(w, s, "idle", 1, NULL, &reply, NULL);
 		pthread_mutex_unlock(&s->lock);
+		asked++;
 		if (rc < 0) {
 			sched_fail(&s->sched, util_mono_ms(), util_random());
 			log_warn("%s (again in %.1f s)", err_get(),
@@ -628,6 +631,7 @@ ask_for_run(struct worker *w)
 			    1000);
 			continue;
 		}
+		answered++;
 		if (s->sched.fails > 0)
 			log_info("%s answers again", s->base);
 		sched_ok(&s->sched);
@@ -639,7 +643,7 @@ ask_for_run(struct worker *w)
 		}
 		cJSON_Delete(reply);
 	}
-	return 0;
+	return asked > 0 && answered == 0 ? -1 : 0;
 }
 
 /* ---- start-up ---- */
@@ -794,7 +798,7 @@ static int
 loop(struct worker *w)
 {
 	int64_t now, next_ask = 0, wake;
-	int did_run = 0, asked = 0;
+	int did_run = 0, asked = 0, r;
 	size_t i;
 
 	while (!got_signal) {
@@ -814,11 +818,15 @@ loop(struct worker *w)
 		now = util_mono_ms();
 		if ((!w->once || !did_run) && now >= next_ask) {
 			asked = 1;
-			if (ask_for_run(w)) {
+			if ((r = ask_for_run(w)) > 0) {
 				did_run = 1;
 				continue;
 			}
 			next_ask = util_mono_ms() + w->cfg.worker_ping;
+			if (w->once && r < 0 && w->n_pending == 0) {
+				log_error("no server answered");
+				return 1;
+			}
 			if (w->once)
 				continue;
 		}

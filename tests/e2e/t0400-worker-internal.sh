@@ -61,7 +61,13 @@ check_eq "the run dir is gone" "$(ls w1.d/runs | wc -l)" 0
 check_eq "the commit left the queue" "$(sql tj.db 'SELECT count(*) FROM queue')" 0
 check_match "the worker's info" "$(sql tj.db "SELECT info FROM workers WHERE name = 'w1'")" \
     '^w1: Linux .*tj-worker'
-check "--once with nothing to do exits 0" worker w1 --once
+# A new process has a new secret: the name stays w1's for [api]
+# worker-timeout, so this one is refused, and says so.
+worker w1 --once
+check_eq "--once refused (w1's secret is live): exit 1" "$?" 1
+check_match "invalid secret" "$(tail -n 2 w1.log)" "HTTP 401: invalid secret"
+check "--once with nothing to do exits 0" "$TJ_WORKER" --server "$API" \
+    --token "$TOKEN" --name w0 --dir "$T_DIR/w0.d" --once
 check_eq "still one run" "$(n_runs)" 1
 
 # --keep keeps the run dir; --server/--token/--name/--dir without a file.
@@ -85,6 +91,7 @@ check_eq "w3's run landed" "$(run_of "$(git -C repo rev-parse HEAD)" worker)" w3
 mkcommit repo h "h" four
 gen update
 "$TJ_WORKER" --server "$API" --token wrong --name w4 --dir "$T_DIR/w4.d" --once >w4.log 2>&1
+check_eq "--once: no server answered, exit 1" "$?" 1
 check_match "401 is reported" "$(cat w4.log)" "HTTP 401"
 check_eq "nothing landed" "$(n_runs)" 3
 
