@@ -77,10 +77,16 @@ pids+=($!)
 
 limit=${DEMO_TIMEOUT:-1800}
 start=$(date +%s)
+shown=-1
+# Progress in place on a terminal, a line per change otherwise.
+if [ -t 2 ]; then cr='\r'; nl=''; else cr=''; nl='\n'; fi
 while :; do
 	left=$(sqlite3 "$dir/tablejohn.db" "SELECT count(*) FROM queue" 2>/dev/null || echo "$total")
 	done_=$((total - left))
-	printf '\rdemo: benchmarked %d of %d commits' "$done_" "$total" >&2
+	if [ "$done_" != "$shown" ]; then
+		printf "${cr}demo: benchmarked %d of %d commits${nl}" "$done_" "$total" >&2
+		shown=$done_
+	fi
 	[ "$left" = 0 ] && break
 	kill -0 "${pids[0]}" 2>/dev/null || { echo >&2; tail -n 20 "$dir/api.log" >&2; die "tj-api stopped"; }
 	if [ $(($(date +%s) - start)) -gt "$limit" ]; then
@@ -90,7 +96,7 @@ while :; do
 	fi
 	sleep 1
 done
-echo >&2
+[ -n "$cr" ] && echo >&2
 stop
 "$B/tj-gen" render --config "$conf" --quiet
 runs=$(sqlite3 "$dir/tablejohn.db" "SELECT count(*) FROM runs")
