@@ -45,7 +45,8 @@ struct walk {
 	int64_t next_id;
 	int64_t max_old;	/* ids up to this were in the db before */
 	int level;		/* reachable value of what is read now */
-	int64_t *boundary;	/* old parents of new level-2 commits */
+	int64_t *boundary;	/* old parents of new commits, and */
+	int *boundary_level;	/* the level the new child got */
 	size_t nboundary, capboundary;
 	int64_t done;
 	int progress;
@@ -218,13 +219,16 @@ add_edge(struct walk *w, int64_t child, int64_t parent, int idx)
 }
 
 static void
-add_boundary(struct walk *w, int64_t id)
+add_boundary(struct walk *w, int64_t id, int level)
 {
 	if (w->nboundary == w->capboundary) {
 		w->capboundary = w->capboundary ? w->capboundary * 2 : 16;
 		w->boundary = xrealloc(w->boundary,
 		    w->capboundary * sizeof(*w->boundary));
+		w->boundary_level = xrealloc(w->boundary_level,
+		    w->capboundary * sizeof(*w->boundary_level));
 	}
+	w->boundary_level[w->nboundary] = level;
 	w->boundary[w->nboundary++] = id;
 }
 
@@ -354,8 +358,8 @@ read_one(struct walk *w, const git_oid *oid, int64_t id, struct rec *r)
 					continue;
 				pid = push(w, &poid);
 			}
-			if (pid <= w->max_old && w->level == 2)
-				add_boundary(w, pid);
+			if (pid <= w->max_old)
+				add_boundary(w, pid, w->level);
 			dup = 0;
 			for (i = 0; i < r->nparents; i++)
 				dup |= r->parents[i] == pid;
@@ -913,12 +917,14 @@ queue_newly(struct db *db, enum update_queue mode)
 	return before;
 }
 
-int64_t
-update_reachability(struct db *db, enum update_queue mode)
+/* Recompute every level, queue what temp.newly then holds, drop queue
+ * entries of commits nothing reaches any more. */
+static int64_t
+recompute_and_queue(struct db *db, enum update_queue mode)
 {
 	int64_t dropped, queued;
 
-	if (temp_tables(db) < 0 || recompute_all(db) < 0)
+	if (recompute_all(db) < 0)
 		return -1;
 	queued = queue_newly(db, mode);
 	if (queued < 0)
@@ -935,6 +941,14 @@ update_reachability(struct db *db, enum update_queue mode)
 	if (db_dirty(db, "graph", "") < 0)
 		return -1;
 	return queued;
+}
+
+int64_t
+update_reachability(struct db *db, enum update_queue mode)
+{
+	if (temp_tables(db) < 0)
+		return -1;
+	return recompute_and_queue(db, mode);
 }
 
 /* Name of the branch HEAD points to ("refs/heads/main"), or NULL. */
@@ -1027,12 +1041,11 @@ open_repo(git_repository **repo, const struct config *cfg, int fetch)
  * recomputed from scratch (a ref went away or moved backwards/sideways). */
 static int
 sync_refs(struct db *db, git_repository *repo, struct repo_ref *rr,
-    size_t nrr, int first_import, int *full, struct update_stats *st)
+    size_t nrr, int *full, struct update_stats *st)
 {
 	struct db_ref *dr = NULL;
 	size_t ndr = 0, i, j;
 	sqlite3_stmt *s;
-	char *head = first_import ? head_branch(repo) : NULL;
 	char hex[GIT_OID_HEXSZ + 1];
 	git_oid old;
 	int c, rc = -1, changed = 0;
@@ -1054,8 +1067,9 @@ sync_refs(struct db *db, git_repository *repo, struct repo_ref *rr,
 				goto out;
 			sqlite3_bind_text(s, 1, rr[i].name, -1, SQLITE_STATIC);
 			sqlite3_bind_int64(s, 2, rr[i].id);
-			sqlite3_bind_int(s, 3, head != NULL &&
-			    strcmp(head, rr[i].name) == 0);
+			/* New refs are untracked, but on a first import
+			 * (mark_tracked). */
+			sqlite3_bind_int(s, 3, rr[i].tracked);
 			if (db_step_done(db, s) < 0 ||
 			    db_dirty(db, "ref", rr[i].name) < 0 ||
 			    dirty_commit_id(db, rr[i].id) < 0)
@@ -1115,7 +1129,6 @@ out:
 	for (i = 0; i < ndr; i++)
 		free(dr[i].name);
 	free(dr);
-	free(head);
 	return rc;
 }
 
@@ -1257,24 +1270,27 @@ update_repo(struct db *db, const struct config *cfg, int flags,
 	st->new_commits = w.next_id - (max_id + 1);
 	if (st->new_commits > 0 && dirty_new(db, max_id) < 0)
 		goto out;
-	if (sync_refs(db, repo, rr, nrr, empty, &full, st) < 0)
+	if (sync_refs(db, repo, rr, nrr, &full, st) < 0)
 		goto out;
 	phase(&t0, "dirty rows and refs");
+	if (temp_tables(db) < 0)
+		goto out;
+	/* New commits a tracked ref reaches got level 2 as they were read:
+	 * they are queue candidates whichever way the levels are fixed. */
+	if (!empty && new_level2(db, max_id) < 0)
+		goto out;
 	if (full) {
-		q = update_reachability(db, UPDATE_QUEUE_ALL);
+		q = recompute_and_queue(db, UPDATE_QUEUE_ALL);
 	} else {
-		if (temp_tables(db) < 0)
-			goto out;
 		/* Only additions and fast-forwards. New commits got their
 		 * level as they were read; what is left is raising old
 		 * commits that new level-2 commits or moved tips reach. */
 		if (empty && db_exec(db, "INSERT INTO temp.newly (id) SELECT "
 		    "commit_id FROM refs WHERE tracked") < 0)
 			goto out;
-		if (!empty && new_level2(db, max_id) < 0)
-			goto out;
 		for (i = 0; i < w.nboundary; i++)
-			if (raise_from(db, w.boundary[i], 2) < 0)
+			if (raise_from(db, w.boundary[i],
+			    w.boundary_level[i]) < 0)
 				goto out;
 		for (i = 0; i < nrr; i++)
 			if (rr[i].id <= max_id && raise_from(db, rr[i].id,
@@ -1306,6 +1322,7 @@ out:
 	free(w.todo_id);
 	free(w.edges);
 	free(w.boundary);
+	free(w.boundary_level);
 	git_odb_free(w.odb);
 	git_repository_free(repo);
 	return rc;

@@ -142,6 +142,31 @@ check_eq "queue holds no unreachable commit" "$(q 'SELECT count(*) FROM queue q 
 check_eq "reachability matches git after the force-push" "$(q 'SELECT count(*) FROM commits WHERE reachable = 2')" \
 	"$(git -C "$R" rev-list main many/b3 | sort -u | wc -l)"
 
+# main rewritten (not a fast-forward) onto a brand-new commit: the new
+# commit is queued all the same.
+git -C "$R" checkout -q -f --detach main~1
+mkcommit "$R" r.txt 1 "rewritten main"
+NEW=$(git -C "$R" rev-parse HEAD)
+git -C "$R" update-ref refs/heads/main "$NEW"
+git -C "$R" checkout -q -f main
+gen update --repo "$R" --db "$DB" --no-render >/dev/null
+check_eq "a rewritten main's new commit is queued" "$(q "SELECT count(*) FROM queue q JOIN commits c ON c.id = q.commit_id WHERE c.hash = '$NEW'")" 1
+check_eq "and tracked-reachable" "$(q "SELECT reachable FROM commits WHERE hash = '$NEW'")" 2
+
+# A new untracked branch on top of a commit no ref reached any more: that
+# commit is reachable again.
+ORPH=$(q "SELECT hash FROM commits WHERE reachable = 0 LIMIT 1")
+check_match "there is an unreachable commit" "$ORPH" "^[0-9a-f]{40}$"
+git -C "$R" checkout -q -f --detach "$ORPH"
+mkcommit "$R" o.txt 1 "on an orphan"
+git -C "$R" branch revived
+check_eq "revived sits on the orphan" "$(git -C "$R" rev-parse revived~1)" "$ORPH"
+git -C "$R" checkout -q -f main
+gen update --repo "$R" --db "$DB" --no-render >/dev/null
+check_eq "its old parent is reachable (1) again" "$(q "SELECT reachable FROM commits WHERE hash = '$ORPH'")" 1
+check "still matches git" python3 "$TJ_TOP/tests/e2e/compare_db.py" "$R" "$DB"
+check_eq "reachable 1 matches git" "$(q 'SELECT count(*) FROM commits WHERE reachable >= 1')" "$(git -C "$R" rev-list --all | wc -l)"
+
 # A bare clone imports the same.
 git clone -q --bare "$R" "$T_DIR/bare.git"
 check "bare repo" gen update --repo "$T_DIR/bare.git" --db "$T_DIR/bare.db" --no-render
