@@ -91,7 +91,13 @@ gen_parse(struct gen *g, int argc, char **argv, const struct option *opts,
 			break;
 		}
 	}
-	*first = optind;
+	if (first == NULL) {
+		if (optind < argc)
+			return gen_usage(g, "unexpected argument '%s'",
+			    argv[optind]);
+	} else {
+		*first = optind;
+	}
 	return -1;
 }
 

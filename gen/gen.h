@@ -50,7 +50,8 @@ struct gen {
  * Parse argv (argv[0] is the verb) with the verb's options opts (which end
  * in GEN_OPTIONS). Each option that is not a common one is handed to
  * verb_opt(g, ctx, c, optarg), which returns 0 or -1 (a bad value: it has
- * printed why). On return *first is the index of the first operand.
+ * printed why). On return *first is the index of the first operand; with
+ * first NULL the verb takes none, and an operand is a usage error.
  * Returns -1 to go on, or the exit code to return now (0 after --help,
  * EXIT_USAGE after a usage error, which has been printed).
  */

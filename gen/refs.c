@@ -25,13 +25,11 @@ cmd_refs(struct gen *g, int argc, char **argv)
 {
 	static const struct option opts[] = {GEN_OPTIONS};
 	sqlite3_stmt *st;
-	int first, rc, r, n = 0;
+	int rc, r, n = 0;
 
-	rc = gen_parse(g, argc, argv, opts, NULL, NULL, &first);
+	rc = gen_parse(g, argc, argv, opts, NULL, NULL, NULL);
 	if (rc >= 0)
 		return rc;
-	if (first < argc)
-		return gen_usage(g, "unexpected argument '%s'", argv[first]);
 	if (gen_setup(g, 1) < 0)
 		return EXIT_ERR;
 	st = db_stmt(g->db, "SELECT r.tracked, c.hash, r.name, c.message FROM "

@@ -23,13 +23,11 @@ cmd_render(struct gen *g, int argc, char **argv)
 		GEN_OPTIONS
 	};
 	long written, unchanged;
-	int all = 0, first, rc;
+	int all = 0, rc;
 
-	rc = gen_parse(g, argc, argv, opts, render_opt, &all, &first);
+	rc = gen_parse(g, argc, argv, opts, render_opt, &all, NULL);
 	if (rc >= 0)
 		return rc;
-	if (first < argc)
-		return gen_usage(g, "unexpected argument '%s'", argv[first]);
 	if (gen_setup(g, 1) < 0)
 		return EXIT_ERR;
 	if (render_site(g->db, &g->cfg, all) < 0)

@@ -223,13 +223,11 @@ cmd_serve(struct gen *g, int argc, char **argv)
 	sigset_t set;
 	char host[INET6_ADDRSTRLEN + 2];
 	unsigned port;
-	int first, rc, sig;
+	int rc, sig;
 
-	rc = gen_parse(g, argc, argv, opts, serve_opt, &listen, &first);
+	rc = gen_parse(g, argc, argv, opts, serve_opt, &listen, NULL);
 	if (rc >= 0)
 		return rc;
-	if (first < argc)
-		return gen_usage(g, "unexpected argument '%s'", argv[first]);
 	if (parse_listen(listen, &ss, &sl) < 0)
 		return gen_usage(g, "--listen wants ADDR:PORT (127.0.0.1:8000 "
 		    "or [::1]:8000), not '%s'", listen);

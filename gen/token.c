@@ -11,13 +11,11 @@ cmd_token(struct gen *g, int argc, char **argv)
 	static const struct option opts[] = {GEN_OPTIONS};
 	const char *env = getenv("TJ_TOKEN");
 	char *tok;
-	int first, rc;
+	int rc;
 
-	rc = gen_parse(g, argc, argv, opts, NULL, NULL, &first);
+	rc = gen_parse(g, argc, argv, opts, NULL, NULL, NULL);
 	if (rc >= 0)
 		return rc;
-	if (first < argc)
-		return gen_usage(g, "unexpected argument '%s'", argv[first]);
 	if (gen_setup(g, 0) < 0)
 		return EXIT_ERR;
 	/* The order tj-api uses (after its --token-file). */

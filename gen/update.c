@@ -24,13 +24,11 @@ cmd_update(struct gen *g, int argc, char **argv)
 		GEN_OPTIONS,
 	};
 	struct update_stats st;
-	int flags = 0, first, rc;
+	int flags = 0, rc;
 
-	rc = gen_parse(g, argc, argv, opts, opt, &flags, &first);
+	rc = gen_parse(g, argc, argv, opts, opt, &flags, NULL);
 	if (rc >= 0)
 		return rc;
-	if (first < argc)
-		return gen_usage(g, "unexpected argument '%s'", argv[first]);
 	if (gen_setup(g, 1) < 0)
 		return EXIT_ERR;
 	if (!g->quiet)
