@@ -13,7 +13,7 @@ page_ref(struct rctx *r, const char *name)
 	sqlite3_stmt *st = render_q(r, "SELECT c.hash, r.tracked, c.id FROM "
 	    "refs r JOIN commits c ON c.id = r.commit_id WHERE r.name = ?");
 	cJSON *m, *c;
-	char *dir, *url, *title, *p;
+	char *dir, *url, *title;
 	int64_t id;
 	int rc;
 
@@ -30,13 +30,7 @@ page_ref(struct rctx *r, const char *name)
 			return render_dberr(r, "reading a ref");
 		}
 		/* Deleted: remove its redirect. */
-		p = xasprintf("%s/ref.json", dir);
-		rc = render_remove(r, p);
-		free(p);
-		p = xasprintf("%s/index.html", dir);
-		if (render_remove(r, p) < 0)
-			rc = -1;
-		free(p);
+		rc = render_remove_page(r, dir, "ref.json");
 		free(dir);
 		return rc;
 	}

@@ -8,29 +8,20 @@
 #include "esc.h"
 #include "render_int.h"
 
-static const char *const sources[] = {"internal", "stdout", "stderr"};
-
 static int
 output(struct rctx *r, cJSON *model, const char *id)
 {
 	sqlite3_stmt *st = render_q(r, "SELECT source, text FROM run_output "
 	    "WHERE run_id = ? ORDER BY line");
-	cJSON *arr = cJSON_AddArrayToObject(model, "output"), *o;
-	int rc, src;
+	cJSON *arr = cJSON_AddArrayToObject(model, "output");
+	int rc;
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		src = sqlite3_column_int(st, 0);
-		if (src < 0 || src > 2)
-			src = 0;
-		o = cJSON_CreateObject();
-		cJSON_AddNumberToObject(o, "source", src);
-		cJSON_AddStringToObject(o, "source_name", sources[src]);
-		render_add_str(o, "text", sqlite3_column_text(st, 1));
-		cJSON_AddItemToArray(arr, o);
-	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		render_add_output(arr, sqlite3_column_int(st, 0),
+		    (const char *)sqlite3_column_text(st, 1));
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : render_dberr(r, "reading output");
 }
@@ -39,16 +30,9 @@ output(struct rctx *r, cJSON *model, const char *id)
 static int
 gone(struct rctx *r, const char *id)
 {
-	char *url = render_url_run(id), *p;
-	int rc;
+	char *url = render_url_run(id);
+	int rc = render_remove_page(r, url, "run.json");
 
-	p = xasprintf("%sindex.html", url);
-	rc = render_remove(r, p);
-	free(p);
-	p = xasprintf("%srun.json", url);
-	if (render_remove(r, p) < 0)
-		rc = -1;
-	free(p);
 	free(url);
 	return rc;
 }

@@ -10,11 +10,9 @@
 cJSON *
 page_worker_row(struct rctx *r, sqlite3_stmt *st)
 {
-	static const char *const sources[] = {"internal", "stdout", "stderr"};
-	cJSON *o = cJSON_CreateObject(), *run, *lo, *line, *arr, *e;
+	cJSON *o = cJSON_CreateObject(), *run, *lo, *line, *arr;
 	const char *name = (const char *)sqlite3_column_text(st, 0);
 	char when[40], *url;
-	int src;
 
 	cJSON_AddStringToObject(o, "name", name);
 	url = render_url_worker(name);
@@ -52,15 +50,7 @@ page_worker_row(struct rctx *r, sqlite3_stmt *st)
 
 			if (!cJSON_IsNumber(s0) || !cJSON_IsString(t))
 				continue;
-			src = s0->valueint;
-			if (src < 0 || src > 2)
-				src = 0;
-			e = cJSON_CreateObject();
-			cJSON_AddNumberToObject(e, "source", src);
-			cJSON_AddStringToObject(e, "source_name",
-			    sources[src]);
-			cJSON_AddStringToObject(e, "text", t->valuestring);
-			cJSON_AddItemToArray(arr, e);
+			render_add_output(arr, s0->valueint, t->valuestring);
 		}
 	}
 	cJSON_Delete(lo);

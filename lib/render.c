@@ -150,6 +150,35 @@ render_remove(struct rctx *r, const char *rel)
 	return rc;
 }
 
+int
+render_remove_page(struct rctx *r, const char *dir, const char *json_name)
+{
+	const char *sep = dir[0] && dir[strlen(dir) - 1] != '/' ? "/" : "";
+	char *p = xasprintf("%s%sindex.html", dir, sep);
+	int rc = render_remove(r, p);
+
+	free(p);
+	p = xasprintf("%s%s%s", dir, sep, json_name);
+	if (render_remove(r, p) < 0)
+		rc = -1;
+	free(p);
+	return rc;
+}
+
+void
+render_add_output(cJSON *arr, int source, const char *text)
+{
+	static const char *const names[] = {"internal", "stdout", "stderr"};
+	cJSON *o = cJSON_CreateObject();
+
+	if (source < 0 || source > 2)
+		source = 0;
+	cJSON_AddNumberToObject(o, "source", source);
+	cJSON_AddStringToObject(o, "source_name", names[source]);
+	cJSON_AddStringToObject(o, "text", text ? text : "");
+	cJSON_AddItemToArray(arr, o);
+}
+
 /* Make every string and key of the tree valid UTF-8 (the db may hold
  * anything a writer stored); the HTML escaper repairs too, the JSON
  * printer does not. */

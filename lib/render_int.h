@@ -63,6 +63,15 @@ int render_file(struct rctx *r, const char *rel, const char *data, size_t n);
 /* Remove rel (relative to r->out) and its directory if empty. */
 int render_remove(struct rctx *r, const char *rel);
 
+/* Remove a page that is gone: dir/index.html and its JSON twin
+ * dir/json_name (dir ends in '/' or not). 0 or -1. */
+int render_remove_page(struct rctx *r, const char *dir,
+    const char *json_name);
+
+/* Append one output line {source, source_name, text} to arr; a source
+ * outside 0 (internal), 1 (stdout), 2 (stderr) counts as internal. */
+void render_add_output(cJSON *arr, int source, const char *text);
+
 /* Format unix time t (seconds) with the offset tz (minutes east of UTC) as
  * RFC 3339 into out; tz 0 gives "Z". */
 void render_time(char out[40], double t, int tz);
