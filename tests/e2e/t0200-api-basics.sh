@@ -27,18 +27,16 @@ check_eq "a listen address without port exits 1" "$?" 1
 TJ_TOKEN=t "$TJ_API" --db "$T_DIR/no/such/dir/x.db" >nodb.log 2>&1
 check_eq "a db that cannot be opened exits 1" "$?" 1
 check_match "and says why" "$(cat nodb.log)" "no/such/dir/x.db"
-port=$(free_port)
+# The holder binds a port of its own choosing (no race with other tests
+# picking free ports) and says which once it listens.
 python3 -c 'import socket,sys,time
-s=socket.socket(); s.bind(("127.0.0.1",int(sys.argv[1]))); s.listen()
-time.sleep(30)' "$port" &
+s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen()
+open(sys.argv[1] + ".tmp", "w").write("%d" % s.getsockname()[1])
+import os; os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+time.sleep(30)' "$T_DIR/held.port" &
 holder=$!
-# Wait until the port is really taken (a loaded machine starts python
-# slowly): binding it must fail. tj-api is bounded in case it gets it.
-wait_for 20 python3 -c 'import socket,sys
-s=socket.socket()
-try: s.bind(("127.0.0.1",int(sys.argv[1])))
-except OSError: sys.exit(0)
-sys.exit(1)' "$port"
+wait_for 20 test -s "$T_DIR/held.port"
+port=$(cat "$T_DIR/held.port")
 TJ_TOKEN=t timeout 20 "$TJ_API" --db "$T_DIR/x.db" \
     --listen "127.0.0.1:$port" >busy.log 2>&1
 check_eq "a port in use exits 1" "$?" 1
