@@ -40,10 +40,12 @@ done
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 token=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
 conf=$dir/tablejohn.conf
+# A git-config value in quotes, with " and \ escaped (paths may hold them).
+qv() { local v=${1//\\/\\\\}; printf '"%s"' "${v//\"/\\\"}"; }
 {
-	printf '[repo]\n\tpath = %s\n\tname = tablejohn\n\tupdate = 10m\n' "$top"
-	printf '[db]\n\tpath = %s/tablejohn.db\n' "$dir"
-	printf '[site]\n\tout = %s\n\ttitle = tablejohn demo\n' "$out"
+	printf '[repo]\n\tpath = %s\n\tname = tablejohn\n\tupdate = 10m\n' "$(qv "$top")"
+	printf '[db]\n\tpath = %s\n' "$(qv "$dir/tablejohn.db")"
+	printf '[site]\n\tout = %s\n\ttitle = tablejohn demo\n' "$(qv "$out")"
 	printf '[api]\n\tlisten = 127.0.0.1:%s\n\ttoken = %s\n\tworker-timeout = 60s\n' "$port" "$token"
 	printf '[worker]\n\tping = 1s\n\ttimeout = 10m\n'
 } >"$conf"
@@ -57,7 +59,7 @@ if [ "${DEMO_BENCH:-internal}" = repo ]; then
 	git -C "$bench" add -A
 	git -C "$bench" -c user.name=demo -c user.email=demo@localhost \
 		commit -q -m "example bench"
-	printf '[bench]\n\trepo = %s\n' "$bench" >>"$conf"
+	printf '[bench]\n\trepo = %s\n' "$(qv "$bench")" >>"$conf"
 	say "bench method: scripts/example-bench (as the git repo $bench)"
 else
 	say "bench method: internal (files, lines and TODOs of each commit)"
