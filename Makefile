@@ -8,6 +8,14 @@ MANDIR ?= $(PREFIX)/share/man
 
 CC ?= cc
 PKGS := sqlite3 libgit2 libcmark libmicrohttpd libcjson libcurl libarchive
+# A missing library stops the build with pkg-config's message naming it
+# (except for `make deps`/`make test`, which install it first).
+ifeq ($(filter deps test demo clean help,$(MAKECMDGOALS)),)
+PKG_CHECK := $(shell pkg-config --exists --print-errors $(PKGS) 2>&1)
+ifneq ($(PKG_CHECK),)
+$(error missing libraries (run `make deps`): $(PKG_CHECK))
+endif
+endif
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -26,7 +34,7 @@ else
 Q := @
 endif
 
-LIB_SRC := $(wildcard lib/*.c)
+LIB_SRC := $(shell find lib -name '*.c' | sort)
 GEN_SRC := $(wildcard gen/*.c)
 API_SRC := $(wildcard api/*.c)
 WORKER_SRC := $(wildcard worker/*.c)
@@ -67,7 +75,7 @@ $(1)/tests/%: $(1)/tests/unit/%.o $(1)/libtj.a
 	@$(if $(Q),echo "  LD      $$@")
 	$(Q)$$(CC) $(2) $$(CFLAGS) $$(LDFLAGS) -o $$@ $$^ $$(TJ_LIBS)
 
--include $(wildcard $(1)/*/*.d $(1)/tests/unit/*.d)
+-include $(shell find $(1) -path $(1)/asan -prune -o -name '*.d' -print 2>/dev/null)
 endef
 
 $(eval $(call variant,build,))

@@ -7,7 +7,7 @@
 #include "api.h"
 #include "err.h"
 #include "log.h"
-#include "render.h"
+#include "site/render.h"
 #include "update.h"
 
 /* Wait this long after a change before rendering, to batch changes. */

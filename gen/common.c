@@ -11,7 +11,7 @@
 #include "err.h"
 #include "gen.h"
 #include "log.h"
-#include "render.h"
+#include "site/render.h"
 
 static void
 verb_help(struct gen *g, FILE *f)

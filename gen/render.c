@@ -2,7 +2,7 @@
 #include <stdio.h>
 
 #include "gen.h"
-#include "render.h"
+#include "site/render.h"
 
 static int
 render_opt(struct gen *g, void *ctx, int c, const char *arg)

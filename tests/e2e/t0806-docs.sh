@@ -37,7 +37,7 @@ for d in docs/deploy.md docs/architecture.md docs/config.md; do
 	# Source-tree paths: not part of a longer path or a URL.
 	for f in $(grep -oE '(^|[^/A-Za-z0-9_.-])(scripts|tests/e2e|docs|lib|api|worker|gen|theme)/[A-Za-z0-9_./-]*[A-Za-z0-9]' "$d" |
 	    sed -E 's|^[^a-z]||' | sort -u); do
-		# (lib/page_<name>.c matches as lib/page: a prefix.)
+		# (lib/site/page_<name>.c matches as lib/site/page: a prefix.)
 		check "$d names $f, which exists" \
 		    sh -c 'ls -d "$1"* >/dev/null 2>&1' _ "$f"
 	done

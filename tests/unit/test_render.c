@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "render_int.h"
+#include "site/render_int.h"
 #include "t.h"
 
 #define CHECK_URL(call, want) do {					\

@@ -1,4 +1,4 @@
-/* render_int: what lib/render.c shares with the page models (page_*.c). */
+/* render_int: what lib/site/render.c shares with the page models (page_*.c). */
 #ifndef TJ_RENDER_INT_H
 #define TJ_RENDER_INT_H
 
