@@ -160,6 +160,19 @@ drain(int fd, int source, struct output *o, struct raw *raw)
 	return 1;
 }
 
+/* Move what the result parsers had to say into the run's output. */
+static void
+flush_warnings(struct result *r, struct output *o)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_warn; i++) {
+		output_addf(o, "%s", r->warn[i]);
+		free(r->warn[i]);
+	}
+	r->n_warn = 0;
+}
+
 /* Read the result file into r; 1 if there is none or it is empty. */
 static int
 read_result_file(const char *path, struct result *r, struct output *o,
@@ -179,7 +192,8 @@ read_result_file(const char *path, struct result *r, struct output *o,
 	}
 	empty = b.len == 0;
 	if (!empty)
-		result_parse_jsonl(r, b.data, b.len, o);
+		result_parse_jsonl(r, b.data, b.len);
+	flush_warnings(r, o);
 	buf_fini(&b);
 	return empty;
 }

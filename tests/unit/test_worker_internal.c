@@ -7,7 +7,6 @@
 
 #include "../../worker/internal.c"
 #include "../../worker/output.c"
-#include "../../worker/result.c"
 #include "../../worker/util.c"
 #include "t.h"
 

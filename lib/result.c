@@ -1,11 +1,14 @@
 /* result: a run's measurements, read from JSON Lines or a VelCom document. */
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "err.h"
+#include "result.h"
 #include "utf8.h"
-#include "worker.h"
 
 void
 result_init(struct result *r)
@@ -26,6 +29,9 @@ result_fini(struct result *r)
 	}
 	free(r->m);
 	free(r->error);
+	for (i = 0; i < r->n_warn; i++)
+		free(r->warn[i]);
+	free(r->warn);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -129,6 +135,37 @@ result_add_error(struct result *r, struct metric *m, const char *msg)
 	*dst = s;
 }
 
+void
+result_warn(struct result *r, const char *fmt, ...)
+{
+	va_list ap;
+	char *s, *fixed;
+	int n;
+
+	if (r->n_warn == RESULT_MAX_WARN) {
+		s = r->warn[r->n_warn - 1];
+		if (strncmp(s, "(and ", 5) != 0) {
+			free(s);
+			r->warn[r->n_warn - 1] = xstrdup("(and 2 more warnings)");
+		} else {
+			n = atoi(s + 5) + 1;
+			free(s);
+			r->warn[r->n_warn - 1] =
+			    xasprintf("(and %d more warnings)", n);
+		}
+		return;
+	}
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		abort();
+	fixed = utf8_repair(s, strlen(s), NULL);
+	free(s);
+	r->warn = xrealloc(r->warn, (r->n_warn + 1) * sizeof(*r->warn));
+	r->warn[r->n_warn++] = fixed;
+}
+
 /* Apply one JSON Lines record; -1 with err_set if it is not a valid one. */
 static int
 record(struct result *r, const cJSON *rec)
@@ -221,8 +258,7 @@ blank(const char *p, size_t n)
 }
 
 size_t
-result_parse_jsonl(struct result *r, const char *data, size_t len,
-    struct output *o)
+result_parse_jsonl(struct result *r, const char *data, size_t len)
 {
 	const char *p = data, *end = data + len, *nl;
 	size_t taken = 0, lineno = 0, n;
@@ -241,18 +277,14 @@ result_parse_jsonl(struct result *r, const char *data, size_t len,
 		}
 		rec = cJSON_ParseWithLength(p, n);
 		if (rec == NULL && last) {
-			if (o)
-				output_addf(o, "result file: line %zu is "
-				    "unfinished (no newline, not JSON): dropped",
-				    lineno);
+			result_warn(r, "result file: line %zu is unfinished "
+			    "(no newline, not JSON): dropped", lineno);
 		} else if (rec == NULL) {
-			if (o)
-				output_addf(o, "result file: line %zu is not "
-				    "JSON: skipped", lineno);
+			result_warn(r, "result file: line %zu is not JSON: "
+			    "skipped", lineno);
 		} else if (record(r, rec) < 0) {
-			if (o)
-				output_addf(o, "result file: line %zu: %s: "
-				    "skipped", lineno, err_get());
+			result_warn(r, "result file: line %zu: %s: skipped",
+			    lineno, err_get());
 		} else {
 			taken++;
 		}
