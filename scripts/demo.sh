@@ -1,8 +1,14 @@
 #!/bin/bash
 # demo.sh: the whole pipeline on this repository itself. Imports it, queues
-# its 20 newest tracked commits, benchmarks them with tj-api --local-worker,
-# renders the site into out/ and serves it with tj-gen serve until Ctrl-C.
-#   DEMO_BENCH=repo   use scripts/example-bench/ instead of the internal method
+# a sample of its recent first-parent history (every DEMO_EVERY-th of the
+# last DEMO_SPAN commits, and the tip), benchmarks them with tj-api
+# --local-worker using scripts/demo-bench/ (which builds each commit's tj-gen
+# and times it importing and rendering a fixed repository: instructions
+# under callgrind, and seconds), renders the site into out/ and serves it
+# with tj-gen serve until Ctrl-C.
+#   DEMO_BENCH=internal  the internal method (files and lines) instead
+#   DEMO_BENCH=example   scripts/example-bench/ (build time) instead
+#   DEMO_SPAN=N, DEMO_EVERY=K  the sample (default 48 and 6)
 #   DEMO_DIR=DIR      where the db, config and logs go (default build/demo)
 #   DEMO_OUT=DIR      where the site goes (default out)
 #   DEMO_SERVE=0      stop after rendering instead of serving
@@ -49,29 +55,48 @@ qv() { local v=${1//\\/\\\\}; printf '"%s"' "${v//\"/\\\"}"; }
 	printf '[api]\n\tlisten = 127.0.0.1:%s\n\ttoken = %s\n\tworker-timeout = 60s\n' "$port" "$token"
 	printf '[worker]\n\tping = 1s\n\ttimeout = 10m\n'
 } >"$conf"
-if [ "${DEMO_BENCH:-internal}" = repo ]; then
-	# The bench repo is a git repo of its own: make one from the example.
+kind=${DEMO_BENCH:-tablejohn}
+case $kind in
+repo|example) src=$top/scripts/example-bench ;;
+tablejohn) src=$top/scripts/demo-bench ;;
+internal) src="" ;;
+*) die "DEMO_BENCH=$kind: expected tablejohn, example or internal" ;;
+esac
+if [ -n "$src" ]; then
+	# The bench repo is a git repo of its own: make one from the script.
 	bench=$dir/bench-repo
 	rm -rf "$bench"
 	mkdir -p "$bench"
-	cp -R "$top/scripts/example-bench/." "$bench/"
+	cp -R "$src/." "$bench/"
+	# The commits' trees hold no node_modules: their sites need uPlot.
+	if [ "$kind" = tablejohn ]; then
+		cp "$top"/node_modules/uplot/dist/uPlot.iife.min.js \
+		    "$top"/node_modules/uplot/dist/uPlot.min.css "$bench/" ||
+			die "uPlot is missing: run npm ci"
+	fi
 	git -C "$bench" init -q
 	git -C "$bench" add -A
 	git -C "$bench" -c user.name=demo -c user.email=demo@localhost \
 		commit -q -m "example bench"
 	printf '[bench]\n\trepo = %s\n' "$(qv "$bench")" >>"$conf"
-	say "bench method: scripts/example-bench (as the git repo $bench)"
+	say "bench method: ${src#"$top"/} (as the git repo $bench)"
 else
 	say "bench method: internal (files, lines and TODOs of each commit)"
 fi
 
 say "importing $top into $dir/tablejohn.db"
 "$B/tj-gen" update --config "$conf" --quiet
-# The first import queued the tip: 20 in all.
-have=$(sqlite3 "$dir/tablejohn.db" "SELECT count(*) FROM queue")
-if [ "$have" -lt 20 ]; then
-	"$B/tj-gen" queue add-batch $((20 - have)) --config "$conf" --quiet
-fi
+# The first import queued the tip; then a sample of the history before it.
+span=${DEMO_SPAN:-48}
+every=${DEMO_EVERY:-6}
+i=$every
+while [ "$i" -le "$span" ]; do
+	if git -C "$top" rev-parse -q --verify "HEAD~$i^{commit}" >/dev/null; then
+		"$B/tj-gen" queue add "$(git -C "$top" rev-parse "HEAD~$i")" \
+		    --config "$conf" --quiet --no-render
+	fi
+	i=$((i + every))
+done
 total=$(sqlite3 "$dir/tablejohn.db" "SELECT count(*) FROM queue")
 say "queued $total commits; starting tj-api --local-worker on 127.0.0.1:$port"
 "$B/tj-api" --config "$conf" --local-worker >"$dir/api.log" 2>&1 &

@@ -29,6 +29,7 @@ nginx
 wrk
 man-db
 systemd
+valgrind
 "
 
 missing=""

@@ -9,7 +9,10 @@ if ! git -C "$TJ_TOP" rev-parse --git-dir >/dev/null 2>&1; then
 fi
 D=$T_DIR/demo
 PORT=$(free_port)
-export TJ_BIN DEMO_DIR=$D DEMO_OUT=$D/out DEMO_PORT=$PORT DEMO_TIMEOUT=300
+# The internal method over the 20 newest commits: the default bench builds
+# every commit, too slow for a test (t0902 runs that bench once).
+export TJ_BIN DEMO_DIR=$D DEMO_OUT=$D/out DEMO_PORT=$PORT DEMO_TIMEOUT=300 \
+    DEMO_BENCH=internal DEMO_SPAN=19 DEMO_EVERY=1
 setsid bash "$TJ_TOP/scripts/demo.sh" >"$T_DIR/demo.log" 2>&1 &
 DEMO_PID=$!
 t_pids="$t_pids $DEMO_PID"
