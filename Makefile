@@ -44,7 +44,7 @@ PROGS := $(if $(GEN_SRC),tj-gen) $(if $(API_SRC),tj-api) \
 	$(if $(WORKER_SRC),tj-worker)
 
 .PHONY: all test check check-asan unit e2e lint bench demo install uninstall \
-	clean deps help asan test-run
+	clean deps help asan test-run golden
 
 all: $(PROGS:%=build/%)
 
@@ -119,6 +119,11 @@ lint:
 deps:
 	$(Q)scripts/deps.sh
 
+# The golden pages (tests/golden/README): rewrite tests/golden/expected/
+# from this tree's output and print the diff.
+golden: all
+	$(Q)tests/golden/update.sh build
+
 bench: all
 	$(Q)scripts/bench.sh
 
@@ -156,6 +161,7 @@ help:
 	@echo "make test       unit + end-to-end tests, plain and under ASan+UBSan"
 	@echo "make check-asan the tests under ASan+UBSan only"
 	@echo "make lint       cppcheck and clang-tidy"
+	@echo "make golden     regenerate tests/golden/expected/, print the diff"
 	@echo "make bench      benchmarks with ratios against same-run baselines"
 	@echo "make demo       import this repository and show the result"
 	@echo "make install    PREFIX=/usr/local DESTDIR= (also uninstall)"
