@@ -108,6 +108,31 @@ check_output_line(const cJSON *line)
 	    src->valuedouble == PROTO_STDERR);
 }
 
+/*
+ * The original protocol's display strings: "internal" or
+ * "bench repo, hash <h>". Stored as the object form, so both read alike.
+ */
+static char *
+bench_method_string(const char *s, const char *path, struct verr *e)
+{
+	static const char repo[] = "bench repo, hash ";
+
+	if (strcmp(s, "internal") == 0)
+		return xstrdup("{\"type\":\"internal\"}");
+	if (strncmp(s, repo, sizeof(repo) - 1) == 0) {
+		if (!proto_valid_hash(s + sizeof(repo) - 1)) {
+			fail(e, path, "bench_method", "expected 40 lowercase "
+			    "hex digits after \"bench repo, hash \"");
+			return NULL;
+		}
+		return xasprintf("{\"type\":\"repo\",\"hash\":\"%s\"}",
+		    s + sizeof(repo) - 1);
+	}
+	fail(e, path, "bench_method", "unknown bench method (want "
+	    "\"internal\", \"bench repo, hash <hash>\" or an object)");
+	return NULL;
+}
+
 char *
 check_bench_method(const cJSON *obj, const char *path, struct verr *e)
 {
@@ -117,8 +142,11 @@ check_bench_method(const cJSON *obj, const char *path, struct verr *e)
 
 	if (snprintf(p, sizeof(p), "%sbench_method.", path) < 0)
 		p[0] = '\0';
+	if (cJSON_IsString(j))
+		return bench_method_string(j->valuestring, path, e);
 	if (!cJSON_IsObject(j)) {
-		fail(e, path, "bench_method", "expected an object");
+		fail(e, path, "bench_method", "expected an object or a "
+		    "string");
 		return NULL;
 	}
 	if (check_string(j, "type", p, &type, e) < 0)

@@ -113,6 +113,31 @@ check_eq "submit while still saying working" \
     "$(post w6 "$(working s6 "$id6" "$h6" "$st6" | sed 's/}$/,"submit_run":'"$sub6"'}/')")" 200
 check_eq "not aborted by its own submission" "$(jr .abort_run)" null
 check_eq "stored" "$(sql tj.db "SELECT count(*) FROM runs WHERE id = '$id6'")" 1
+
+# The original protocol's display strings for bench_method, in a working
+# status and in submit_run: stored as the object form.
+check_eq "ask" "$(post w7 "$(idle s7 true)")" 200
+id7=$(jr .run.id) h7=$(jr .run.hash) st7=$(jr .run.start)
+check_eq "working with bench_method \"internal\"" \
+    "$(post w7 "$(working s7 "$id7" "$h7" "$st7" | sed 's/{"type":"internal"}/"internal"/')")" 200
+check_eq "keeps its run" "$(jr .abort_run)" null
+check_eq "shown as working" \
+    "$(sql tj.db "SELECT status, run_id FROM workers WHERE name = 'w7'")" "working|$id7"
+check_eq "working with \"bench repo, hash H\"" \
+    "$(post w7 "$(working s7 "$id7" "$h7" "$st7" | sed "s/{\"type\":\"internal\"}/\"bench repo, hash $h7\"/")")" 200
+check_eq "keeps its run" "$(jr .abort_run)" null
+sub7='{"id":"'$id7'","hash":"'$h7'","bench_method":"bench repo, hash '$h7'","start":"'$st7'","exit_code":0,"measurements":{}}'
+check_eq "submit_run with \"bench repo, hash H\"" \
+    "$(post w7 '{"secret":"s7","status":{"type":"idle"},"submit_run":'"$sub7"'}')" 200
+check_eq "stored as the object" \
+    "$(sql tj.db "SELECT bench_method FROM runs WHERE id = '$id7'")" \
+    '{"type":"repo","hash":"'$h7'"}'
+sub8='{"id":"r-string-internal","hash":"'$h7'","bench_method":"internal","start":"'$st7'","exit_code":0,"measurements":{}}'
+check_eq "submit_run with \"internal\"" \
+    "$(post w7 '{"secret":"s7","status":{"type":"idle"},"submit_run":'"$sub8"'}')" 200
+check_eq "stored as the object" \
+    "$(sql tj.db "SELECT bench_method FROM runs WHERE id = 'r-string-internal'")" \
+    '{"type":"internal"}'
 api_stop
 check_eq "SIGTERM: clean exit" "$API_RC" 0
 t_done

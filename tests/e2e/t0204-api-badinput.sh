@@ -71,6 +71,11 @@ bad "run hash ../../x" "$(s '{"hash":"../../x"}')" submit_run.hash
 bad "bench method missing" "$(s '{"bench_method":null}')" submit_run.bench_method
 bad "bench method repo without hash" "$(s '{"bench_method":{"type":"repo"}}')" \
     submit_run.bench_method.hash
+bad "bench method an unknown string" "$(s '{"bench_method":"magic"}')" \
+    submit_run.bench_method
+bad "bench method string with a short hash" \
+    "$(s '{"bench_method":"bench repo, hash abc"}')" submit_run.bench_method
+bad "bench method a number" "$(s '{"bench_method":5}')" submit_run.bench_method
 bad "start missing" "$(s '{"start":null}')" submit_run.start
 bad "start a number" "$(s '{"start":5}')" submit_run.start
 bad "end not a time" "$(s '{"end":"soon"}')" submit_run.end
