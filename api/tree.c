@@ -1,5 +1,10 @@
-/* tree: a commit's tree as tar.gz, walked with libgit2, written by
- * libarchive and streamed through an MHD callback in bounded memory. */
+/*
+ * tree: a commit's tree as tar.gz, walked with libgit2, written by
+ * libarchive and streamed through an MHD callback in bounded memory. The
+ * files are what a checkout of the commit writes: the checkout filters
+ * (.gitattributes eol/text/ident, from the commit's own attributes) are
+ * applied, and a submodule is an empty directory, as `git archive` does.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +12,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <git2.h>
+#include <git2/sys/repository.h>
 
 #include "api.h"
 #include "err.h"
@@ -28,7 +34,10 @@ struct tarstream {
 	struct frame *stack;
 	size_t depth, cap;
 	git_blob *blob;		/* the file being written, or NULL */
-	size_t blob_off;
+	git_buf fbuf;		/* its filtered content, when filters apply */
+	const char *data;	/* what is written: blob or fbuf */
+	size_t size, blob_off;
+	git_oid commit;		/* whose attributes choose the filters */
 	char *pend;		/* compressed bytes not yet sent */
 	size_t pend_len, pend_off, pend_cap;
 	time_t mtime;
@@ -94,6 +103,7 @@ tarstream_free(void *cls)
 		pop(t);
 	free(t->stack);
 	git_blob_free(t->blob);
+	git_buf_dispose(&t->fbuf);
 	if (t->a != NULL)
 		archive_write_free(t->a);
 	free(t->pend);
@@ -118,11 +128,11 @@ ar_fail(struct tarstream *t, const char *what)
 	return -1;
 }
 
-/* Write the header of one entry; blob (file or link) may be NULL for a
- * directory. */
+/* Write the header of one entry; blob (link) is NULL for a directory,
+ * size the file's size. */
 static int
 header(struct tarstream *t, const char *path, git_filemode_t mode,
-    const git_blob *blob)
+    const git_blob *blob, size_t size)
 {
 	struct archive_entry *e = archive_entry_new();
 	char *target = NULL;
@@ -136,6 +146,7 @@ header(struct tarstream *t, const char *path, git_filemode_t mode,
 	archive_entry_copy_gname(e, "root");
 	switch (mode) {
 	case GIT_FILEMODE_TREE:
+	case GIT_FILEMODE_COMMIT:
 		archive_entry_set_filetype(e, AE_IFDIR);
 		archive_entry_set_perm(e, 0755);
 		break;
@@ -150,7 +161,7 @@ header(struct tarstream *t, const char *path, git_filemode_t mode,
 		archive_entry_set_filetype(e, AE_IFREG);
 		archive_entry_set_perm(e, mode == GIT_FILEMODE_BLOB_EXECUTABLE ?
 		    0755 : 0644);
-		archive_entry_set_size(e, (la_int64_t)git_blob_rawsize(blob));
+		archive_entry_set_size(e, (la_int64_t)size);
 		break;
 	}
 	/*
@@ -172,6 +183,39 @@ out:
 	return rc;
 }
 
+/*
+ * Set t->data and t->size to blob's content as a checkout writes it at
+ * path: the raw blob when no filter applies (no copy), else the filtered
+ * content, held whole (the tar header needs the size first).
+ */
+static int
+load_file(struct tarstream *t, git_blob *blob, const char *path)
+{
+	git_filter_options fo;
+	git_filter_list *fl = NULL;
+
+	memset(&fo, 0, sizeof(fo));
+	fo.version = GIT_FILTER_OPTIONS_VERSION;
+	fo.flags = GIT_FILTER_ATTRIBUTES_FROM_COMMIT;
+	git_oid_cpy(&fo.attr_commit_id, &t->commit);
+	if (git_filter_list_load_ext(&fl, t->repo, blob, path,
+	    GIT_FILTER_TO_WORKTREE, &fo) < 0)
+		return git_fail(t, path);
+	if (fl == NULL) {
+		t->data = git_blob_rawcontent(blob);
+		t->size = (size_t)git_blob_rawsize(blob);
+		return 0;
+	}
+	if (git_filter_list_apply_to_blob(&t->fbuf, fl, blob) < 0) {
+		git_filter_list_free(fl);
+		return git_fail(t, path);
+	}
+	git_filter_list_free(fl);
+	t->data = t->fbuf.ptr;
+	t->size = t->fbuf.size;
+	return 0;
+}
+
 /* One step of the walk: a chunk of a file, an entry, or the end. */
 static int
 step(struct tarstream *t)
@@ -184,18 +228,17 @@ step(struct tarstream *t)
 	int rc = -1;
 
 	if (t->blob != NULL) {
-		size_t size = (size_t)git_blob_rawsize(t->blob);
-		size_t n = size - t->blob_off > CHUNK ? CHUNK :
-		    size - t->blob_off;
+		size_t n = t->size - t->blob_off > CHUNK ? CHUNK :
+		    t->size - t->blob_off;
 
-		if (n > 0 && archive_write_data(t->a,
-		    (const char *)git_blob_rawcontent(t->blob) + t->blob_off,
+		if (n > 0 && archive_write_data(t->a, t->data + t->blob_off,
 		    n) != (la_ssize_t)n)
 			return ar_fail(t, "writing data");
 		t->blob_off += n;
-		if (t->blob_off == size) {
+		if (t->blob_off == t->size) {
 			git_blob_free(t->blob);
 			t->blob = NULL;
+			git_buf_dispose(&t->fbuf);
 		}
 		return 0;
 	}
@@ -212,26 +255,31 @@ step(struct tarstream *t)
 	}
 	te = git_tree_entry_byindex(f->tree, f->idx++);
 	mode = git_tree_entry_filemode(te);
-	if (mode == GIT_FILEMODE_COMMIT)
-		return 0;	/* a submodule: not ours to ship */
 	path = xasprintf("%s%s", f->prefix, git_tree_entry_name(te));
+	if (mode == GIT_FILEMODE_COMMIT) {
+		/* A submodule: its directory, empty, as git archive does. */
+		rc = header(t, path, mode, NULL, 0);
+		goto out;
+	}
 	if (git_tree_entry_to_object(&obj, t->repo, te) < 0) {
 		git_fail(t, path);
 		goto out;
 	}
 	if (mode == GIT_FILEMODE_TREE) {
-		if (header(t, path, mode, NULL) < 0)
+		if (header(t, path, mode, NULL, 0) < 0)
 			goto out;
 		push(t, (git_tree *)obj, xasprintf("%s/", path));
 		obj = NULL;
-	} else {
-		if (header(t, path, mode, (git_blob *)obj) < 0)
+	} else if (mode == GIT_FILEMODE_LINK) {
+		if (header(t, path, mode, (git_blob *)obj, 0) < 0)
 			goto out;
-		if (mode != GIT_FILEMODE_LINK) {
-			t->blob = (git_blob *)obj;
-			t->blob_off = 0;
-			obj = NULL;
-		}
+	} else {
+		if (load_file(t, (git_blob *)obj, path) < 0 ||
+		    header(t, path, mode, NULL, t->size) < 0)
+			goto out;
+		t->blob = (git_blob *)obj;
+		t->blob_off = 0;
+		obj = NULL;
 	}
 	rc = 0;
 out:
@@ -262,6 +310,35 @@ reader(void *cls, uint64_t pos, char *buf, size_t max)
 	return (ssize_t)n;
 }
 
+static int
+open_bare(git_repository **repo, const char *path)
+{
+	git_index *idx = NULL;
+	git_repository *found;
+	char *gitdir;
+	int r;
+
+	/* The bare flag wants the git dir itself: find it first. */
+	if (git_repository_open(&found, path) < 0)
+		return -1;
+	gitdir = xstrdup(git_repository_path(found));
+	git_repository_free(found);
+	r = git_repository_open_ext(repo, gitdir, GIT_REPOSITORY_OPEN_NO_SEARCH |
+	    GIT_REPOSITORY_OPEN_BARE, NULL);
+	free(gitdir);
+	if (r < 0)
+		return -1;
+	if (git_index_new(&idx) < 0 ||
+	    git_repository_set_index(*repo, idx) < 0) {
+		git_index_free(idx);
+		git_repository_free(*repo);
+		*repo = NULL;
+		return -1;
+	}
+	git_index_free(idx);
+	return 0;
+}
+
 /* Serve the tree of commit hex of the repo at path. */
 static enum MHD_Result
 serve(struct MHD_Connection *c, const char *path, const char *rest)
@@ -284,7 +361,12 @@ serve(struct MHD_Connection *c, const char *path, const char *rest)
 		ret = route_error(c, 404, NULL, "no such commit");
 		goto out;
 	}
-	if (git_repository_open(&t->repo, path) < 0) {
+	/*
+	 * Opened as bare with an empty index: the attributes are the
+	 * commit's own (and $GIT_DIR/info/attributes, the config's and the
+	 * system's), never a work tree's or its index's, as git archive.
+	 */
+	if (open_bare(&t->repo, path) < 0) {
 		log_error("opening %s: %s", path, git_error_last() ?
 		    git_error_last()->message : "?");
 		ret = route_error(c, 500, NULL, "cannot open the repository");
@@ -296,6 +378,7 @@ serve(struct MHD_Connection *c, const char *path, const char *rest)
 		goto out;
 	}
 	t->mtime = (time_t)git_commit_time(commit);
+	git_oid_cpy(&t->commit, &oid);
 	t->a = archive_write_new();
 	/* gzip -1: trees are made per request and go to a nearby worker;
 	 * level 6 costs 2-3x the CPU for a slightly smaller download. */

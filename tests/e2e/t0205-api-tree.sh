@@ -1,6 +1,8 @@
 #!/bin/bash
 # t0205: GET .../tree.tar.gz equals `git archive` (paths, modes, symlink
-# targets, bytes), is streamed, skips submodules; hostile hashes are 404;
+# targets, bytes after the checkout filters of the commit's own
+# .gitattributes: eol, text, ident), is streamed, makes a submodule an empty
+# directory; hostile hashes are 404;
 # the bench repo's tree and the bench method handed out.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/api-lib.sh"
@@ -23,12 +25,23 @@ git init -q repo
 	ln -s sub/deeper link-to-dir
 	ln -s ../nowhere/at/all dangling
 	ln -s "$(printf 't%.0s' $(seq 120))" long-target
+	# Checkout filters: CRLF for *.bat, ident, LF kept for a text file
+	# committed with CRLF (normalised on add).
+	printf '*.bat text eol=crlf\n*.id ident\nlf.txt text eol=lf\n' >.gitattributes
+	printf 'echo one\r\necho two\n' >run.bat
+	printf 'x $Id$ y\nbody\n' >file.id
+	printf 'a\r\nb\r\n' >lf.txt
+	mkdir -p sub/bats && printf 'deep\n' >sub/bats/deep.bat
 	git add -A
-	# A submodule entry (gitlink): git archive makes an empty dir of it,
-	# tj-api leaves it out.
+	# A submodule entry (gitlink): git archive makes an empty dir of it.
 	git update-index --add --cacheinfo 160000,0123456789abcdef0123456789abcdef01234567,modsub
 	git commit -q -m tree
-	echo second >plain.txt && git commit -q -am second
+	echo second >plain.txt
+	# c2 drops the *.bat rule: its run.bat comes with LF.
+	printf '*.id ident\n' >.gitattributes
+	git commit -q -am second
+	# An uncommitted work-tree rule applies to no commit's tree.
+	printf '*.txt text eol=crlf\n' >>.gitattributes
 ) || exit 1
 api_conf
 check "import with tj-gen" import_all
@@ -50,8 +63,6 @@ same_tree() {
 	check "$n: tar extracts" tar -xzf "$n.tar.gz" -C "$n.ours"
 	# tar.umask=022: the 0644/0755 modes tj-api writes.
 	git -C "$r" -c tar.umask=022 archive "$c" | tar -xf - -C "$n.git"
-	# git archive makes an empty directory of a submodule.
-	[ -d "$n.git/modsub" ] && rmdir "$n.git/modsub"
 	check "$n: same paths and bytes" diff -r --no-dereference "$n.ours" "$n.git"
 	(cd "$n.ours" && find . -printf '%p %y %m %l\n' | sort) >"$n.ours.list"
 	(cd "$n.git" && find . -printf '%p %y %m %l\n' | sort) >"$n.git.list"
@@ -63,7 +74,21 @@ same_tree c2 "$c2" repo "$API/api/worker/repo/$c2/tree.tar.gz"
 check_match "modes: 0755 script" "$(grep '^./run.sh ' c1.ours.list)" " f 755 "
 check_match "modes: 0644 file" "$(grep '^./plain.txt ' c1.ours.list)" " f 644 "
 check_match "a symlink stays one" "$(grep '^./link-to-dir ' c1.ours.list)" " l .* sub/deeper$"
-check_eq "the submodule is left out" "$(tar -tzf c1.tar.gz | grep -c modsub)" 0
+check_eq "the submodule is an empty directory" \
+    "$(grep '^./modsub ' c1.ours.list)" "./modsub d 755 "
+check_eq "*.bat eol=crlf: CRLF" "$(od -An -c c1.ours/run.bat | tr -s ' ')" \
+    "$(printf 'echo one\r\necho two\r\n' | od -An -c | tr -s ' ')"
+check_eq "in a subdirectory too" "$(od -An -c c1.ours/sub/bats/deep.bat | tr -s ' ')" \
+    "$(printf 'deep\r\n' | od -An -c | tr -s ' ')"
+check_eq "ident expands to the blob id" "$(head -n 1 c1.ours/file.id)" \
+    "x \$Id: $(git -C repo rev-parse "$c1:file.id") \$ y"
+check_eq "eol=lf: the CRLF committed comes out LF" "$(od -An -c c1.ours/lf.txt | tr -s ' ')" \
+    "$(printf 'a\nb\n' | od -An -c | tr -s ' ')"
+check_eq "c2's attributes for c2: run.bat with LF" \
+    "$(od -An -c c2.ours/run.bat | tr -s ' ')" \
+    "$(printf 'echo one\necho two\n' | od -An -c | tr -s ' ')"
+check_eq "the work tree's rule is not applied" "$(od -An -c c2.ours/plain.txt | tr -s ' ')" \
+    "$(printf 'second\n' | od -An -c | tr -s ' ')"
 check_eq "c2 has c2's file" "$(cat c2.ours/plain.txt)" second
 listing=$(tar -tvzf c1.tar.gz)
 check_match "owner root" "$listing" "root/root"
