@@ -3,6 +3,7 @@
 #define TJ_WORKER_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -11,6 +12,7 @@
 #include <cjson/cJSON.h>
 
 #include "buf.h"
+#include "config.h"
 #include "result.h"
 
 /* ---- output.c: a run's output lines, capped, keeping head and tail ---- */
@@ -246,6 +248,94 @@ int bench_run(const struct bench_job *j, struct result *r, struct output *o,
     struct bench_end *end);
 
 void bench_end_fini(struct bench_end *end);
+
+/* ---- main.c, server.c, run.c: the worker process ---- */
+
+/* Trees are refused past this size (unpacked), bench repo trees too. */
+#define TREE_MAX ((int64_t)8 * 1024 * 1024 * 1024)
+/* Lines of output in the working status. */
+#define STATUS_LINES 50
+/* SIGTERM .. SIGKILL for a bench that is stopped. */
+#define KILL_GRACE_MS 10000
+/* Bench repo trees kept in the cache. */
+#define BENCH_CACHE 5
+/* Exit status of --once when results stay in the spool. */
+#define EXIT_SPOOLED 75
+/* Most servers one worker talks to. */
+#define SERVERS_MAX 64
+
+struct server {
+	const struct config_server *cfg;
+	char *base;		/* url without a trailing '/' */
+	char *status_url;
+	struct fetch *ctl;	/* status requests, under lock */
+	struct fetch *dl;	/* downloads, main thread only */
+	pthread_mutex_t lock;	/* orders the status requests to it */
+	struct sched_server sched;	/* main thread only */
+};
+
+struct worker {
+	struct config cfg;
+	struct server *sv;
+	size_t n_sv;
+	char *dir, *spool, *runs, *benches;
+	char secret[33];
+	char *info;
+	const char **secrets;	/* every token, kept from the bench's env */
+	int once, keep;
+	struct spool_entry *pending;	/* runs not yet acknowledged */
+	size_t n_pending;
+
+	/* The run in progress, shared with the ping thread. */
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	struct server *cur;	/* NULL: idle */
+	cJSON *cur_status;	/* {type:working, id, ...} without output */
+	struct output out;
+	atomic_int abort;
+	int quit;
+};
+
+/* The signal that asks the worker to stop (0: none); set by main.c's
+ * handler, read everywhere a loop may end early. */
+extern volatile sig_atomic_t worker_signal;
+
+/* server.c: talking to the servers. */
+
+/*
+ * POST a status to s (the caller holds s->lock): status type "idle",
+ * "busy" or "working" (from w->cur_status and the output), a run request,
+ * a submission (borrowed). The parsed 2xx reply goes to *reply (may be
+ * NULL), the HTTP status to *code (may be NULL). -1 with err_set on no
+ * reply, a non-2xx reply or a reply that is not JSON.
+ */
+int server_post_status(struct worker *w, struct server *s, const char *type,
+    int request_run, cJSON *submit, cJSON **reply, long *code);
+
+/* The ping thread (arg: the worker). While a run is in progress: every
+ * ping, "working" to its server, "busy" to the others; an abort_run reply
+ * sets w->abort. Ends once w->quit is set and w->wake signalled. */
+void *server_ping_main(void *arg);
+
+/* Submit every spooled run that is due; drop the ones that are done. */
+void server_submit_pending(struct worker *w);
+
+/* Ask the servers, fairest first, for a run and do it (run_do). 1 if one
+ * ran, 0 if none had work, -1 if none that was asked answered. */
+int server_ask_for_run(struct worker *w);
+
+/* w->sv from the config's servers (env_token for those without a token).
+ * 0, or -1 with err_set. */
+int server_setup(struct worker *w, const char *env_token);
+
+/* Free w->sv and w->secrets. */
+void server_cleanup(struct worker *w);
+
+/* run.c: one run, from hand-out to the spool. */
+
+/* Do the run the server s handed out: unpack its trees, bench, spool the
+ * result and submit it. Every failure is logged; none is returned. */
+void run_do(struct worker *w, struct server *s, const cJSON *run);
 
 /* ---- util.c: clocks, directories, checks ---- */
 
