@@ -82,6 +82,12 @@ $(eval $(call variant,build,))
 $(eval $(call variant,build/asan,$(SAN)))
 
 UNIT_BINS = $(UNIT_SRC:tests/unit/%.c=build/tests/%)
+# Benchmark drivers: bench/NAME.c becomes build/bench-NAME.
+BENCH_BINS = $(patsubst bench/%.c,build/bench-%,$(wildcard bench/*.c))
+
+build/bench-%: build/bench/%.o build/libtj.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(TJ_LIBS)
 UNIT_BINS_ASAN = $(UNIT_SRC:tests/unit/%.c=build/asan/tests/%)
 
 .SECONDARY:
@@ -124,7 +130,7 @@ deps:
 golden: all
 	$(Q)tests/golden/update.sh build
 
-bench: all
+bench: all $(BENCH_BINS)
 	$(Q)scripts/bench.sh
 
 demo: deps
