@@ -30,16 +30,23 @@ static const struct gen_verb verbs[] = {
 	    "stop tracking a ref",
 	    "Stops tracking REF. The queue is left as it is.\n"},
 	{"queue", cmd_queue, "list | add REV [--priority N] | rm REV |"
-	    " prio REV N | add-batch N [--priority P]",
+	    " prio REV N | add-batch N [--priority P] |"
+	    " add-range A..B [--every N] [--priority P]",
 	    "show or change the queue of commits to benchmark",
-	    "  list             the queue in the order workers get it\n"
+	    "  list             the queue in the order workers get it, with\n"
+	    "                   each entry's reason (new, manual, backfill,\n"
+	    "                   confirm change #N, bisect change #N, step k)\n"
 	    "  add REV          queue a commit (REV: hash or prefix, branch,\n"
-	    "                   tag, HEAD~3, ...); --priority N (default 0,\n"
-	    "                   higher goes first)\n"
+	    "                   tag, HEAD~3, ...); --priority N (default\n"
+	    "                   [queue] priority-manual, higher goes first)\n"
 	    "  rm REV           remove a commit from the queue\n"
 	    "  prio REV N       change a queued commit's priority\n"
 	    "  add-batch N      queue the N newest tracked commits that have\n"
-	    "                   no run and are not queued; --priority P\n"},
+	    "                   no run and are not queued; --priority P\n"
+	    "  add-range A..B   queue the first-parent commits after A up to\n"
+	    "                   B that have no run and are not queued (reason\n"
+	    "                   backfill); --every N: only the Nth, 2Nth, ...\n"
+	    "                   counted from A\n"},
 	{"token", cmd_token, "",
 	    "print the worker token tj-api checks",
 	    "Prints $TJ_TOKEN, else [api] token, else the token tj-api made\n"

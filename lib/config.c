@@ -13,7 +13,8 @@
 #include "config.h"
 #include "err.h"
 
-enum kind { K_STR, K_PATH, K_DUR, K_SIZE, K_BOOL, K_MULTI };
+enum kind { K_STR, K_PATH, K_DUR, K_SIZE, K_BOOL, K_MULTI, K_INT, K_COUNT,
+    K_PCT };
 
 struct key {
 	const char *name;
@@ -44,6 +45,17 @@ static const struct key keys[] = {
 	{"worker.ping", K_DUR, F(worker_ping)},
 	{"worker.batch", K_DUR, F(worker_batch)},
 	{"worker.timeout", K_DUR, F(worker_timeout)},
+	{"queue.priority-manual", K_INT, F(queue_priority_manual)},
+	{"queue.priority-backfill", K_INT, F(queue_priority_backfill)},
+	{"queue.priority-confirm", K_INT, F(queue_priority_confirm)},
+	{"queue.priority-bisect", K_INT, F(queue_priority_bisect)},
+	{"bisect.enabled", K_BOOL, F(bisect_enabled)},
+	{"bisect.budget", K_COUNT, F(bisect_budget)},
+	{"bisect.confirm-runs", K_COUNT, F(bisect_confirm_runs)},
+	{"bisect.step-runs", K_COUNT, F(bisect_step_runs)},
+	{"bisect.parallel", K_COUNT, F(bisect_parallel)},
+	{"bisect.metrics", K_STR, F(bisect_metrics)},
+	{"bisect.min-change", K_PCT, F(bisect_min_change)},
 };
 #undef F
 
@@ -70,6 +82,16 @@ config_init(struct config *c)
 	c->worker_ping = 10 * 1000;
 	c->worker_batch = 60 * 1000;
 	c->worker_timeout = 2 * 3600 * 1000;
+	c->queue_priority_backfill = -10;
+	c->queue_priority_confirm = 20;
+	c->queue_priority_bisect = 10;
+	c->bisect_enabled = 1;
+	c->bisect_budget = 32;
+	c->bisect_confirm_runs = 2;
+	c->bisect_step_runs = 3;
+	c->bisect_parallel = 2;
+	c->bisect_metrics = xstrdup("*");
+	c->bisect_min_change = 1;
 	if (gethostname(host, sizeof(host)) == 0) {
 		host[sizeof(host) - 1] = '\0';
 		c->worker_name = xstrdup(host);
@@ -217,6 +239,9 @@ set_key(struct config *c, const char *key, const char *value,
 	const struct key *k = NULL;
 	size_t i;
 	void *field;
+	char *end;
+	long long n;
+	double d;
 	int b;
 
 	if (value == NULL) {
@@ -268,6 +293,33 @@ set_key(struct config *c, const char *key, const char *value,
 			return -1;
 		}
 		*(int *)field = b;
+		break;
+	case K_INT:
+	case K_COUNT:
+		errno = 0;
+		n = strtoll(value, &end, 10);
+		if (errno != 0 || end == value || *end != '\0' ||
+		    n <= -1000000000 || n >= 1000000000 ||
+		    (k->kind == K_COUNT && n < 0)) {
+			err_set("'%s': '%s' is not %s", key, value,
+			    k->kind == K_COUNT ? "a count (0 or more)" :
+			    "an integer");
+			return -1;
+		}
+		*(int64_t *)field = n;
+		break;
+	case K_PCT:
+		errno = 0;
+		d = strtod(value, &end);
+		if (end != value && *end == '%')
+			end++;
+		if (errno != 0 || end == value || *end != '\0' ||
+		    !isfinite(d) || d < 0 || d > 1000) {
+			err_set("'%s': '%s' is not a percentage (like 1.5 or "
+			    "1.5%%)", key, value);
+			return -1;
+		}
+		*(double *)field = d;
 		break;
 	case K_MULTI:
 		c->repo_fetch_refspecs = xrealloc(c->repo_fetch_refspecs,

@@ -49,6 +49,20 @@ struct config {
 	int64_t worker_batch;	/* worker.batch, default 60s */
 	int64_t worker_timeout;	/* worker.timeout, default 2h */
 
+	/* queue.priority-*: by reason; new commits are 0. */
+	int64_t queue_priority_manual;	/* default 0 */
+	int64_t queue_priority_backfill;	/* default -10 */
+	int64_t queue_priority_confirm;	/* default 20 */
+	int64_t queue_priority_bisect;	/* default 10 */
+
+	int bisect_enabled;	/* bisect.enabled, default true */
+	int64_t bisect_budget;	/* bisect.budget: extra runs/change, 32 */
+	int64_t bisect_confirm_runs;	/* bisect.confirm-runs: per side, 2 */
+	int64_t bisect_step_runs;	/* bisect.step-runs: most per step, 3 */
+	int64_t bisect_parallel;	/* bisect.parallel: changes at once, 2 */
+	char *bisect_metrics;	/* bisect.metrics: glob, default "*" */
+	double bisect_min_change;	/* bisect.min-change: %, default 1 */
+
 	struct config_server *servers;	/* [server "NAME"] sections */
 	size_t n_servers;
 };

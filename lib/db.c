@@ -130,6 +130,13 @@ static const char *const migrations[] = {
 	"  key TEXT NOT NULL,"
 	"  PRIMARY KEY (kind, key)"
 	") WITHOUT ROWID;",
+	/* 1 -> 2: why each commit is queued. reason: new, manual, backfill,
+	 * confirm or bisect; change_id, step and steps say which change and
+	 * how far its bisection is (the text is derived, lib/queue.c). */
+	"ALTER TABLE queue ADD COLUMN reason TEXT NOT NULL DEFAULT 'new';"
+	"ALTER TABLE queue ADD COLUMN change_id INTEGER;"
+	"ALTER TABLE queue ADD COLUMN step INTEGER;"
+	"ALTER TABLE queue ADD COLUMN steps INTEGER;",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "queue.h"
 #include "render_int.h"
 
 #define QUEUE_SHOWN 500
@@ -39,7 +40,7 @@ page_queue(struct rctx *r)
 {
 	sqlite3_stmt *st;
 	cJSON *m = cJSON_CreateObject(), *w, *arr, *o, *c, *e;
-	char when[40];
+	char when[40], why[96];
 	int rc = -1, step, pos = 0, total = 0;
 
 	w = workers(r);
@@ -67,7 +68,8 @@ page_queue(struct rctx *r)
 	if (sqlite3_step(st) == SQLITE_ROW)
 		total = sqlite3_column_int(st, 0);
 	sqlite3_reset(st);
-	st = render_q(r, "SELECT commit_id, added, priority, reserved_by "
+	st = render_q(r, "SELECT commit_id, added, priority, reserved_by, "
+	    "reason, change_id, step, steps "
 	    "FROM queue ORDER BY priority DESC, added DESC LIMIT 500");
 	if (st == NULL)
 		goto out;
@@ -82,6 +84,17 @@ page_queue(struct rctx *r)
 		cJSON_AddNumberToObject(o, "priority",
 		    sqlite3_column_int(st, 2));
 		render_add_str(o, "reserved_by", sqlite3_column_text(st, 3));
+		queue_reason_text(why, sizeof(why),
+		    (const char *)sqlite3_column_text(st, 4),
+		    sqlite3_column_int64(st, 5), sqlite3_column_int(st, 6),
+		    sqlite3_column_int(st, 7));
+		cJSON_AddStringToObject(o, "reason", why);
+		cJSON_AddStringToObject(o, "reason_kind",
+		    queue_reason_name(queue_reason_parse(
+		    (const char *)sqlite3_column_text(st, 4))));
+		if (sqlite3_column_type(st, 5) != SQLITE_NULL)
+			cJSON_AddNumberToObject(o, "change_id",
+			    (double)sqlite3_column_int64(st, 5));
 		cJSON_AddItemToArray(arr, o);
 	}
 	sqlite3_reset(st);

@@ -47,6 +47,43 @@ test_defaults(void)
 	T_INT_EQ(c.repo_n_fetch_refspecs, 1);
 	T_STR_EQ(c.repo_fetch_refspecs[0], "+refs/heads/*:refs/heads/*");
 	T_OK(c.file == NULL);
+	/* The queue and bisect defaults work with no file. */
+	T_INT_EQ(c.queue_priority_manual, 0);
+	T_INT_EQ(c.queue_priority_backfill, -10);
+	T_OK(c.queue_priority_confirm > 0 && c.queue_priority_bisect > 0);
+	T_INT_EQ(c.bisect_enabled, 1);
+	T_INT_EQ(c.bisect_budget, 32);
+	T_INT_EQ(c.bisect_confirm_runs, 2);
+	T_INT_EQ(c.bisect_step_runs, 3);
+	T_INT_EQ(c.bisect_parallel, 2);
+	T_STR_EQ(c.bisect_metrics, "*");
+	T_OK(c.bisect_min_change == 1);
+	config_fini(&c);
+}
+
+static void
+test_bisect_keys(void)
+{
+	struct config c;
+	const char *p;
+
+	p = write_file("b.conf", "[queue]\n\tpriority-bisect = -3\n"
+	    "\tpriority-confirm = 100\n[bisect]\n\tenabled = off\n"
+	    "\tbudget = 10\n\tconfirm-runs = 0\n\tstep-runs = 5\n"
+	    "\tparallel = 1\n\tmetrics = instr*\n\tmin-change = 0.25%\n");
+	config_init(&c);
+	T_INT_EQ(config_load(&c, p), 0);
+	T_INT_EQ(c.queue_priority_bisect, -3);
+	T_INT_EQ(c.queue_priority_confirm, 100);
+	T_INT_EQ(c.bisect_enabled, 0);
+	T_INT_EQ(c.bisect_budget, 10);
+	T_INT_EQ(c.bisect_confirm_runs, 0);
+	T_INT_EQ(c.bisect_step_runs, 5);
+	T_INT_EQ(c.bisect_parallel, 1);
+	T_STR_EQ(c.bisect_metrics, "instr*");
+	T_OK(c.bisect_min_change == 0.25);
+	T_INT_EQ(config_set(&c, "bisect.min-change", "2"), 0);
+	T_OK(c.bisect_min_change == 2);
 	config_fini(&c);
 }
 
@@ -139,6 +176,18 @@ test_bad(void)
 	    "not an http");
 	expect_bad("[server]\n\turl = http://x\n", "server.url", "need a name");
 	expect_bad("[db]\n\tpath\n", "db.path", "no value");
+	expect_bad("[bisect]\n\tbudget = -1\n", "bisect.budget",
+	    "not a count");
+	expect_bad("[bisect]\n\tbudget = 3x\n", "bisect.budget",
+	    "not a count");
+	expect_bad("[queue]\n\tpriority-new = 1\n", "queue.priority-new",
+	    "unknown key");
+	expect_bad("[queue]\n\tpriority-bisect = high\n",
+	    "queue.priority-bisect", "not an integer");
+	expect_bad("[bisect]\n\tmin-change = -2\n", "bisect.min-change",
+	    "not a percentage");
+	expect_bad("[bisect]\n\tmin-change = 2%%\n", "bisect.min-change",
+	    "not a percentage");
 	expect_bad("[db\n", "bad.conf", "");
 	config_init(&c);
 	T_INT_EQ(config_load(&c, "/nonexistent/tj.conf"), -1);
@@ -207,6 +256,7 @@ main(void)
 	unsetenv("TJ_CONFIG");
 	test_defaults();
 	test_file();
+	test_bisect_keys();
 	test_bad();
 	test_parse();
 	test_names();

@@ -84,6 +84,7 @@
 		qb.replaceChildren();
 		q.queue.forEach(function (e) {
 			qb.appendChild(row([e.pos, commit(e.commit), e.priority,
+			    el("span", e.reason, "reason " + e.reason_kind),
 			    e.added, e.reserved_by]));
 		});
 		document.getElementById("total").textContent = q.queue_total;
