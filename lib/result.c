@@ -308,13 +308,42 @@ velcom_metric(struct result *r, const char *bench, const cJSON *meas)
 		    meas->string);
 		return -1;
 	}
+	/* VelCom's own parser also reads the keys of its first runner
+	 * spec: "results" for "values", "resultInterpretation" for
+	 * "interpretation". */
 	values = cJSON_GetObjectItemCaseSensitive(meas, "values");
+	if (values == NULL)
+		values = cJSON_GetObjectItemCaseSensitive(meas, "results");
 	error = cJSON_GetObjectItemCaseSensitive(meas, "error");
 	unit = cJSON_GetObjectItemCaseSensitive(meas, "unit");
 	interp = cJSON_GetObjectItemCaseSensitive(meas, "interpretation");
+	if (interp == NULL)
+		interp = cJSON_GetObjectItemCaseSensitive(meas,
+		    "resultInterpretation");
+	if (values != NULL && !cJSON_IsArray(values)) {
+		err_set("%s/%s.%s: not an array", bench, meas->string,
+		    values->string);
+		return -1;
+	}
+	if (error != NULL && !cJSON_IsString(error)) {
+		err_set("%s/%s.error: not a string", bench, meas->string);
+		return -1;
+	}
+	if (unit != NULL && !cJSON_IsString(unit) && !cJSON_IsNull(unit)) {
+		err_set("%s/%s.unit: not a string", bench, meas->string);
+		return -1;
+	}
+	if (interp != NULL && (!cJSON_IsString(interp) ||
+	    (strcmp(interp->valuestring, "LESS_IS_BETTER") != 0 &&
+	    strcmp(interp->valuestring, "MORE_IS_BETTER") != 0 &&
+	    strcmp(interp->valuestring, "NEUTRAL") != 0))) {
+		err_set("%s/%s.%s: not LESS_IS_BETTER, MORE_IS_BETTER or "
+		    "NEUTRAL", bench, meas->string, interp->string);
+		return -1;
+	}
 	if (!cJSON_IsArray(values) && !cJSON_IsString(error)) {
-		err_set("measurement '%s/%s' has neither values nor error",
-		    bench, meas->string);
+		err_set("measurement '%s/%s' has neither \"values\" (or "
+		    "\"results\") nor \"error\"", bench, meas->string);
 		return -1;
 	}
 	name = xasprintf("%s/%s", bench, meas->string);
@@ -330,8 +359,8 @@ velcom_metric(struct result *r, const char *bench, const cJSON *meas)
 	}
 	cJSON_ArrayForEach(v, values) {
 		if (!cJSON_IsNumber(v)) {
-			err_set("measurement '%s' holds something not a number",
-			    name);
+			err_set("%s.%s: holds something not a number", name,
+			    values->string);
 			goto out;
 		}
 		if (result_add_value(r, m, v->valuedouble) < 0)
@@ -399,6 +428,33 @@ out:
 	cJSON_Delete(doc);
 	result_fini(&tmp);
 	return rc;
+}
+
+int
+result_merge(struct result *dst, struct result *src)
+{
+	struct metric *m, *d;
+	size_t i, j;
+
+	for (i = 0; i < src->n; i++) {
+		m = &src->m[i];
+		if ((d = result_metric(dst, m->name)) == NULL)
+			return -1;
+		for (j = 0; j < m->n; j++)
+			if (result_add_value(dst, d, m->values[j]) < 0)
+				return -1;
+		if (m->unit && result_set_unit(d, m->unit) < 0)
+			return -1;
+		if (m->direction)
+			d->direction = m->direction;
+		if (m->error)
+			result_add_error(dst, d, m->error);
+	}
+	if (src->error)
+		result_add_error(dst, NULL, src->error);
+	for (i = 0; i < src->n_warn; i++)
+		result_warn(dst, "%s", src->warn[i]);
+	return 0;
 }
 
 cJSON *

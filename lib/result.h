@@ -75,6 +75,11 @@ size_t result_parse_jsonl(struct result *r, const char *data, size_t len);
  */
 int result_parse_velcom(struct result *r, const char *data, size_t len);
 
+/* Add everything src holds to dst (values append, unit and direction
+ * replace, errors and warnings join). -1 with err_set when a cap is hit
+ * (dst then holds part of src). */
+int result_merge(struct result *dst, struct result *src);
+
 /* The wire's measurements object {name: {values, unit?, direction?,
  * error?}}. */
 cJSON *result_json(const struct result *r);

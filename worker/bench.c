@@ -9,9 +9,11 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <dirent.h>
 #include <unistd.h>
 
 #include "err.h"
+#include "fmt.h"
 #include "log.h"
 #include "worker.h"
 
@@ -71,18 +73,19 @@ hidden(const char *entry, const char *const *secrets)
 
 /* The bench's environment: the worker's minus secrets, plus TJ_*. */
 static char **
-make_env(const struct bench_job *j)
+make_env(const struct bench_job *j, const char *dir)
 {
 	size_t n = 0, k = 0, i;
 	char **env;
 
 	while (environ[n])
 		n++;
-	env = xcalloc(n + 8, sizeof(*env));
+	env = xcalloc(n + 9, sizeof(*env));
 	for (i = 0; i < n; i++)
 		if (!hidden(environ[i], j->secrets))
 			env[k++] = xstrdup(environ[i]);
 	env[k++] = xasprintf("TJ_RESULT_FILE=%s", j->result_file);
+	env[k++] = xasprintf("TJ_RESULT_DIR=%s", dir);
 	env[k++] = xasprintf("TJ_COMMIT=%s", j->commit);
 	env[k++] = xasprintf("TJ_TREE=%s", j->tree);
 	env[k++] = xasprintf("TJ_RUN_ID=%s", j->run_id);
@@ -173,12 +176,42 @@ flush_warnings(struct result *r, struct output *o)
 	r->n_warn = 0;
 }
 
-/* Read the result file into r; 1 if there is none or it is empty. */
+/* The directory for result files in any format: "results" next to the
+ * result file (caller frees). */
+static char *
+result_dir(const struct bench_job *j)
+{
+	const char *slash = strrchr(j->result_file, '/');
+
+	if (slash == NULL)
+		return xstrdup("results");
+	return xasprintf("%.*s/results", (int)(slash - j->result_file),
+	    j->result_file);
+}
+
+/* A document that could not be read: the run's error and a line. */
+static void
+unreadable(struct result *r, struct output *o, const char *what)
+{
+	char *msg = xasprintf("%s: %s", what, err_get());
+
+	output_addf(o, "%s", msg);
+	result_add_error(r, NULL, msg);
+	free(msg);
+}
+
+/*
+ * The result file: tablejohn's JSON Lines (lenient: bad lines are skipped
+ * with a warning), or any format fmt reads, declared by a first line
+ * "#format NAME" or recognised. 1 if there is none or it is empty.
+ */
 static int
 read_result_file(const char *path, struct result *r, struct output *o,
     struct bench_end *end)
 {
 	struct buf b;
+	enum fmt f;
+	size_t skip;
 	int empty, rc;
 
 	buf_init(&b, RESULT_MAX_FILE);
@@ -191,11 +224,105 @@ read_result_file(const char *path, struct result *r, struct output *o,
 		output_addf(o, "%s", err_get());
 	}
 	empty = b.len == 0;
-	if (!empty)
-		result_parse_jsonl(r, b.data, b.len);
+	if (!empty) {
+		f = fmt_declared(b.data, b.len, &skip);
+		if (f == FMT_UNKNOWN && skip == 0) {
+			f = fmt_detect(b.data, b.len);
+			/* Lines of JSON objects: JSON Lines, as always. */
+			if (f == FMT_UNKNOWN && b.data[0] == '{')
+				f = FMT_JSONL;
+		}
+		if (f == FMT_JSONL && skip == 0) {
+			result_parse_jsonl(r, b.data, b.len);
+		} else if (f == FMT_UNKNOWN && skip == 0) {
+			err_wrap("result format not recognised (declare it "
+			    "with a first line \"#format NAME\", NAME one of "
+			    "%s)", fmt_names());
+			unreadable(r, o, "result file");
+		} else if (f == FMT_UNKNOWN ||
+		    fmt_parse(f, r, b.data + skip, b.len - skip) < 0) {
+			unreadable(r, o, "result file");
+		} else {
+			output_addf(o, "result file read as %s", fmt_name(f));
+		}
+	}
 	flush_warnings(r, o);
 	buf_fini(&b);
 	return empty;
+}
+
+static int
+cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every file in $TJ_RESULT_DIR, by name, in the format its name or first
+ * line declares, or recognised. 1 if there was none. */
+static int
+read_result_dir(const char *dir, struct result *r, struct output *o)
+{
+	struct dirent *de;
+	struct buf b;
+	char **names = NULL, *path, *what;
+	size_t n = 0, i;
+	enum fmt f;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL)
+		return 1;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		names = xrealloc(names, (n + 1) * sizeof(*names));
+		names[n++] = xstrdup(de->d_name);
+	}
+	closedir(d);
+	qsort(names, n, sizeof(*names), cmp_names);
+	for (i = 0; i < n; i++) {
+		path = xasprintf("%s/%s", dir, names[i]);
+		what = xasprintf("results/%s", names[i]);
+		buf_init(&b, RESULT_MAX_FILE);
+		if (util_read_file(path, &b) < 0) {
+			unreadable(r, o, what);
+		} else if (fmt_read(r, b.data, b.len, names[i], FMT_UNKNOWN,
+		    &f) < 0) {
+			unreadable(r, o, what);
+		} else {
+			output_addf(o, "%s read as %s", what, fmt_name(f));
+		}
+		flush_warnings(r, o);
+		buf_fini(&b);
+		free(path);
+		free(what);
+		free(names[i]);
+	}
+	free(names);
+	return n == 0;
+}
+
+/* stdout as a VelCom document, when nothing else gave results; a JSON
+ * object that is not a readable one is the run's error. */
+static void
+read_velcom(const struct raw *raw, struct result *r, struct output *o)
+{
+	cJSON *doc;
+	size_t i = 0;
+
+	if (!raw->ok || raw->b.len == 0 || r->n > 0)
+		return;
+	while (i < raw->b.len && strchr(" \t\r\n", raw->b.data[i]))
+		i++;
+	if (i == raw->b.len || raw->b.data[i] != '{')
+		return;
+	if (result_parse_velcom(r, raw->b.data, raw->b.len) == 0) {
+		output_addf(o, "results read from stdout (VelCom format)");
+		return;
+	}
+	doc = cJSON_ParseWithLength(raw->b.data, raw->b.len);
+	if (doc != NULL)
+		unreadable(r, o, "stdout (VelCom format)");
+	cJSON_Delete(doc);
 }
 
 static void
@@ -241,7 +368,8 @@ run_script(const struct bench_job *j, struct result *r, struct output *o,
 	struct pollfd p[2];
 	struct raw raw;
 	char *argv[3] = {NULL, NULL, NULL};
-	char **env = NULL;
+	char **env = NULL, *rdir = NULL;
+	int none;
 	siginfo_t si;
 	pid_t pid = -1;
 
@@ -255,7 +383,10 @@ run_script(const struct bench_job *j, struct result *r, struct output *o,
 		goto out;
 	}
 	unlink(j->result_file);
-	env = make_env(j);
+	rdir = result_dir(j);
+	if (util_rmtree(rdir) < 0 || util_mkdirs(rdir) < 0)
+		goto out;
+	env = make_env(j, rdir);
 	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
 		err_set("pipe: %s", strerror(errno));
 		goto out;
@@ -335,10 +466,10 @@ run_script(const struct bench_job *j, struct result *r, struct output *o,
 		}
 	}
 	output_flush(o);
-	if (read_result_file(j->result_file, r, o, end) && r->n == 0 &&
-	    raw.ok && raw.b.len > 0 &&
-	    result_parse_velcom(r, raw.b.data, raw.b.len) == 0)
-		output_addf(o, "results read from stdout (VelCom format)");
+	none = read_result_file(j->result_file, r, o, end);
+	none &= read_result_dir(rdir, r, o);
+	if (none)
+		read_velcom(&raw, r, o);
 	/* After the bench's own run-level error, ours. */
 	describe_status(status, end, r, timed_out, j->timeout_ms);
 	rc = 0;
@@ -353,6 +484,7 @@ out:
 		free_env(env);
 	free(argv[0]);
 	free(argv[1]);
+	free(rdir);
 	buf_fini(&raw.b);
 	return rc;
 }
