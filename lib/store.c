@@ -1,0 +1,244 @@
+/* store: a finished run, its measurements and output into the db (what
+ * tj-api's submissions and tj-gen import share). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "db.h"
+#include "err.h"
+#include "proto.h"
+#include "store.h"
+#include "utf8.h"
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Store one measurement of run id: 0, -1, or -2 when the run has that
+ * metric already. */
+static int
+store_measurement(struct db *db, const char *run_id, const cJSON *m)
+{
+	const cJSON *vals = cJSON_GetObjectItemCaseSensitive(m, "values");
+	const cJSON *val = cJSON_GetObjectItemCaseSensitive(m, "value");
+	const cJSON *unit = cJSON_GetObjectItemCaseSensitive(m, "unit");
+	const cJSON *dir = cJSON_GetObjectItemCaseSensitive(m, "direction");
+	const cJSON *error = cJSON_GetObjectItemCaseSensitive(m, "error");
+	const cJSON *v;
+	cJSON *arr = cJSON_CreateArray();
+	sqlite3_stmt *st;
+	double *xs = NULL, sum = 0, mean, ss = 0;
+	size_t n = 0, i;
+	char *json = NULL, *unit_fixed = NULL, *error_fixed = NULL;
+	int64_t metric;
+	int d = 0, rc = -1;
+
+	if (cJSON_IsArray(vals))
+		n = (size_t)cJSON_GetArraySize(vals);
+	if (cJSON_IsNumber(val))
+		n++;
+	xs = xcalloc(n ? n : 1, sizeof(*xs));
+	n = 0;
+	if (cJSON_IsArray(vals)) {
+		cJSON_ArrayForEach(v, vals)
+			xs[n++] = v->valuedouble;
+	}
+	if (cJSON_IsNumber(val))
+		xs[n++] = val->valuedouble;
+	for (i = 0; i < n; i++) {
+		cJSON_AddItemToArray(arr, cJSON_CreateNumber(xs[i]));
+		sum += xs[i];
+	}
+	json = cJSON_PrintUnformatted(arr);
+	if (json == NULL)
+		abort();
+
+	if (cJSON_IsString(dir))
+		proto_direction_parse(dir->valuestring, &d);
+	st = db_stmt(db, "INSERT INTO metrics (name, unit, direction) "
+	    "VALUES (?1, ?2, ?3) ON CONFLICT (name) DO UPDATE SET "
+	    "unit = CASE WHEN ?4 THEN excluded.unit ELSE unit END, "
+	    "direction = CASE WHEN ?5 THEN excluded.direction "
+	    "ELSE direction END");
+	if (st == NULL)
+		goto out;
+	sqlite3_bind_text(st, 1, m->string, -1, SQLITE_STATIC);
+	if (cJSON_IsString(unit)) {
+		unit_fixed = utf8_repair(unit->valuestring,
+		    strlen(unit->valuestring), NULL);
+		sqlite3_bind_text(st, 2, unit_fixed, -1, SQLITE_STATIC);
+	}
+	sqlite3_bind_int(st, 3, d);
+	sqlite3_bind_int(st, 4, cJSON_IsString(unit));
+	sqlite3_bind_int(st, 5, cJSON_IsString(dir));
+	if (db_step_done(db, st) < 0)
+		goto out;
+	st = db_stmt(db, "SELECT id FROM metrics WHERE name = ?");
+	if (st == NULL)
+		goto out;
+	sqlite3_bind_text(st, 1, m->string, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		db_err(db, "looking up a metric");
+		sqlite3_reset(st);
+		goto out;
+	}
+	metric = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+
+	st = db_stmt(db, "INSERT INTO measurements (run_id, metric_id, vals, "
+	    "n, median, min, max, stddev, error) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	if (st == NULL)
+		goto out;
+	sqlite3_bind_text(st, 1, run_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, metric);
+	sqlite3_bind_text(st, 3, json, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)n);
+	if (n > 0) {
+		mean = sum / (double)n;
+		for (i = 0; i < n; i++)
+			ss += (xs[i] - mean) * (xs[i] - mean);
+		qsort(xs, n, sizeof(*xs), cmp_double);
+		sqlite3_bind_double(st, 5, n % 2 ? xs[n / 2] :
+		    (xs[n / 2 - 1] + xs[n / 2]) / 2);
+		sqlite3_bind_double(st, 6, xs[0]);
+		sqlite3_bind_double(st, 7, xs[n - 1]);
+		sqlite3_bind_double(st, 8, n > 1 ? sqrt(ss / (double)(n - 1))
+		    : 0);
+	}
+	if (cJSON_IsString(error)) {
+		error_fixed = utf8_repair(error->valuestring,
+		    strlen(error->valuestring), NULL);
+		sqlite3_bind_text(st, 9, error_fixed, -1, SQLITE_STATIC);
+	}
+	if (db_step_done(db, st) < 0) {
+		/* The same name twice in the object: the client's mistake. */
+		if (sqlite3_errcode(db_handle(db)) == SQLITE_CONSTRAINT)
+			rc = -2;
+		goto out;
+	}
+	if (db_dirty(db, "metric", m->string) < 0)
+		goto out;
+	rc = 0;
+out:
+	cJSON_Delete(arr);
+	free(json);
+	free(unit_fixed);
+	free(error_fixed);
+	free(xs);
+	return rc;
+}
+
+static int
+store_output(struct db *db, const char *run_id, const cJSON *out)
+{
+	const cJSON *line;
+	sqlite3_stmt *st;
+	int64_t i = 0;
+
+	cJSON_ArrayForEach(line, out) {
+		const char *text = cJSON_GetArrayItem(line, 1)->valuestring;
+		char *fixed = utf8_repair(text, strlen(text), NULL);
+		int r;
+
+		st = db_stmt(db, "INSERT INTO run_output (run_id, line, "
+		    "source, text) VALUES (?, ?, ?, ?)");
+		if (st == NULL) {
+			free(fixed);
+			return -1;
+		}
+		sqlite3_bind_text(st, 1, run_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, i++);
+		sqlite3_bind_int(st, 3,
+		    (int)cJSON_GetArrayItem(line, 0)->valuedouble);
+		sqlite3_bind_text(st, 4, fixed, -1, SQLITE_STATIC);
+		r = db_step_done(db, st);
+		free(fixed);
+		if (r < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+store_run(struct db *db, const struct store_run *s, const char *worker)
+{
+	sqlite3_stmt *st;
+	const cJSON *m;
+	int64_t cid;
+	char *err_fixed = NULL;
+	int r;
+
+	st = db_stmt(db, "SELECT 1 FROM runs WHERE id = ?");
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, s->id, -1, SQLITE_STATIC);
+	r = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (r == SQLITE_ROW)
+		return 0;
+	if (r != SQLITE_DONE) {
+		db_err(db, "looking up a run");
+		return -1;
+	}
+	cid = db_commit_id(db, s->hash);
+	if (cid < 0)
+		return -1;
+	if (cid == 0) {
+		err_set("unknown commit %s: the server's db does not have it",
+		    s->hash);
+		return STORE_UNKNOWN_COMMIT;
+	}
+	st = db_stmt(db, "INSERT INTO runs (id, commit_id, bench_method, "
+	    "worker, start_time, end_time, exit_code, error) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, s->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, cid);
+	sqlite3_bind_text(st, 3, s->bench_method, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, worker, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 5, s->start);
+	if (s->has_end)
+		sqlite3_bind_double(st, 6, s->end);
+	if (s->has_exit)
+		sqlite3_bind_int64(st, 7, s->exit_code);
+	if (s->error != NULL) {
+		err_fixed = utf8_repair(s->error, strlen(s->error), NULL);
+		sqlite3_bind_text(st, 8, err_fixed, -1, SQLITE_STATIC);
+	}
+	r = db_step_done(db, st);
+	free(err_fixed);
+	if (r < 0)
+		return -1;
+	if (s->output != NULL && store_output(db, s->id, s->output) < 0)
+		return -1;
+	if (s->measurements != NULL) {
+		cJSON_ArrayForEach(m, s->measurements) {
+			r = store_measurement(db, s->id, m);
+			if (r == -2) {
+				err_set("%s", m->string);
+				return STORE_DUP_METRIC;
+			}
+			if (r < 0)
+				return -1;
+		}
+	}
+	st = db_stmt(db, "DELETE FROM queue WHERE commit_id = ?");
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, cid);
+	if (db_step_done(db, st) < 0 || db_dirty(db, "run", s->id) < 0 ||
+	    db_dirty(db, "commit", s->hash) < 0 ||
+	    db_dirty(db, "worker", worker) < 0 ||
+	    db_dirty(db, "queue", "") < 0 || db_dirty(db, "index", "") < 0 ||
+	    db_dirty(db, "graph", "") < 0)
+		return -1;
+	return 1;
+}
