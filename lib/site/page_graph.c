@@ -1,6 +1,7 @@
-/* page_graph: the graph's data: commits and metric values in id chunks. */
+/* page_graph: the graph's data, multi-resolution, in position chunks. */
 #include <fcntl.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,39 +14,273 @@
 #include "render_int.h"
 
 /*
- * Layout (all JSON):
- *   graph/commits.json   {id, chunk, chunks: [[n, id of c/n.json], ...]}
- *   graph/c/<n>.json     {id, sig, commits: [[id, hash, time, summary,
- *                        [parent ids]], ...]}: the tracked commits with
- *                        runs whose id is in [n * chunk, (n + 1) * chunk)
- *   graph/metrics.json   {commits_id, metrics: [{name, key, unit,
- *                        direction}]}
- *   graph/m/<key>/<n>.json {points: [[commit id, median], ...]} for the
- *                        commits of chunk n (each commit's latest run)
- * A new run rewrites the files of its chunk only, so the cost does not
- * grow with the history. The page checks that commits.json and
- * metrics.json name the same id and that each chunk is the one the index
- * names (its id), and loads again if not.
+ * The graph shows the tracked commits with runs, in date order corrected
+ * so that a parent comes before its child. Each gets a position 0..n-1 in
+ * that order, and the data is cut by position (all JSON):
+ *
+ *   graph/commits.json   {id, n, chunk, fan, levels, t0, t1,
+ *                        chunks: [[k, id of c/k.json], ...]}
+ *   graph/c/<k>.json     {id, commits: [[hash, time, summary, failed],
+ *                        ...]}: positions [k * chunk, (k + 1) * chunk)
+ *   graph/metrics.json   {commits_id, default: [names], metrics: [{name,
+ *                        key, unit, direction, changes: [[after pos,
+ *                        before pos, delta %, verdict, id], ...]}]}
+ *   graph/m/<key>/<k>.json {id, p: [[offset, median, min, max], ...]}:
+ *                        every point of chunk k (each commit's latest run)
+ *   graph/l/<L>/<f>.json {t: [time of each bucket's first commit], f:
+ *                        [[bucket, failed runs], ...]}
+ *   graph/m/<key>/l<L>-<f>.json {v: [median of the bucket's medians],
+ *                        lo: [their min], hi: [their max]}: level L >= 1
+ *                        cuts the positions into buckets of fan^L, file f
+ *                        holds buckets [f * chunk, (f + 1) * chunk)
+ *
+ * The top level is the first whose one file covers every position, so a
+ * first view of any history reads one or two files per metric of at most
+ * `chunk` buckets, and zooming in reads the files of the finest level that
+ * keeps the view under a few thousand points. A render rewrites the chunks
+ * whose commits changed or that hold a new run, and the level files above
+ * them; the rest stays as it is.
  */
-#define CHUNK 4096
+#define CHUNK 1024
+#define FAN 8
+#define MAX_LEVELS 12
 
-struct chunk {
-	int64_t n;
-	char sig[48];		/* count and sum of its commit ids */
-	char id[17];
-	int write;		/* its commit list must be (re)written */
-	int points;		/* its metric files must be (re)written */
+struct gc {
+	int64_t id;
+	double t;
+	int failed;
 };
 
-/* The id and sig at the head of an existing chunk file: 0, or -1. */
+struct gmet {
+	int64_t id;
+	char *name;
+	char key[17];
+	char *unit;
+	int direction;
+	int dirty;
+	double *v, *lo, *hi;	/* by position, NAN for none */
+};
+
+struct graph {
+	struct gc *c;		/* by position */
+	size_t n;
+	int32_t *pos;		/* commit id -> position, -1 */
+	int64_t maxid;
+	struct gmet *m;
+	size_t nm;
+	size_t nchunks;
+	int levels;
+	char (*cid)[17];	/* chunk ids */
+	unsigned char *touched;	/* by chunk */
+};
+
 static int
-read_head(struct rctx *r, int64_t n, char id[17], char sig[48])
+by_time(const void *a, const void *b)
 {
-	char *path, head[128];
+	const struct gc *x = a, *y = b;
+
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* A min-heap of indices. */
+struct heap {
+	size_t *a, n;
+};
+
+static void
+heap_push(struct heap *h, size_t v)
+{
+	size_t i = h->n++, p;
+
+	h->a[i] = v;
+	while (i > 0 && h->a[p = (i - 1) / 2] > h->a[i]) {
+		h->a[i] = h->a[p];
+		h->a[p] = v;
+		i = p;
+	}
+}
+
+static size_t
+heap_pop(struct heap *h)
+{
+	size_t top = h->a[0], i = 0, c, t;
+
+	h->a[0] = h->a[--h->n];
+	for (;;) {
+		c = 2 * i + 1;
+		if (c >= h->n)
+			break;
+		if (c + 1 < h->n && h->a[c + 1] < h->a[c])
+			c++;
+		if (h->a[i] <= h->a[c])
+			break;
+		t = h->a[i];
+		h->a[i] = h->a[c];
+		h->a[c] = t;
+		i = c;
+	}
+	return top;
+}
+
+/* The graph's commits, in position order. */
+static int
+load_commits(struct rctx *r, struct graph *g)
+{
+	sqlite3_stmt *st, *pst;
+	size_t cap = 0, i, *head = NULL, *next = NULL, *to = NULL, ne = 0,
+	    ecap = 0, *indeg = NULL;
+	struct gc *out = NULL;
+	struct heap h = {NULL, 0};
+	int32_t *idx = NULL;
+	int step, rc = -1;
+
+	st = render_q(r, "SELECT max(id) FROM commits");
+	if (st == NULL)
+		return -1;
+	g->maxid = sqlite3_step(st) == SQLITE_ROW ?
+	    sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	st = render_q(r, "SELECT c.id, c.committer_time, (SELECT x.error IS "
+	    "NOT NULL OR x.exit_code IS NOT 0 FROM runs x WHERE x.commit_id = "
+	    "c.id ORDER BY x.start_time DESC LIMIT 1) FROM commits c WHERE "
+	    "c.reachable = 2 AND EXISTS (SELECT 1 FROM runs WHERE commit_id = "
+	    "c.id)");
+	if (st == NULL)
+		return -1;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		if (g->n == cap) {
+			cap = cap ? 2 * cap : 256;
+			g->c = xrealloc(g->c, cap * sizeof(*g->c));
+		}
+		g->c[g->n].id = sqlite3_column_int64(st, 0);
+		g->c[g->n].t = sqlite3_column_double(st, 1);
+		g->c[g->n].failed = sqlite3_column_int(st, 2);
+		g->n++;
+	}
+	sqlite3_reset(st);
+	if (step != SQLITE_DONE)
+		return render_dberr(r, "reading the graph's commits");
+	qsort(g->c, g->n, sizeof(*g->c), by_time);
+	/* Date order, then parents before children (Kahn, smallest date
+	 * position first). idx: commit id -> date position. */
+	idx = xmalloc((size_t)(g->maxid + 1) * sizeof(*idx));
+	for (i = 0; i <= (size_t)g->maxid; i++)
+		idx[i] = -1;
+	for (i = 0; i < g->n; i++)
+		idx[g->c[i].id] = (int32_t)i;
+	head = xmalloc((g->n + 1) * sizeof(*head));
+	indeg = xcalloc(g->n + 1, sizeof(*indeg));
+	for (i = 0; i < g->n; i++)
+		head[i] = SIZE_MAX;
+	pst = render_q(r, "SELECT parent FROM commit_edges WHERE child = ?");
+	if (pst == NULL)
+		goto out;
+	for (i = 0; i < g->n; i++) {
+		sqlite3_reset(pst);
+		sqlite3_bind_int64(pst, 1, g->c[i].id);
+		while ((step = sqlite3_step(pst)) == SQLITE_ROW) {
+			int64_t p = sqlite3_column_int64(pst, 0);
+
+			if (p < 0 || p > g->maxid || idx[p] < 0)
+				continue;
+			if (ne == ecap) {
+				ecap = ecap ? 2 * ecap : 256;
+				next = xrealloc(next, ecap * sizeof(*next));
+				to = xrealloc(to, ecap * sizeof(*to));
+			}
+			/* Edge parent -> child i. */
+			to[ne] = i;
+			next[ne] = head[idx[p]];
+			head[idx[p]] = ne++;
+			indeg[i]++;
+		}
+		if (step != SQLITE_DONE) {
+			sqlite3_reset(pst);
+			render_dberr(r, "reading the graph's parents");
+			goto out;
+		}
+	}
+	sqlite3_reset(pst);
+	h.a = xmalloc((g->n + 1) * sizeof(*h.a));
+	out = xmalloc((g->n + 1) * sizeof(*out));
+	for (i = 0; i < g->n; i++)
+		if (indeg[i] == 0)
+			heap_push(&h, i);
+	{
+		size_t k = 0, e;
+
+		while (h.n > 0) {
+			i = heap_pop(&h);
+			out[k++] = g->c[i];
+			for (e = head[i]; e != SIZE_MAX; e = next[e])
+				if (--indeg[to[e]] == 0)
+					heap_push(&h, to[e]);
+		}
+		/* A cycle cannot happen in git; keep every commit anyway. */
+		if (k != g->n) {
+			err_set("the graph's commits form a cycle");
+			goto out;
+		}
+	}
+	free(g->c);
+	g->c = out;
+	out = NULL;
+	g->pos = idx;
+	idx = NULL;
+	for (i = 0; i < g->n; i++)
+		g->pos[g->c[i].id] = (int32_t)i;
+	rc = 0;
+out:
+	free(out);
+	free(idx);
+	free(head);
+	free(next);
+	free(to);
+	free(indeg);
+	free(h.a);
+	return rc;
+}
+
+/* The id of what a chunk shows: its commits, times and failures. */
+static void
+chunk_id(const struct graph *g, size_t k, char out[17])
+{
+	static const char hex[] = "0123456789abcdef";
+	uint64_t h = 14695981039346656037ULL;
+	size_t i, lo = k * CHUNK, hi = lo + CHUNK < g->n ? lo + CHUNK : g->n;
+	unsigned char b[24];
+	int j;
+
+	for (i = lo; i < hi; i++) {
+		memcpy(b, &g->c[i].id, 8);
+		memcpy(b + 8, &g->c[i].t, 8);
+		memset(b + 16, 0, 8);
+		b[16] = (unsigned char)g->c[i].failed;
+		for (j = 0; j < 24; j++) {
+			h ^= b[j];
+			h *= 1099511628211ULL;
+		}
+	}
+	h ^= (uint64_t)(hi - lo);
+	h *= 1099511628211ULL;
+	for (j = 15; j >= 0; j--) {
+		out[j] = hex[h & 15];
+		h >>= 4;
+	}
+	out[16] = '\0';
+}
+
+/* The id at the head of an existing c/<k>.json: 0, or -1. */
+static int
+read_head(struct rctx *r, size_t k, char id[17])
+{
+	char *path, head[64];
 	ssize_t got;
 	int fd;
 
-	path = xasprintf("%s/graph/c/%lld.json", r->out, (long long)n);
+	path = xasprintf("%s/graph/c/%zu.json", r->out, k);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	free(path);
 	if (fd < 0)
@@ -55,119 +290,218 @@ read_head(struct rctx *r, int64_t n, char id[17], char sig[48])
 	if (got <= 0)
 		return -1;
 	head[got] = '\0';
-	return sscanf(head, "{\"id\":\"%16[0-9a-f]\",\"sig\":\"%47[0-9:]\"", id,
-	    sig) == 2 ? 0 : -1;
+	return sscanf(head, "{\"id\":\"%16[0-9a-f]\"", id) == 1 ? 0 : -1;
 }
 
-/* Write graph/c/<n>.json: its commits with their parents. */
 static int
-write_chunk(struct rctx *r, struct chunk *c)
+missing(struct rctx *r, const char *rel)
 {
-	sqlite3_stmt *st, *pst;
-	struct buf list, file;
-	char num[40], rel[64];
-	int64_t lo = c->n * CHUNK;
-	int step, pstep, first = 1, rc = -1;
+	char *path = xasprintf("%s/%s", r->out, rel);
+	int m = access(path, F_OK) != 0;
 
-	st = render_q(r, "SELECT c.id, c.hash, c.committer_time, substr("
-	    "c.message, 1, instr(c.message || char(10), char(10)) - 1) FROM "
-	    "commits c WHERE c.id >= ? AND c.id < ? AND c.reachable = 2 AND "
-	    "EXISTS (SELECT 1 FROM runs WHERE commit_id = c.id) ORDER BY c.id");
-	pst = render_q(r, "SELECT parent FROM commit_edges WHERE child = ? "
-	    "ORDER BY idx");
-	if (st == NULL || pst == NULL)
+	free(path);
+	return m;
+}
+
+static void
+add_num(struct buf *b, double v)
+{
+	char num[40];
+
+	render_json_num(num, v);
+	buf_adds(b, num);
+}
+
+/* graph/c/<k>.json */
+static int
+write_chunk(struct rctx *r, struct graph *g, size_t k)
+{
+	sqlite3_stmt *st;
+	struct buf b;
+	char rel[64];
+	size_t i, lo = k * CHUNK, hi = lo + CHUNK < g->n ? lo + CHUNK : g->n;
+	int rc = -1;
+
+	st = render_q(r, "SELECT hash, substr(message, 1, instr(message || "
+	    "char(10), char(10)) - 1) FROM commits WHERE id = ?");
+	if (st == NULL)
 		return -1;
-	buf_init(&list, 0);
-	buf_init(&file, 0);
-	sqlite3_bind_int64(st, 1, lo);
-	sqlite3_bind_int64(st, 2, lo + CHUNK);
-	buf_addc(&list, '[');
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+	buf_init(&b, 0);
+	buf_addf(&b, "{\"id\":\"%s\",\"commits\":[", g->cid[k]);
+	for (i = lo; i < hi; i++) {
 		char summary[201];
-		const char *m = (const char *)sqlite3_column_text(st, 3);
-		size_t len = strnlen(m, 200);
+		const char *m;
+		size_t len;
 
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, g->c[i].id);
+		if (sqlite3_step(st) != SQLITE_ROW) {
+			sqlite3_reset(st);
+			render_dberr(r, "reading a graph commit");
+			goto out;
+		}
+		m = (const char *)sqlite3_column_text(st, 1);
+		m = m ? m : "";
 		/* At most 200 bytes, not ending inside a UTF-8 sequence. */
-		while (len > 0 && len < strlen(m) &&
+		len = strnlen(m, 200);
+		while (len > 0 && m[len] != '\0' &&
 		    ((unsigned char)m[len] & 0xc0) == 0x80)
 			len--;
 		memcpy(summary, m, len);
 		summary[len] = '\0';
-		render_json_num(num, sqlite3_column_double(st, 2));
-		buf_addf(&list, "%s[%lld,\"%s\",%s,", first ? "" : ",",
-		    (long long)sqlite3_column_int64(st, 0),
-		    sqlite3_column_text(st, 1), num);
-		first = 0;
-		esc_json(&list, summary);
-		buf_adds(&list, ",[");
-		sqlite3_reset(pst);
-		sqlite3_bind_int64(pst, 1, sqlite3_column_int64(st, 0));
-		for (int k = 0; (pstep = sqlite3_step(pst)) == SQLITE_ROW; k++)
-			buf_addf(&list, "%s%lld", k ? "," : "",
-			    (long long)sqlite3_column_int64(pst, 0));
-		sqlite3_reset(pst);
-		if (pstep != SQLITE_DONE) {
-			render_dberr(r, "reading parents");
-			goto out;
-		}
-		buf_adds(&list, "]]");
+		buf_addf(&b, "%s[\"%s\",", i > lo ? "," : "",
+		    sqlite3_column_text(st, 0));
+		add_num(&b, g->c[i].t);
+		buf_addc(&b, ',');
+		esc_json(&b, summary);
+		buf_addf(&b, ",%d]", g->c[i].failed);
 	}
 	sqlite3_reset(st);
-	if (step != SQLITE_DONE) {
-		render_dberr(r, "reading the graph's commits");
-		goto out;
-	}
-	buf_addc(&list, ']');
-	esc_hash_hex(list.data, c->id);
-	buf_addf(&file, "{\"id\":\"%s\",\"sig\":\"%s\",\"commits\":", c->id,
-	    c->sig);
-	buf_add(&file, list.data, list.len);
-	buf_addc(&file, '}');
-	snprintf(rel, sizeof(rel), "graph/c/%lld.json", (long long)c->n);
-	rc = render_file(r, rel, file.data, file.len);
+	buf_adds(&b, "]}");
+	snprintf(rel, sizeof(rel), "graph/c/%zu.json", k);
+	rc = render_file(r, rel, b.data, b.len);
 out:
-	buf_fini(&list);
-	buf_fini(&file);
+	buf_fini(&b);
 	return rc;
 }
 
-/* One metric's file for the chunk being written. */
-struct gm {
-	int64_t id;
-	char key[17];
-	struct buf json;
-	int64_t cid;		/* the pending point's commit, -1 if none */
-	double val;
-	size_t n;
-	int want;		/* write it for this chunk */
-};
-
+/* graph/m/<key>/<k>.json */
 static int
-by_gm_id(const void *a, const void *b)
+write_points(struct rctx *r, struct graph *g, struct gmet *m, size_t k)
 {
-	const struct gm *x = a, *y = b;
+	struct buf b;
+	char rel[80];
+	size_t i, lo = k * CHUNK, hi = lo + CHUNK < g->n ? lo + CHUNK : g->n;
+	int first = 1, rc;
 
-	return x->id < y->id ? -1 : x->id > y->id;
+	buf_init(&b, 0);
+	buf_addf(&b, "{\"id\":\"%s\",\"p\":[", g->cid[k]);
+	for (i = lo; i < hi; i++) {
+		if (isnan(m->v[i]))
+			continue;
+		buf_addf(&b, "%s[%zu,", first ? "" : ",", i - lo);
+		first = 0;
+		add_num(&b, m->v[i]);
+		buf_addc(&b, ',');
+		add_num(&b, m->lo[i]);
+		buf_addc(&b, ',');
+		add_num(&b, m->hi[i]);
+		buf_addc(&b, ']');
+	}
+	buf_adds(&b, "]}");
+	snprintf(rel, sizeof(rel), "graph/m/%s/%zu.json", m->key, k);
+	rc = render_file(r, rel, b.data, b.len);
+	buf_fini(&b);
+	return rc;
 }
 
-/* Append the pending point of g, if any. */
-static void
-flush_point(struct gm *g)
+static int
+cmp_double(const void *a, const void *b)
 {
-	char num[40];
+	double x = *(const double *)a, y = *(const double *)b;
 
-	if (g->cid < 0)
-		return;
-	if (g->n++)
-		buf_addc(&g->json, ',');
-	buf_addc(&g->json, '[');
-	render_json_num(num, (double)g->cid);
-	buf_adds(&g->json, num);
-	buf_addc(&g->json, ',');
-	render_json_num(num, g->val);
-	buf_adds(&g->json, num);
-	buf_addc(&g->json, ']');
-	g->cid = -1;
+	return x < y ? -1 : x > y;
+}
+
+/* bucket size fan^level */
+static size_t
+bucket_size(int level)
+{
+	size_t s = 1;
+
+	while (level-- > 0)
+		s *= FAN;
+	return s;
+}
+
+/* graph/l/<L>/<f>.json and every metric's m/<key>/l<L>-<f>.json. */
+static int
+write_level(struct rctx *r, struct graph *g, int level, size_t f,
+    int all_metrics, double *tmp)
+{
+	size_t bs = bucket_size(level), b0 = f * CHUNK, nb, b, i, j, n;
+	struct buf t, fl, v, lo, hi;
+	char rel[96];
+	int rc = -1, first = 1;
+
+	nb = (g->n + bs - 1) / bs;
+	nb = nb > b0 + CHUNK ? CHUNK : nb - b0;
+	buf_init(&t, 0);
+	buf_init(&fl, 0);
+	buf_init(&v, 0);
+	buf_init(&lo, 0);
+	buf_init(&hi, 0);
+	buf_adds(&t, "{\"t\":[");
+	buf_adds(&fl, "],\"f\":[");
+	for (b = 0; b < nb; b++) {
+		size_t p0 = (b0 + b) * bs, p1 = p0 + bs < g->n ? p0 + bs : g->n;
+		int nf = 0;
+
+		if (b)
+			buf_addc(&t, ',');
+		add_num(&t, g->c[p0].t);
+		for (i = p0; i < p1; i++)
+			nf += g->c[i].failed;
+		if (nf) {
+			buf_addf(&fl, "%s[%zu,%d]", first ? "" : ",", b, nf);
+			first = 0;
+		}
+	}
+	buf_add(&t, fl.data, fl.len);
+	buf_adds(&t, "]}");
+	snprintf(rel, sizeof(rel), "graph/l/%d/%zu.json", level, f);
+	if (render_file(r, rel, t.data, t.len) < 0)
+		goto out;
+	for (j = 0; j < g->nm; j++) {
+		struct gmet *m = &g->m[j];
+
+		snprintf(rel, sizeof(rel), "graph/m/%s/l%d-%zu.json", m->key,
+		    level, f);
+		if (!all_metrics && !(m->dirty && missing(r, rel)))
+			continue;
+		buf_reset(&v);
+		buf_reset(&lo);
+		buf_reset(&hi);
+		buf_adds(&v, "{\"v\":[");
+		buf_adds(&lo, "],\"lo\":[");
+		buf_adds(&hi, "],\"hi\":[");
+		for (b = 0; b < nb; b++) {
+			size_t p0 = (b0 + b) * bs,
+			    p1 = p0 + bs < g->n ? p0 + bs : g->n;
+			const char *sep = b ? "," : "";
+
+			for (n = 0, i = p0; i < p1; i++)
+				if (!isnan(m->v[i]))
+					tmp[n++] = m->v[i];
+			if (n == 0) {
+				buf_addf(&v, "%snull", sep);
+				buf_addf(&lo, "%snull", sep);
+				buf_addf(&hi, "%snull", sep);
+				continue;
+			}
+			qsort(tmp, n, sizeof(*tmp), cmp_double);
+			buf_adds(&v, sep);
+			add_num(&v, n % 2 ? tmp[n / 2] :
+			    (tmp[n / 2 - 1] + tmp[n / 2]) / 2);
+			buf_adds(&lo, sep);
+			add_num(&lo, tmp[0]);
+			buf_adds(&hi, sep);
+			add_num(&hi, tmp[n - 1]);
+		}
+		buf_add(&v, lo.data, lo.len);
+		buf_add(&v, hi.data, hi.len);
+		buf_adds(&v, "]}");
+		if (render_file(r, rel, v.data, v.len) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	buf_fini(&t);
+	buf_fini(&fl);
+	buf_fini(&v);
+	buf_fini(&lo);
+	buf_fini(&hi);
+	return rc;
 }
 
 /* 1 if name is in the sorted set v[0..n). */
@@ -190,272 +524,320 @@ in_set(char *const *v, size_t n, const char *name)
 	return 0;
 }
 
-/*
- * Write graph/m/<key>/<n>.json for chunk n: every metric when all is set,
- * else the metrics in names[0..nn) and any metric whose file is missing.
- */
 static int
-write_points(struct rctx *r, struct gm *gm, size_t ng, int64_t n, int all,
-    char *const *names, size_t nn, char *const *gnames)
+by_name(const void *a, const void *b)
 {
-	sqlite3_stmt *st;
-	struct gm key, *g;
-	char rel[80], *path;
-	size_t i;
-	int step, any = 0;
-
-	for (i = 0; i < ng; i++) {
-		snprintf(rel, sizeof(rel), "graph/m/%s/%lld.json", gm[i].key,
-		    (long long)n);
-		gm[i].want = all || in_set(names, nn, gnames[i]);
-		if (!gm[i].want) {
-			path = xasprintf("%s/%s", r->out, rel);
-			gm[i].want = access(path, F_OK) != 0;
-			free(path);
-		}
-		any |= gm[i].want;
-		buf_reset(&gm[i].json);
-		buf_adds(&gm[i].json, "{\"points\":[");
-		gm[i].cid = -1;
-		gm[i].n = 0;
-	}
-	if (!any)
-		return 0;
-	st = render_q(r, "SELECT r.commit_id, s.metric_id, s.median FROM runs "
-	    "r JOIN measurements s ON s.run_id = r.id WHERE r.commit_id >= ? "
-	    "AND r.commit_id < ? AND s.median IS NOT NULL ORDER BY "
-	    "r.commit_id, r.start_time");
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, n * CHUNK);
-	sqlite3_bind_int64(st, 2, (n + 1) * CHUNK);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		key.id = sqlite3_column_int64(st, 1);
-		g = bsearch(&key, gm, ng, sizeof(*gm), by_gm_id);
-		if (g == NULL || !g->want)
-			continue;
-		if (g->cid != sqlite3_column_int64(st, 0))
-			flush_point(g);
-		g->cid = sqlite3_column_int64(st, 0);
-		g->val = sqlite3_column_double(st, 2);
-	}
-	sqlite3_reset(st);
-	if (step != SQLITE_DONE)
-		return render_dberr(r, "reading the metrics' values");
-	for (i = 0; i < ng; i++) {
-		if (!gm[i].want)
-			continue;
-		flush_point(&gm[i]);
-		buf_adds(&gm[i].json, "]}");
-		snprintf(rel, sizeof(rel), "graph/m/%s/%lld.json", gm[i].key,
-		    (long long)n);
-		if (render_file(r, rel, gm[i].json.data, gm[i].json.len) < 0)
-			return -1;
-	}
-	return 0;
+	return strcmp(((const struct gmet *)a)->name,
+	    ((const struct gmet *)b)->name);
 }
 
-/* graph/metrics.json; also loads every metric into gm (sorted by id). */
 static int
-write_metrics(struct rctx *r, struct gm **out, char ***gnames, size_t *ng)
+by_id(const void *a, const void *b)
+{
+	const struct gmet *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* While g->m is in id order. */
+static struct gmet *
+metric_by_id(struct graph *g, int64_t id)
+{
+	struct gmet key;
+
+	key.id = id;
+	return bsearch(&key, g->m, g->nm, sizeof(*g->m), by_id);
+}
+
+/* Every metric with values, and each one's latest value per position. */
+static int
+load_metrics(struct rctx *r, struct graph *g, char *const *dirty,
+    size_t ndirty)
 {
 	sqlite3_stmt *st;
-	cJSON *m, *arr, *o;
-	struct gm *gm = NULL;
-	char **names = NULL;
-	size_t n = 0;
-	int rc;
+	struct gmet *m = NULL, *last = NULL;
+	size_t i;
+	int step;
 
 	st = render_q(r, "SELECT id, name, unit, direction FROM metrics m "
 	    "WHERE EXISTS (SELECT 1 FROM measurements WHERE metric_id = m.id) "
 	    "ORDER BY id");
 	if (st == NULL)
 		return -1;
-	m = cJSON_CreateObject();
-	cJSON_AddStringToObject(m, "commits_id", r->graph_id);
-	arr = cJSON_AddArrayToObject(m, "metrics");
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		gm = xrealloc(gm, (n + 1) * sizeof(*gm));
-		names = xrealloc(names, (n + 1) * sizeof(*names));
-		memset(&gm[n], 0, sizeof(gm[n]));
-		gm[n].id = sqlite3_column_int64(st, 0);
-		names[n] = xstrdup((const char *)sqlite3_column_text(st, 1));
-		esc_hash_hex(names[n], gm[n].key);
-		buf_init(&gm[n].json, 0);
-		o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "name", names[n]);
-		cJSON_AddStringToObject(o, "key", gm[n].key);
-		render_add_str(o, "unit", sqlite3_column_text(st, 2));
-		cJSON_AddNumberToObject(o, "direction",
-		    sqlite3_column_int(st, 3));
-		cJSON_AddItemToArray(arr, o);
-		n++;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *u = sqlite3_column_text(st, 2);
+
+		g->m = xrealloc(g->m, (g->nm + 1) * sizeof(*g->m));
+		m = &g->m[g->nm++];
+		memset(m, 0, sizeof(*m));
+		m->id = sqlite3_column_int64(st, 0);
+		m->name = xstrdup((const char *)sqlite3_column_text(st, 1));
+		m->unit = u ? xstrdup((const char *)u) : NULL;
+		m->direction = sqlite3_column_int(st, 3);
+		esc_hash_hex(m->name, m->key);
+		m->dirty = in_set(dirty, ndirty, m->name);
+		m->v = xmalloc((g->n + 1) * sizeof(double));
+		m->lo = xmalloc((g->n + 1) * sizeof(double));
+		m->hi = xmalloc((g->n + 1) * sizeof(double));
+		for (i = 0; i < g->n; i++)
+			m->v[i] = NAN;
 	}
 	sqlite3_reset(st);
-	*out = gm;
-	*gnames = names;
-	*ng = n;
-	if (rc != SQLITE_DONE) {
-		cJSON_Delete(m);
+	if (step != SQLITE_DONE)
 		return render_dberr(r, "reading metrics");
-	}
-	/* The page lists metrics by name. */
-	{
-		cJSON *sorted = cJSON_CreateArray(), *e, *best;
-		int left = cJSON_GetArraySize(arr);
+	/* runs_commit orders by commit and start: the latest run wins. */
+	st = render_q(r, "SELECT r.commit_id, s.metric_id, s.median, s.min, "
+	    "s.max FROM runs r JOIN measurements s ON s.run_id = r.id WHERE "
+	    "s.median IS NOT NULL ORDER BY r.commit_id, r.start_time");
+	if (st == NULL)
+		return -1;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t c = sqlite3_column_int64(st, 0), id;
+		int32_t p;
 
-		while (left-- > 0) {
-			best = NULL;
-			cJSON_ArrayForEach(e, arr)
-				if (best == NULL || strcmp(cJSON_GetObjectItem(e,
-				    "name")->valuestring, cJSON_GetObjectItem(
-				    best, "name")->valuestring) < 0)
-					best = e;
-			cJSON_AddItemToArray(sorted,
-			    cJSON_DetachItemViaPointer(arr, best));
-		}
-		cJSON_ReplaceItemInObject(m, "metrics", sorted);
+		if (c < 0 || c > g->maxid || (p = g->pos[c]) < 0)
+			continue;
+		id = sqlite3_column_int64(st, 1);
+		if (last == NULL || last->id != id)
+			last = metric_by_id(g, id);
+		if (last == NULL)
+			continue;
+		last->v[p] = sqlite3_column_double(st, 2);
+		last->lo[p] = sqlite3_column_type(st, 3) == SQLITE_NULL ?
+		    last->v[p] : sqlite3_column_double(st, 3);
+		last->hi[p] = sqlite3_column_type(st, 4) == SQLITE_NULL ?
+		    last->v[p] : sqlite3_column_double(st, 4);
 	}
+	sqlite3_reset(st);
+	if (step != SQLITE_DONE)
+		return render_dberr(r, "reading the metrics' values");
+	qsort(g->m, g->nm, sizeof(*g->m), by_name);
+	return 0;
+}
+
+/* The changes table (when the db has one): markers and the default view. */
+static int
+add_changes(struct rctx *r, struct graph *g, cJSON *metrics, cJSON *dflt)
+{
+	sqlite3_stmt *st;
+	int step, ndefault = 0;
+
+	st = render_q(r, "SELECT 1 FROM sqlite_master WHERE type = 'table' "
+	    "AND name = 'changes'");
+	if (st == NULL)
+		return -1;
+	step = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (step != SQLITE_ROW)
+		return 0;
+	st = render_q(r, "SELECT m.name, x.after_commit, x.before_commit, "
+	    "x.delta_pct, x.verdict, x.id FROM changes x JOIN metrics m ON "
+	    "m.id = x.metric_id JOIN commits c ON c.id = x.after_commit "
+	    "ORDER BY c.committer_time DESC, x.id DESC");
+	if (st == NULL)
+		return -1;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+		int64_t a = sqlite3_column_int64(st, 1),
+		    b = sqlite3_column_int64(st, 2);
+		cJSON *e, *o = NULL, *row, *list;
+		int found = 0;
+
+		if (a < 0 || a > g->maxid || g->pos[a] < 0)
+			continue;
+		cJSON_ArrayForEach(e, metrics)
+			if (strcmp(cJSON_GetObjectItem(e, "name")->valuestring,
+			    name) == 0) {
+				o = e;
+				break;
+			}
+		if (o == NULL)
+			continue;
+		list = cJSON_GetObjectItem(o, "changes");
+		row = cJSON_CreateArray();
+		cJSON_AddItemToArray(row, cJSON_CreateNumber(g->pos[a]));
+		cJSON_AddItemToArray(row, cJSON_CreateNumber(b >= 0 &&
+		    b <= g->maxid && g->pos[b] >= 0 ? g->pos[b] : -1));
+		cJSON_AddItemToArray(row, cJSON_CreateNumber(
+		    sqlite3_column_double(st, 3)));
+		cJSON_AddItemToArray(row, cJSON_CreateNumber(
+		    sqlite3_column_int(st, 4)));
+		cJSON_AddItemToArray(row, cJSON_CreateNumber(
+		    (double)sqlite3_column_int64(st, 5)));
+		cJSON_AddItemToArray(list, row);
+		/* The default view: the metrics of the 3 newest changes. */
+		cJSON_ArrayForEach(e, dflt)
+			found |= strcmp(e->valuestring, name) == 0;
+		if (!found && ndefault < 3) {
+			cJSON_AddItemToArray(dflt, cJSON_CreateString(name));
+			ndefault++;
+		}
+	}
+	sqlite3_reset(st);
+	if (step != SQLITE_DONE)
+		return render_dberr(r, "reading changes");
+	return 0;
+}
+
+/* graph/metrics.json */
+static int
+write_metrics(struct rctx *r, struct graph *g)
+{
+	cJSON *m = cJSON_CreateObject(), *arr, *dflt;
+	size_t i;
+	int rc;
+
+	cJSON_AddStringToObject(m, "commits_id", r->graph_id);
+	dflt = cJSON_AddArrayToObject(m, "default");
+	arr = cJSON_AddArrayToObject(m, "metrics");
+	for (i = 0; i < g->nm; i++) {
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(o, "name", g->m[i].name);
+		cJSON_AddStringToObject(o, "key", g->m[i].key);
+		render_add_str(o, "unit", (const unsigned char *)g->m[i].unit);
+		cJSON_AddNumberToObject(o, "direction", g->m[i].direction);
+		cJSON_AddArrayToObject(o, "changes");
+		cJSON_AddItemToArray(arr, o);
+	}
+	if (add_changes(r, g, arr, dflt) < 0) {
+		cJSON_Delete(m);
+		return -1;
+	}
+	if (cJSON_GetArraySize(dflt) == 0 && g->nm > 0)
+		cJSON_AddItemToArray(dflt, cJSON_CreateString(g->m[0].name));
 	rc = render_json(r, "graph/metrics.json", m);
 	cJSON_Delete(m);
 	return rc;
 }
 
-/* The chunk numbers of the commits of runs, into a sorted array. */
+/* Mark the chunks that hold the commits of runs[0..nruns). */
 static int
-run_chunks(struct rctx *r, char *const *runs, size_t nruns, int64_t **out,
-    size_t *n)
+touch_runs(struct rctx *r, struct graph *g, char *const *runs, size_t nruns)
 {
 	sqlite3_stmt *st = render_q(r, "SELECT commit_id FROM runs WHERE "
 	    "id = ?");
 	size_t i;
 
-	*out = xmalloc((nruns ? nruns : 1) * sizeof(**out));
-	*n = 0;
 	if (st == NULL)
 		return -1;
 	for (i = 0; i < nruns; i++) {
+		int64_t c;
+
 		sqlite3_reset(st);
 		sqlite3_bind_text(st, 1, runs[i], -1, SQLITE_TRANSIENT);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			(*out)[(*n)++] = sqlite3_column_int64(st, 0) / CHUNK;
+		if (sqlite3_step(st) != SQLITE_ROW)
+			continue;
+		c = sqlite3_column_int64(st, 0);
+		if (c >= 0 && c <= g->maxid && g->pos[c] >= 0)
+			g->touched[(size_t)g->pos[c] / CHUNK] = 1;
 	}
 	sqlite3_reset(st);
 	return 0;
 }
 
-static int
-has_chunk(const int64_t *v, size_t n, int64_t c)
+static void
+graph_free(struct graph *g)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++)
-		if (v[i] == c)
-			return 1;
-	return 0;
+	for (i = 0; i < g->nm; i++) {
+		free(g->m[i].name);
+		free(g->m[i].unit);
+		free(g->m[i].v);
+		free(g->m[i].lo);
+		free(g->m[i].hi);
+	}
+	free(g->m);
+	free(g->c);
+	free(g->pos);
+	free(g->cid);
+	free(g->touched);
 }
 
 int
 page_graph(struct rctx *r, int all, char *const *runs, size_t nruns,
     char *const *metrics, size_t nmetrics)
 {
-	sqlite3_stmt *st;
-	struct chunk *ch = NULL;
-	struct gm *gm = NULL;
-	char **gnames = NULL, id[17], sig[48];
-	int64_t *rc_chunks = NULL;
-	size_t nch = 0, ng = 0, nrc = 0, i;
-	struct buf idx;
-	int rc = -1, step;
+	struct graph g;
+	struct buf idx, list;
+	double *tmp = NULL;
+	char id[17];
+	size_t k, j, f;
+	int rc = -1, level;
 
+	memset(&g, 0, sizeof(g));
 	buf_init(&idx, 0);
-	if (run_chunks(r, runs, nruns, &rc_chunks, &nrc) < 0)
+	buf_init(&list, 0);
+	if (load_commits(r, &g) < 0)
 		goto out;
-	/* The chunks with tracked commits with runs, and their signatures:
-	 * one aggregate over the runs' commits. */
-	/* 4096: CHUNK. */
-	st = render_q(r, "SELECT c.id / 4096, count(*), sum(c.id) FROM "
-	    "(SELECT DISTINCT commit_id FROM runs) x CROSS JOIN commits c ON "
-	    "c.id = x.commit_id WHERE c.reachable = 2 GROUP BY 1 ORDER BY 1");
-	if (st == NULL)
+	g.nchunks = (g.n + CHUNK - 1) / CHUNK;
+	g.cid = xmalloc((g.nchunks + 1) * sizeof(*g.cid));
+	g.touched = xcalloc(g.nchunks + 1, 1);
+	/* levels: the first L whose one file covers every position. */
+	for (g.levels = 0; g.levels < MAX_LEVELS &&
+	    (size_t)CHUNK * bucket_size(g.levels) < g.n; g.levels++)
+		;
+	for (k = 0; k < g.nchunks; k++) {
+		chunk_id(&g, k, g.cid[k]);
+		g.touched[k] = all || read_head(r, k, id) < 0 ||
+		    strcmp(id, g.cid[k]) != 0;
+	}
+	if (touch_runs(r, &g, runs, nruns) < 0 ||
+	    load_metrics(r, &g, metrics, nmetrics) < 0)
 		goto out;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		ch = xrealloc(ch, (nch + 1) * sizeof(*ch));
-		memset(&ch[nch], 0, sizeof(ch[nch]));
-		ch[nch].n = sqlite3_column_int64(st, 0);
-		snprintf(ch[nch].sig, sizeof(ch[nch].sig), "%lld:%lld",
-		    (long long)sqlite3_column_int64(st, 1),
-		    (long long)sqlite3_column_int64(st, 2));
-		nch++;
-	}
-	sqlite3_reset(st);
-	if (step != SQLITE_DONE) {
-		render_dberr(r, "reading the graph's chunks");
-		goto out;
-	}
-	for (i = 0; i < nch; i++) {
-		if (!all && read_head(r, ch[i].n, id, sig) == 0 &&
-		    strcmp(sig, ch[i].sig) == 0) {
-			memcpy(ch[i].id, id, sizeof(id));
-			ch[i].points = has_chunk(rc_chunks, nrc, ch[i].n);
-			continue;
-		}
-		ch[i].write = ch[i].points = 1;
-		if (write_chunk(r, &ch[i]) < 0)
-			goto out;
-	}
-	buf_addf(&idx, "{\"id\":\"");
-	{
-		struct buf list;
+	for (k = 0; k < g.nchunks; k++) {
+		char rel[80];
 
-		buf_init(&list, 0);
-		for (i = 0; i < nch; i++)
-			buf_addf(&list, "%s[%lld,\"%s\"]", i ? "," : "",
-			    (long long)ch[i].n, ch[i].id);
-		esc_hash_hex(list.data ? list.data : "", r->graph_id);
-		buf_addf(&idx, "%s\",\"chunk\":%d,\"chunks\":[%s]}",
-		    r->graph_id, CHUNK, list.data ? list.data : "");
-		buf_fini(&list);
+		if (g.touched[k] && write_chunk(r, &g, k) < 0)
+			goto out;
+		for (j = 0; j < g.nm; j++) {
+			snprintf(rel, sizeof(rel), "graph/m/%s/%zu.json",
+			    g.m[j].key, k);
+			if ((g.touched[k] || (g.m[j].dirty &&
+			    missing(r, rel))) && write_points(r, &g, &g.m[j],
+			    k) < 0)
+				goto out;
+		}
 	}
+	tmp = xmalloc((bucket_size(g.levels) + 1) * sizeof(*tmp));
+	for (level = 1; level <= g.levels; level++) {
+		/* A level file spans CHUNK buckets: fan^level chunks. */
+		size_t span = bucket_size(level), nf;
+
+		nf = (g.nchunks + span - 1) / span;
+		for (f = 0; f < nf; f++) {
+			int touched = 0;
+			char rel[64];
+
+			for (k = f * span; k < (f + 1) * span && k < g.nchunks;
+			    k++)
+				touched |= g.touched[k];
+			snprintf(rel, sizeof(rel), "graph/l/%d/%zu.json", level,
+			    f);
+			if (!touched && nmetrics == 0 && !missing(r, rel))
+				continue;
+			if (write_level(r, &g, level, f, touched, tmp) < 0)
+				goto out;
+		}
+	}
+	for (k = 0; k < g.nchunks; k++)
+		buf_addf(&list, "%s[%zu,\"%s\"]", k ? "," : "", k, g.cid[k]);
+	esc_hash_hex(list.data ? list.data : "", r->graph_id);
+	buf_addf(&idx, "{\"id\":\"%s\",\"n\":%zu,\"chunk\":%d,\"fan\":%d,"
+	    "\"levels\":%d,\"t0\":", r->graph_id, g.n, CHUNK, FAN, g.levels);
+	add_num(&idx, g.n ? g.c[0].t : 0);
+	buf_adds(&idx, ",\"t1\":");
+	add_num(&idx, g.n ? g.c[g.n - 1].t : 0);
+	buf_addf(&idx, ",\"chunks\":[%s]}", list.data ? list.data : "");
 	if (render_file(r, "graph/commits.json", idx.data, idx.len) < 0 ||
-	    write_metrics(r, &gm, &gnames, &ng) < 0)
+	    write_metrics(r, &g) < 0)
 		goto out;
-	/* Metric files: every metric of a rewritten chunk; the dirty
-	 * metrics of a chunk with a new run; any file that is missing (a
-	 * metric's first values) of a chunk that is touched or of every
-	 * chunk when the metric itself is dirty. */
-	for (i = 0; i < nch; i++) {
-		int touch = ch[i].points;
-
-		if (!touch && nmetrics > 0) {
-			/* A dirty metric may lack files in old chunks. */
-			size_t k;
-
-			for (k = 0; k < ng && !touch; k++) {
-				char *path;
-
-				if (!in_set(metrics, nmetrics, gnames[k]))
-					continue;
-				path = xasprintf("%s/graph/m/%s/%lld.json",
-				    r->out, gm[k].key, (long long)ch[i].n);
-				touch = access(path, F_OK) != 0;
-				free(path);
-			}
-		}
-		if (touch && write_points(r, gm, ng, ch[i].n,
-		    all || ch[i].write, metrics, nmetrics, gnames) < 0)
-			goto out;
-	}
 	rc = 0;
 out:
-	for (i = 0; i < ng; i++) {
-		buf_fini(&gm[i].json);
-		free(gnames[i]);
-	}
-	free(gm);
-	free(gnames);
-	free(ch);
-	free(rc_chunks);
+	free(tmp);
+	graph_free(&g);
 	buf_fini(&idx);
+	buf_fini(&list);
 	return rc;
 }

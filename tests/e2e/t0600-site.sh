@@ -119,7 +119,7 @@ for h in hashes:
 r = json.load(open(o + "/go/refs.json"))["refs"]
 assert "main" in r and "refs/heads/main" in r and "v1.0" in r, r
 ' "$O" "$D"
-check "graph data: the tracked commits with runs, in chunks" python3 -c '
+check "graph data: the tracked commits with runs, by position" python3 -c '
 import json, sys, subprocess
 o, db = sys.argv[1], sys.argv[2]
 idx = json.load(open(o + "/graph/commits.json"))
@@ -129,20 +129,37 @@ commits = []
 for n, cid in idx["chunks"]:
     c = json.load(open("%s/graph/c/%d.json" % (o, n)))
     assert c["id"] == cid, (c["id"], cid)
+    assert len(commits) == n * idx["chunk"]
     commits += c["commits"]
-want = subprocess.check_output(["sqlite3", db, "SELECT c.id FROM commits c "
+assert idx["n"] == len(commits)
+want = subprocess.check_output(["sqlite3", db, "SELECT c.hash FROM commits c "
     "WHERE c.reachable = 2 AND c.id IN (SELECT commit_id FROM runs)"]).split()
-assert sorted(int(x) for x in want) == sorted(x[0] for x in commits), commits
-ids = set(x[0] for x in commits)
+assert sorted(x.decode() for x in want) == sorted(x[0] for x in commits), commits
+# Oldest first, and a parent before its child.
+pos = {x[0]: i for i, x in enumerate(commits)}
+for x in commits:
+    ps = subprocess.check_output(["git", "-C", sys.argv[3], "rev-parse",
+        x[0] + "^@"]).split()
+    for p in ps:
+        assert pos.get(p.decode(), -1) < pos[x[0]], (p, x)
 k = [x for x in m["metrics"] if x["name"] == "run/nbody/time"][0]
 pts = []
 for n, cid in idx["chunks"]:
-    pts += json.load(open("%s/graph/m/%s/%d.json" % (o, k["key"], n)))["points"]
-assert len([p for p in pts if p[0] in ids]) == len(commits)
-for x in commits:
-    for p in x[4]:
-        assert isinstance(p, int)
-' "$O" "$D"
+    f = json.load(open("%s/graph/m/%s/%d.json" % (o, k["key"], n)))
+    assert f["id"] == cid
+    pts += [[n * idx["chunk"] + p[0]] + p[1:] for p in f["p"]]
+assert len(pts) == len(commits)
+for p in pts:
+    assert p[2] <= p[1] <= p[3], p
+    h = commits[p[0]][0]
+    v = subprocess.check_output(["sqlite3", db, "SELECT s.median FROM "
+        "measurements s JOIN runs r ON r.id = s.run_id JOIN commits c ON "
+        "c.id = r.commit_id JOIN metrics x ON x.id = s.metric_id WHERE "
+        "c.hash = \x27%s\x27 AND x.name = \x27run/nbody/time\x27 ORDER BY "
+        "r.start_time DESC LIMIT 1" % h]).decode().strip()
+    assert abs(float(v) - p[1]) < 1e-9, (v, p)
+assert m["default"] == [m["metrics"][0]["name"]], m["default"]
+' "$O" "$D" "$R"
 
 check "feed.xml is well-formed Atom with the significant changes" python3 -c '
 import sys, xml.etree.ElementTree as ET

@@ -44,14 +44,18 @@ def h(s):
         x = ((x ^ b) * 1099511628211) % 2**64
     return "%016x" % x
 print(h("run/nbody/time"), h("size/bin"))' | tr ' ' '\n' | sort)
-chunk=$((tipid / 4096))
+# Fewer than 1024 graph commits: all of them in position chunk 0. The tip
+# joins the chunk: its commit list, and so the id every metric's file of
+# that chunk carries, changes; nothing of any other chunk does.
+chunk=0
 want=$(printf '%s\n' ./run/r-new/index.html ./run/r-new/run.json \
     "./commit/$tip/index.html" "./commit/$tip/commit.json" \
     ./worker/box1/index.html ./worker/box1/worker.json \
     ./index.html ./index.json ./feed.xml ./queue/index.html ./queue/queue.json \
     ./graph/commits.json ./graph/metrics.json "./graph/c/$chunk.json" \
     "./go/h/${tip:0:2}.json" \
-    $(for k in $k1; do echo "./graph/m/$k/$chunk.json"; done) | sort)
+    $(for k in $k1; do echo "./graph/m/$k/$chunk.json"; done) \
+    $(cd "$O" && ls -d ./graph/m/*/"$chunk.json") | sort -u)
 extra=$(comm -23 <(echo "$got") <(echo "$want"))
 check_eq "nothing else was rewritten" "$extra" ""
 for f in ./run/r-new/index.html "./commit/$tip/index.html" ./index.html \

@@ -10,6 +10,19 @@ const { chromium } = require(path.join(top, "node_modules/playwright-core"));
 const [url, m1, m2] = process.argv.slice(2);
 const out = { errors: [] };
 
+async function ink(page) {
+	return page.evaluate(() => {
+		const c = document.querySelector("#plot canvas");
+		const g = c.getContext("2d");
+		const d = g.getImageData(0, 0, c.width, c.height).data;
+		let n = 0;
+		for (let i = 3; i < d.length; i += 4)
+			if (d[i] !== 0)
+				n++;
+		return n;
+	});
+}
+
 async function main() {
 	const browser = await chromium.launch({
 		executablePath: process.env.TJ_CHROMIUM || "/usr/bin/chromium",
@@ -40,29 +53,39 @@ async function main() {
 				out.bytes += s.responseBodySize;
 			} catch (e) { /* the page navigated away */ }
 		});
+		let mreq = 0;
+		page.on("request", (r) => {
+			if (/\/graph\/m\//.test(r.url()))
+				mreq++;
+		});
 		const t0 = Date.now();
+		// No fragment: the default view is drawn at once.
 		await page.goto(url, { waitUntil: "load" });
-		const box = `#tree label[title="${m1}"] input`;
-		await page.waitForSelector(box);
-		out.tree_ms = Date.now() - t0;
-		const t1 = Date.now();
-		await page.check(box);
 		await page.waitForSelector('body[data-drawn="1"]');
-		out.draw_ms = Date.now() - t1;
 		out.first_paint_ms = Date.now() - t0;
 		out.first_load_bytes = out.bytes;
+		out.default_checked = await page.evaluate(() => Array.from(
+		    document.querySelectorAll("#tree input:checked"))
+		    .map((e) => e.value));
+		out.default_hash = await page.evaluate(() => location.hash);
+		out.markers = await page.evaluate(() => document.body.dataset.markers);
+		out.failed_marks = await page.evaluate(() =>
+		    document.body.dataset.failed);
+		for (const v of out.default_checked)
+			await page.uncheck(`#tree input[value="${v.replace(/"/g, '\\"')}"]`);
+		await page.waitForSelector('body[data-drawn="0"]');
+		const box = `#tree label[title="${m1}"] input`;
+		await page.check(box);
+		await page.waitForSelector('body[data-drawn="1"]');
 		out.hash1 = await page.evaluate(() => location.hash);
-		out.inked = await page.evaluate(() => {
-			const c = document.querySelector("#plot canvas");
-			const g = c.getContext("2d");
-			const d = g.getImageData(0, 0, c.width, c.height).data;
-			let n = 0;
-			for (let i = 3; i < d.length; i += 4)
-				if (d[i] !== 0)
-					n++;
-			return n;
-		});
+		out.inked = await ink(page);
 		out.status = await page.textContent("#status");
+		// The spread band adds ink and goes into the fragment.
+		await page.check("#band");
+		await page.waitForFunction(() => location.hash.includes("b=1"));
+		out.inked_band = await ink(page);
+		out.hash_band = await page.evaluate(() => location.hash);
+		await page.uncheck("#band");
 		await page.check(`#tree label[title="${m2}"] input`);
 		await page.waitForSelector('body[data-drawn="2"]');
 		out.hash2 = await page.evaluate(() => location.hash);
@@ -101,6 +124,7 @@ async function main() {
 		// The day-equidistant toggle redraws on a time axis.
 		await page.check("#days");
 		await page.waitForFunction(() => location.hash.includes("d=1"));
+		await page.waitForSelector('body[data-drawn="2"]');
 		out.hash_days = await page.evaluate(() => location.hash);
 		// Click a point: its commit opens.
 		await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2);
@@ -111,6 +135,60 @@ async function main() {
 		]);
 		out.clicked_to = page.url();
 		out.commit_title = await page.textContent("h1");
+		// Hostile fragments: unknown names (Object.prototype's
+		// included) are dropped, and a name repeated 2,000 times is
+		// fetched once.
+		const graph = url.replace(/#.*/, "");
+		for (const [k, frag] of [["proto", "#m=constructor&m=toString&m=hasOwnProperty&m=valueOf"],
+		    ["bad_escape", "#m=%E0%A4%A&x=5,1&d=2"]]) {
+			await page.goto("about:blank");
+			await page.goto(graph + frag, { waitUntil: "load" });
+			await page.waitForSelector('body[data-drawn="1"]');
+			out[k + "_checked"] = await page.evaluate(() => Array.from(
+			    document.querySelectorAll("#tree input:checked"))
+			    .map((e) => e.value));
+		}
+		await page.goto("about:blank");
+		mreq = 0;
+		await page.goto(graph + "#" + Array(2000).fill("m=" + m1).join("&"),
+		    { waitUntil: "load" });
+		await page.waitForSelector('body[data-drawn="1"]');
+		out.repeated_fetches = mreq;
+		out.repeated_hash_checked = await page.evaluate(() =>
+		    document.querySelectorAll("#tree input:checked").length);
+		// Object.prototype names as metrics draw like any other.
+		for (const m of (process.env.TJ_PROTO_METRICS || "").split("\n")) {
+			if (!m)
+				continue;
+			await page.goto("about:blank");
+			await page.goto(graph + "#m=" + encodeURIComponent(m)
+			    .replace(/%2F/g, "/"), { waitUntil: "load" });
+			await page.waitForSelector('body[data-drawn="1"]');
+			out.proto_drawn = (out.proto_drawn || []).concat([
+			    await page.evaluate(() => Array.from(document
+			    .querySelectorAll("#tree input:checked"))
+			    .map((e) => e.value).join(","))]);
+		}
+		// A large metric: every y label fits its axis.
+		if (process.env.TJ_BIG_METRIC) {
+			await page.goto("about:blank");
+			await page.goto(graph + "#m=" + process.env.TJ_BIG_METRIC,
+			    { waitUntil: "load" });
+			await page.waitForSelector('body[data-drawn="1"]');
+			out.big = await page.evaluate(() => {
+				const u = window.tjPlot;
+				const a = u.axes[1];
+				u.ctx.font = a.font[0];
+				const w = Math.max(...a._values.map((v) =>
+				    u.ctx.measureText(v).width / devicePixelRatio));
+				const can = u.root.querySelector("canvas")
+				    .getBoundingClientRect();
+				const over = u.over.getBoundingClientRect();
+				return { labels: a._values, label_width: w,
+				    room: over.left - can.left - a.ticks.size -
+				    a.gap };
+			});
+		}
 	} finally {
 		await browser.close();
 	}
