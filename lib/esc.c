@@ -137,7 +137,7 @@ esc_json(struct buf *b, const char *s)
 			e[0] = '\\';
 			e[1] = (char)p[i];
 			k = 2;
-		} else if (p[i] < 0x20) {
+		} else if (p[i] < 0x20 || p[i] == 0x7f) {
 			memcpy(e, "\\u00", 4);
 			e[4] = hex[p[i] >> 4];
 			e[5] = hex[p[i] & 15];

@@ -69,13 +69,19 @@ normalize(const char *name, int *depth)
 	return buf_take(&b);
 }
 
-/* 1 if a symlink target, seen from a link depth directories down, stays
- * inside the tree (lexically). */
+/*
+ * 1 if a symlink target, seen from a link depth directories down, stays
+ * inside the tree. Its ".." components must all come first: the kernel
+ * takes "l/.." as the parent of where l points, so with a link "l -> ."
+ * at the top, "l/.." would be the tree's parent though it looks inside.
+ * Leading ".."s climb real directories (no entry goes through a link).
+ */
 static int
 link_inside(const char *target, int depth)
 {
 	const char *p = target, *end;
 	size_t n;
+	int down = 0;
 
 	if (target[0] == '\0' || target[0] == '/')
 		return 0;
@@ -83,10 +89,10 @@ link_inside(const char *target, int depth)
 		end = strchr(p, '/');
 		n = end ? (size_t)(end - p) : strlen(p);
 		if (n == 2 && p[0] == '.' && p[1] == '.') {
-			if (--depth < 0)
+			if (down || --depth < 0)
 				return 0;
 		} else if (n > 0 && !(n == 1 && p[0] == '.')) {
-			depth++;
+			down = 1;
 		}
 		p += n;
 		if (*p == '/')

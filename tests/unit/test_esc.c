@@ -81,6 +81,11 @@ main(void)
 		esc_json(&j, "a\"b\\c\n\x01\xff\xc3\xa9</");
 		T_STR_EQ(j.data, "\"a\\\"b\\\\c\\u000a\\u0001\\ufffd"
 		    "\xc3\xa9</\"");
+		/* DEL is valid UTF-8: escaped, not replaced (found by
+		 * tests/fuzz/fuzz_utf8). */
+		buf_reset(&j);
+		esc_json(&j, "x\x7fy");
+		T_STR_EQ(j.data, "\"x\\u007fy\"");
 		buf_fini(&j);
 	}
 

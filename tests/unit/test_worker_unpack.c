@@ -50,6 +50,8 @@ static const char make_tars[] =
     "    ('d/up', 'l', '../../x'), ('b', 'f', b'b')])\n"
     "tar('through.tar.gz', [('sub', 'd', '', 0o755), ('link', 'l', 'sub'),\n"
     "    ('link/x', 'f', b'x')])\n"
+    "tar('dotlink.tar.gz', [('l', 'l', '.'), ('x', 'l', 'l/..'),\n"
+    "    ('d/y', 'l', 'l/../d'), ('b', 'f', b'b')])\n"
     "tar('hard.tar.gz', [('h', 'h', '../evil')])\n"
     "tar('hardthrough.tar.gz', [('sub', 'd', '', 0o755), ('link', 'l', 'sub'),\n"
     "    ('h', 'h', 'link/f')])\n"
@@ -255,6 +257,28 @@ test_files(void)
 	    "the tree\n0:not created: symlink 'd/up' -> '../../x' points "
 	    "outside the tree\n");
 	free(s);
+	free(tree);
+
+	/* "l/.." is the parent of what l points to: with l -> ".", the
+	 * tree's parent
+	 * (found by tests/fuzz/fuzz_unpack). */
+	output_reset(&out);
+	tree = fresh_tree();
+	p = xasprintf("%s/dotlink.tar.gz", tars);
+	T_INT_EQ(unpack_file(tree, p, 1 << 20, &out), 0);
+	free(p);
+	p = xasprintf("%s/l", tree);
+	T_OK(exists(p));
+	free(p);
+	p = xasprintf("%s/x", tree);
+	T_OK(!exists(p));
+	free(p);
+	s = output_text(&out);
+	T_STR_EQ(s, "0:not created: symlink 'x' -> 'l/..' points outside the "
+	    "tree\n0:not created: symlink 'd/y' -> 'l/../d' points outside "
+	    "the tree\n");
+	free(s);
+	T_OK(nothing_outside());
 	free(tree);
 }
 
