@@ -44,7 +44,7 @@ PROGS := $(if $(GEN_SRC),tj-gen) $(if $(API_SRC),tj-api) \
 	$(if $(WORKER_SRC),tj-worker)
 
 .PHONY: all test check check-asan unit e2e lint bench demo install uninstall \
-	clean deps help asan test-run golden
+	clean deps help asan test-run golden fuzz fuzz-build
 
 all: $(PROGS:%=build/%)
 
@@ -125,6 +125,46 @@ lint:
 deps:
 	$(Q)scripts/deps.sh
 
+# Fuzzing (tests/fuzz/README): libFuzzer targets built with clang under
+# ASan+UBSan into build/fuzz/ (lib/, and the api/ and worker/ objects but
+# their main), each run FUZZ_TIME seconds by tests/fuzz/run.sh.
+FUZZ_CC ?= clang
+FUZZ_TIME ?= 30
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+FUZZ_CFLAGS ?= -O1 -g
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+
+build/fuzz/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(FUZZ_CC) $(TJ_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
+		$(FUZZ_CFLAGS) -c -o $@ $<
+
+build/fuzz/libtj.a: $(LIB_SRC:%.c=build/fuzz/%.o)
+	@rm -f $@
+	$(Q)ar rcs $@ $^
+
+build/fuzz/api.a: $(patsubst %.c,build/fuzz/%.o,$(filter-out api/main.c api/status.c,$(API_SRC)))
+	@rm -f $@
+	$(Q)ar rcs $@ $^
+
+build/fuzz/worker.a: $(patsubst %.c,build/fuzz/%.o,$(filter-out worker/main.c,$(WORKER_SRC)))
+	@rm -f $@
+	$(Q)ar rcs $@ $^
+
+build/fuzz/fuzz_%: build/fuzz/tests/fuzz/fuzz_%.o build/fuzz/api.a \
+    build/fuzz/worker.a build/fuzz/libtj.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer $(FUZZ_CFLAGS) -o $@ $^ \
+		$(TJ_LIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	$(Q)FUZZ_TIME=$(FUZZ_TIME) tests/fuzz/run.sh $(FUZZ_BINS:build/fuzz/fuzz_%=%)
+
 # The golden pages (tests/golden/README): rewrite tests/golden/expected/
 # from this tree's output and print the diff.
 golden: all
@@ -167,6 +207,7 @@ help:
 	@echo "make test       unit + end-to-end tests, plain and under ASan+UBSan"
 	@echo "make check-asan the tests under ASan+UBSan only"
 	@echo "make lint       cppcheck and clang-tidy"
+	@echo "make fuzz       libFuzzer targets, FUZZ_TIME (30) seconds each"
 	@echo "make golden     regenerate tests/golden/expected/, print the diff"
 	@echo "make bench      benchmarks with ratios against same-run baselines"
 	@echo "make demo       import this repository and show the result"

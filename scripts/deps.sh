@@ -7,6 +7,8 @@ set -eu
 pkgs="
 build-essential
 pkg-config
+clang
+libclang-rt-14-dev
 git
 ca-certificates
 libsqlite3-dev

@@ -1,0 +1,50 @@
+#!/bin/bash
+# run.sh TARGET...: run each build/fuzz/fuzz_TARGET for FUZZ_TIME seconds
+# (default 30) from its seeds in tests/fuzz/corpus/TARGET/ (read only) and
+# the inputs it found before in build/fuzz/corpus/TARGET/, then print a
+# line per target: executions, executions per second, new corpus size,
+# and whether it crashed. A crash, leak, sanitizer report or timeout
+# leaves the input in build/fuzz/artifacts/ and makes the exit status 1.
+set -u
+cd "$(dirname "$0")/../.."
+time=${FUZZ_TIME:-30}
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:symbolize=1}"
+export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$PWD/tests/lsan.supp:print_suppressions=0}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+mkdir -p build/fuzz/artifacts build/fuzz/logs
+failed=()
+printf '%-8s %10s %8s %7s  %s\n' target execs exec/s corpus result
+for t in "$@"; do
+	bin=build/fuzz/fuzz_$t
+	log=build/fuzz/logs/$t.log
+	mkdir -p "build/fuzz/corpus/$t"
+	opts=()
+	if [ -f "tests/fuzz/$t.options" ]; then
+		read -r -a opts <"tests/fuzz/$t.options"
+	fi
+	dict=()
+	if [ -f "tests/fuzz/$t.dict" ]; then dict=("-dict=tests/fuzz/$t.dict"); fi
+	"$bin" -max_total_time="$time" -timeout=10 -rss_limit_mb=2048 \
+	    -print_final_stats=1 -artifact_prefix="build/fuzz/artifacts/$t-" \
+	    "${dict[@]}" "${opts[@]}" "build/fuzz/corpus/$t" \
+	    "tests/fuzz/corpus/$t" >"$log" 2>&1
+	rc=$?
+	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+	rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
+	n=$(find "build/fuzz/corpus/$t" -type f | wc -l)
+	if [ "$rc" = 0 ]; then
+		res=ok
+	else
+		res="FAILED (exit $rc; log $log)"
+		failed+=("$t")
+	fi
+	printf '%-8s %10s %8s %7s  %s\n' "$t" "${execs:-?}" "${rate:-?}" "$n" "$res"
+	if [ "$rc" != 0 ]; then
+		grep -aE -A 30 '^==[0-9]+==ERROR|runtime error|invariant failed|^SUMMARY|Test unit written' \
+		    "$log" | head -n 60 | sed 's/^/    /'
+	fi
+done
+if [ ${#failed[@]} -gt 0 ]; then
+	echo "fuzz: failed: ${failed[*]}"
+	exit 1
+fi
