@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "api.h"
+#include "bisect_db.h"
 #include "err.h"
 #include "log.h"
 #include "site/render.h"
@@ -106,6 +107,17 @@ render(struct api *api, struct db *db)
 	log_debug("render: %ld written, %ld unchanged", written, unchanged);
 }
 
+/* One pass of the bisect engine; 1 if it queued or moved anything. */
+static int
+bisect_pass(struct api *api, struct db *db)
+{
+	int r = bisect_db_tick(db, &api->cfg);
+
+	if (r < 0)
+		log_error("bisect: %s", err_get());
+	return r;
+}
+
 static void *
 render_main(void *cls)
 {
@@ -114,7 +126,7 @@ render_main(void *cls)
 	struct timespec ts;
 	struct db *db;
 	double prev_cutoff = 0;
-	int stop = 0, dirty;
+	int stop = 0, dirty, first = 1;
 
 	db = db_open(api->cfg.db_path);
 	if (db == NULL) {
@@ -151,8 +163,14 @@ render_main(void *cls)
 		pthread_mutex_lock(&bg->mu);
 		bg->dirty = 0;
 		pthread_mutex_unlock(&bg->mu);
-		if (dirty)
+		if (dirty || first) {
 			render(api, db);
+			/* After the render's detection: confirm and bisect
+			 * what it found (and, at start, what was left). */
+			if (bisect_pass(api, db) > 0)
+				render(api, db);
+			first = 0;
+		}
 		pthread_mutex_lock(&bg->mu);
 	}
 	pthread_mutex_unlock(&bg->mu);

@@ -93,6 +93,7 @@ int cmd_refs(struct gen *g, int argc, char **argv);
 int cmd_track(struct gen *g, int argc, char **argv);
 int cmd_untrack(struct gen *g, int argc, char **argv);
 int cmd_queue(struct gen *g, int argc, char **argv);
+int cmd_change(struct gen *g, int argc, char **argv);
 int cmd_token(struct gen *g, int argc, char **argv);
 int cmd_render(struct gen *g, int argc, char **argv);
 int cmd_serve(struct gen *g, int argc, char **argv);

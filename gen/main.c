@@ -47,6 +47,16 @@ static const struct gen_verb verbs[] = {
 	    "                   B that have no run and are not queued (reason\n"
 	    "                   backfill); --every N: only the Nth, 2Nth, ...\n"
 	    "                   counted from A\n"},
+	{"change", cmd_change, "N [ack | ignore | note TEXT]",
+	    "show a change's state and bisection, or triage it",
+	    "Shows change #N: its metric, range, state (suspected,\n"
+	    "confirming, bisecting step k of ~n, attributed to a commit\n"
+	    "[via merge X], not confirmed, ran out of budget), each extra\n"
+	    "run with its verdict, and its triage.\n"
+	    "  ack          mark it seen and accepted\n"
+	    "  ignore       mark it not worth attention\n"
+	    "  note TEXT    keep a note with it (\"\" clears it)\n"
+	    "Triage is kept apart from detection and survives it.\n"},
 	{"token", cmd_token, "",
 	    "print the worker token tj-api checks",
 	    "Prints $TJ_TOKEN, else [api] token, else the token tj-api made\n"

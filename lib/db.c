@@ -137,6 +137,30 @@ static const char *const migrations[] = {
 	"ALTER TABLE queue ADD COLUMN change_id INTEGER;"
 	"ALTER TABLE queue ADD COLUMN step INTEGER;"
 	"ALTER TABLE queue ADD COLUMN steps INTEGER;",
+	/* 2 -> 3: the runs a change's confirmation and bisection spent
+	 * (kind: confirm or bisect, as queued; verdict: the side the run's
+	 * commit was put on, -1 before, 1 after, 0 not yet known), and what
+	 * bisection and triage found for a change (culprit, via: the merge
+	 * it came in by; triage: ack or ignore). Keyed by changes.id, which
+	 * re-detection keeps. */
+	"CREATE TABLE bisect_runs ("
+	"  run_id TEXT PRIMARY KEY,"
+	"  change_id INTEGER NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  step INTEGER,"
+	"  verdict INTEGER NOT NULL DEFAULT 0"
+	") WITHOUT ROWID;"
+	"CREATE INDEX bisect_runs_change ON bisect_runs(change_id);"
+	"CREATE TABLE change_notes ("
+	"  change_id INTEGER PRIMARY KEY,"
+	"  culprit INTEGER REFERENCES commits(id),"
+	"  via INTEGER REFERENCES commits(id),"
+	"  step INTEGER,"
+	"  steps INTEGER,"
+	"  triage TEXT,"
+	"  note TEXT,"
+	"  updated REAL"
+	");",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))

@@ -230,6 +230,18 @@ store_run(struct db *db, const struct store_run *s, const char *worker)
 				return -1;
 		}
 	}
+	/* A run of a commit queued to confirm or bisect a change counts
+	 * for that change (lib/bisect_db.c). */
+	st = db_stmt(db, "INSERT OR IGNORE INTO bisect_runs (run_id, "
+	    "change_id, kind, step) SELECT ?, change_id, reason, step FROM "
+	    "queue WHERE commit_id = ? AND reason IN ('confirm', 'bisect') "
+	    "AND change_id IS NOT NULL");
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, s->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, cid);
+	if (db_step_done(db, st) < 0)
+		return -1;
 	st = db_stmt(db, "DELETE FROM queue WHERE commit_id = ?");
 	if (st == NULL)
 		return -1;
