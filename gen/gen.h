@@ -97,5 +97,6 @@ int cmd_change(struct gen *g, int argc, char **argv);
 int cmd_token(struct gen *g, int argc, char **argv);
 int cmd_render(struct gen *g, int argc, char **argv);
 int cmd_serve(struct gen *g, int argc, char **argv);
+int cmd_detect(struct gen *g, int argc, char **argv);
 
 #endif

@@ -66,6 +66,18 @@ static const struct gen_verb verbs[] = {
 	    "Renders the pages the dirty table names (and new commits) into\n"
 	    "[site] out, atomically, leaving unchanged files alone.\n"
 	    "  --all        rewrite every page (unchanged bytes still skip)\n"},
+	{"detect", cmd_detect, "[--penalty X] [--min-points N] [--alpha X]"
+	    " [--window N] FILE",
+	    "find the change points of a series given as JSON or CSV",
+	    "Runs the change-point detector on the series in FILE (- reads\n"
+	    "stdin) and prints what it found as JSON: each change's index\n"
+	    "(the first point of the new level), levels before and after,\n"
+	    "delta_pct and confidence, and the series' noise.\n"
+	    "FILE is JSON, an array of points or {\"points\": [...]}, each a\n"
+	    "number, an array of repetition values or {\"values\": [...],\n"
+	    "\"commit\": \"...\"}; or CSV, one point a line: its values\n"
+	    "separated by commas, a field that is not a number its commit.\n"
+	    "The options override the [detect] config keys.\n"},
 	{"serve", cmd_serve, "[--listen ADDR:PORT]",
 	    "serve the rendered site locally for a preview",
 	    "Serves [site] out over HTTP until Ctrl-C.\n"

@@ -14,7 +14,7 @@
 #include "err.h"
 
 enum kind { K_STR, K_PATH, K_DUR, K_SIZE, K_BOOL, K_MULTI, K_INT, K_COUNT,
-    K_PCT };
+    K_PCT, K_NUM, K_POS };
 
 struct key {
 	const char *name;
@@ -56,6 +56,10 @@ static const struct key keys[] = {
 	{"bisect.parallel", K_COUNT, F(bisect_parallel)},
 	{"bisect.metrics", K_STR, F(bisect_metrics)},
 	{"bisect.min-change", K_PCT, F(bisect_min_change)},
+	{"detect.penalty", K_NUM, F(detect_penalty)},
+	{"detect.min-points", K_POS, F(detect_min_points)},
+	{"detect.alpha", K_NUM, F(detect_alpha)},
+	{"detect.window", K_POS, F(detect_window)},
 };
 #undef F
 
@@ -92,6 +96,10 @@ config_init(struct config *c)
 	c->bisect_parallel = 2;
 	c->bisect_metrics = xstrdup("*");
 	c->bisect_min_change = 1;
+	c->detect_penalty = 3;
+	c->detect_min_points = 3;
+	c->detect_alpha = 0.001;
+	c->detect_window = 200;
 	if (gethostname(host, sizeof(host)) == 0) {
 		host[sizeof(host) - 1] = '\0';
 		c->worker_name = xstrdup(host);
@@ -321,6 +329,27 @@ set_key(struct config *c, const char *key, const char *value,
 		}
 		*(double *)field = d;
 		break;
+	case K_NUM:
+	case K_POS: {
+		errno = 0;
+		d = strtod(value, &end);
+		if (errno != 0 || end == value || *end != '\0' ||
+		    !isfinite(d) || d <= 0 || (k->kind == K_POS &&
+		    (d != floor(d) || d > 1e6))) {
+			err_set("'%s': '%s' is not a positive %s", key, value,
+			    k->kind == K_POS ? "whole number" : "number");
+			return -1;
+		}
+		if (strcmp(key, "detect.alpha") == 0 && d >= 1) {
+			err_set("'%s': '%s' is not below 1", key, value);
+			return -1;
+		}
+		if (k->kind == K_NUM)
+			*(double *)field = d;
+		else
+			*(int64_t *)field = (int64_t)d;
+		break;
+	}
 	case K_MULTI:
 		c->repo_fetch_refspecs = xrealloc(c->repo_fetch_refspecs,
 		    (c->repo_n_fetch_refspecs + 1) * sizeof(char *));

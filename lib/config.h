@@ -63,6 +63,12 @@ struct config {
 	char *bisect_metrics;	/* bisect.metrics: glob, default "*" */
 	double bisect_min_change;	/* bisect.min-change: %, default 1 */
 
+	/* [detect]: the change-point detector (lib/detect.h) */
+	double detect_penalty;	/* detect.penalty, default 3 */
+	int64_t detect_min_points;	/* detect.min-points, default 3 */
+	double detect_alpha;	/* detect.alpha, default 0.001 */
+	int64_t detect_window;	/* detect.window, default 200 */
+
 	struct config_server *servers;	/* [server "NAME"] sections */
 	size_t n_servers;
 };

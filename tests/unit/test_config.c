@@ -243,6 +243,29 @@ test_names(void)
 	}
 }
 
+/* [detect]: numbers and whole numbers, checked. */
+static void
+test_detect(void)
+{
+	struct config c;
+
+	config_init(&c);
+	T_OK(c.detect_penalty == 3 && c.detect_alpha == 0.001);
+	T_INT_EQ(c.detect_min_points, 3);
+	T_INT_EQ(c.detect_window, 200);
+	T_INT_EQ(config_set(&c, "detect.penalty", "4.5"), 0);
+	T_OK(c.detect_penalty == 4.5);
+	T_INT_EQ(config_set(&c, "detect.window", "50"), 0);
+	T_INT_EQ(c.detect_window, 50);
+	T_INT_EQ(config_set(&c, "detect.min-points", "2.5"), -1);
+	T_OK(strstr(err_get(), "whole number") != NULL);
+	T_INT_EQ(config_set(&c, "detect.alpha", "1"), -1);
+	T_INT_EQ(config_set(&c, "detect.penalty", "-1"), -1);
+	T_INT_EQ(config_set(&c, "detect.penalty", "x"), -1);
+	T_OK(c.detect_penalty == 4.5);
+	config_fini(&c);
+}
+
 int
 main(void)
 {
@@ -260,6 +283,7 @@ main(void)
 	test_bad();
 	test_parse();
 	test_names();
+	test_detect();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)
 		return 1;
