@@ -3,6 +3,7 @@
 #define TJ_GEN_H
 
 #include <getopt.h>
+#include <stddef.h>
 
 #include "config.h"
 #include "db.h"
@@ -87,6 +88,36 @@ int gen_fail(struct gen *g);
  */
 int gen_resolve(struct gen *g, const char *rev, int64_t *id, char *hash);
 
+/* import.c: a run id from what is imported ("i-" + 40 hex; id has room
+ * for IMPORT_ID_SIZE bytes). 0 or -1 with err_set. */
+#define IMPORT_ID_SIZE 48
+struct result;
+int import_run_id(const char *kind, const char *hash, const char *worker,
+    const char *data, size_t len, char *id);
+
+/* Store r as run id of commit hash, bench method {"type": "import",
+ * "format": format}, with note and r's warnings as its output, in the open
+ * transaction (store_run). 1 stored, 0 there already, -1 with err_set. */
+int import_store(struct db *db, const struct result *r, const char *id,
+    const char *hash, const char *format, const char *worker, double start,
+    double end, const char *note);
+
+/* hist.c: whole histories. Every entry is parsed before anything is
+ * stored (one transaction: a malformed file stores nothing). */
+struct hist_stats {
+	size_t stored, already, missing, values;
+	char first_missing[41];
+	char **warn;
+	size_t n_warn;
+};
+void hist_stats_fini(struct hist_stats *hs);
+/* github-action-benchmark's data.js (or its JSON). worker NULL: "gab". */
+int hist_gab(struct db *db, const char *path, const char *worker,
+    struct hist_stats *hs);
+/* asv's results/ directory. worker NULL: each machine's name. */
+int hist_asv(struct db *db, const char *dir, const char *worker,
+    struct hist_stats *hs);
+
 /* The verbs, one file each. */
 int cmd_update(struct gen *g, int argc, char **argv);
 int cmd_refs(struct gen *g, int argc, char **argv);
@@ -98,5 +129,7 @@ int cmd_token(struct gen *g, int argc, char **argv);
 int cmd_render(struct gen *g, int argc, char **argv);
 int cmd_serve(struct gen *g, int argc, char **argv);
 int cmd_detect(struct gen *g, int argc, char **argv);
+int cmd_import(struct gen *g, int argc, char **argv);
+int cmd_check(struct gen *g, int argc, char **argv);
 
 #endif

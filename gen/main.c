@@ -57,6 +57,24 @@ static const struct gen_verb verbs[] = {
 	    "  ignore       mark it not worth attention\n"
 	    "  note TEXT    keep a note with it (\"\" clears it)\n"
 	    "Triage is kept apart from detection and survives it.\n"},
+	{"import", cmd_import, "--commit REV [--format F] [--worker NAME] FILE"
+	    " | --from gab data.js | --from asv results/",
+	    "store results made elsewhere as runs",
+	    "Stores a result document made elsewhere as a run on a commit,\n"
+	    "through the same checks and storage as a worker's submission.\n"
+	    "The run id comes from the file's content, so importing the same\n"
+	    "file again stores nothing.\n"
+	    "  --commit REV   the commit the results are of (hash, branch, ...)\n"
+	    "  --format F     jsonl, velcom, gbench, hyperfine, pytest, go, bmf,\n"
+	    "                 gab-smaller, gab-bigger (default: a first line\n"
+	    "                 \"#format F\", the file name, or recognised)\n"
+	    "  --worker NAME  the run's worker (default: import)\n"
+	    "  FILE           the document; - for stdin\n"
+	    "  --from gab data.js    github-action-benchmark's whole history\n"
+	    "  --from asv results/   asv's whole results directory\n"
+	    "                 each entry a run on its commit, with its date;\n"
+	    "                 entries on commits the db does not have are\n"
+	    "                 counted and reported, not imported\n"},
 	{"token", cmd_token, "",
 	    "print the worker token tj-api checks",
 	    "Prints $TJ_TOKEN, else [api] token, else the token tj-api made\n"

@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#include <cjson/cJSON.h>
+
 #include "result.h"
 
 enum fmt {
@@ -69,5 +71,13 @@ int fmt_parse(enum fmt f, struct result *r, const char *data, size_t len);
  */
 int fmt_read(struct result *r, const char *data, size_t len,
     const char *filename, enum fmt forced, enum fmt *used);
+
+/* Parse JSON; NULL with err_set naming the line and column where it
+ * stopped being JSON. */
+cJSON *fmt_json_parse(const char *data, size_t len);
+
+/* The number in v: a JSON number or, when strings is set, a string
+ * holding one. 0, or -1 when it is neither. */
+int fmt_json_number(const cJSON *v, int strings, double *out);
 
 #endif

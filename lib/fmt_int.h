@@ -6,6 +6,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "fmt.h"
 #include "result.h"
 
 /* Each adds what data holds to r (a fresh result), or -1 with err_set
@@ -20,14 +21,6 @@ int fmt_gab(struct result *r, const char *data, size_t len, int direction);
 
 /* 1 if data has a line of go test -bench results. */
 int fmt_go_looks(const char *data, size_t len);
-
-/* Parse JSON; NULL with err_set naming the line and column where it
- * stopped being JSON. */
-cJSON *fmt_json_parse(const char *data, size_t len);
-
-/* The number in v: a JSON number or, when strings is set, a string
- * holding one. 0, or -1 when it is neither. */
-int fmt_json_number(const cJSON *v, int strings, double *out);
 
 /* Add a value to the metric name (created with unit and direction when
  * new). -1 with err_set. */

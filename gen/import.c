@@ -1,0 +1,282 @@
+/* import: `tj-gen import`, results made elsewhere stored as runs: one
+ * document on a commit, or a github-action-benchmark or asv history. */
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <git2.h>
+
+#include "buf.h"
+#include "err.h"
+#include "fmt.h"
+#include "fsx.h"
+#include "gen.h"
+#include "result.h"
+#include "store.h"
+
+struct iopts {
+	const char *commit;
+	const char *format;
+	const char *from;
+	const char *worker;
+};
+
+static int
+opt(struct gen *g, void *ctx, int c, const char *arg)
+{
+	struct iopts *o = ctx;
+
+	(void)g;
+	if (c == 'C')
+		o->commit = arg;
+	else if (c == 'F')
+		o->format = arg;
+	else if (c == 'R')
+		o->from = arg;
+	else if (c == 'W')
+		o->worker = arg;
+	return 0;
+}
+
+/* Read path ("-": stdin) whole into b (capped). 0 or -1 with err_set. */
+static int
+read_all(const char *path, struct buf *b)
+{
+	char chunk[65536];
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	size_t n;
+	int rc = 0;
+
+	if (f == NULL) {
+		err_set("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		if (buf_add(b, chunk, n) < 0) {
+			err_wrap("%s", path);
+			rc = -1;
+			break;
+		}
+	if (rc == 0 && ferror(f)) {
+		err_set("%s: %s", path, strerror(errno));
+		rc = -1;
+	}
+	if (f != stdin)
+		fclose(f);
+	return rc;
+}
+
+/* 1 if s is a worker name the protocol allows. */
+static int
+valid_name(const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (n == 0 || n > 64)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "0123456789._-", s[i]))
+			return 0;
+	return 1;
+}
+
+int
+import_run_id(const char *kind, const char *hash, const char *worker,
+    const char *data, size_t len, char *id)
+{
+	struct buf b;
+	git_oid oid;
+	char hex[GIT_OID_HEXSZ + 1];
+
+	git_libgit2_init();
+	buf_init(&b, 0);
+	buf_addf(&b, "tablejohn import\n%s\n%s\n%s\n", kind, hash, worker);
+	buf_add(&b, data, len);
+	if (git_odb_hash(&oid, b.data, b.len, GIT_OBJECT_BLOB) < 0) {
+		buf_fini(&b);
+		err_set("hashing: %s", git_error_last() ?
+		    git_error_last()->message : "?");
+		return -1;
+	}
+	buf_fini(&b);
+	git_oid_tostr(hex, sizeof(hex), &oid);
+	snprintf(id, IMPORT_ID_SIZE, "i-%.40s", hex);
+	return 0;
+}
+
+int
+import_store(struct db *db, const struct result *r, const char *id,
+    const char *hash, const char *format, const char *worker, double start,
+    double end, const char *note)
+{
+	struct store_run s;
+	cJSON *ms, *out, *line;
+	char *bm;
+	size_t i;
+	int rc;
+
+	ms = result_json(r);
+	out = cJSON_CreateArray();
+	line = cJSON_CreateArray();
+	cJSON_AddItemToArray(line, cJSON_CreateNumber(0));
+	cJSON_AddItemToArray(line, cJSON_CreateString(note));
+	cJSON_AddItemToArray(out, line);
+	for (i = 0; i < r->n_warn; i++) {
+		line = cJSON_CreateArray();
+		cJSON_AddItemToArray(line, cJSON_CreateNumber(0));
+		cJSON_AddItemToArray(line, cJSON_CreateString(r->warn[i]));
+		cJSON_AddItemToArray(out, line);
+	}
+	bm = xasprintf("{\"type\":\"import\",\"format\":\"%s\"}", format);
+	memset(&s, 0, sizeof(s));
+	s.id = id;
+	s.hash = hash;
+	s.bench_method = bm;
+	s.start = start;
+	s.end = end;
+	s.has_end = 1;
+	s.error = r->error;
+	s.output = out;
+	s.measurements = ms;
+	rc = store_run(db, &s, worker);
+	if (rc == STORE_DUP_METRIC)
+		err_set("metric '%s' twice", err_get());
+	free(bm);
+	cJSON_Delete(ms);
+	cJSON_Delete(out);
+	return rc < 0 ? -1 : rc;
+}
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* One document on one commit. */
+static int
+import_one(struct gen *g, struct iopts *o, const char *file)
+{
+	struct result r;
+	struct buf b;
+	enum fmt f = FMT_UNKNOWN, used = FMT_UNKNOWN;
+	char hash[41], id[IMPORT_ID_SIZE], *note;
+	const char *worker = o->worker ? o->worker : "import";
+	int64_t cid;
+	double t = now();
+	int rc = EXIT_ERR, r2;
+
+	result_init(&r);
+	buf_init(&b, RESULT_MAX_FILE);
+	if (o->format != NULL && (f = fmt_by_name(o->format)) == FMT_UNKNOWN) {
+		rc = gen_usage(g, "%s", err_get());
+		goto out;
+	}
+	if (gen_resolve(g, o->commit, &cid, hash) < 0) {
+		rc = gen_fail(g);
+		goto out;
+	}
+	if (read_all(file, &b) < 0 || fmt_read(&r, b.data, b.len,
+	    strcmp(file, "-") ? file : NULL, f, &used) < 0) {
+		err_wrap("%s", file);
+		rc = gen_fail(g);
+		goto out;
+	}
+	if (import_run_id(fmt_name(used), hash, worker, b.data, b.len, id) < 0)
+		goto fail;
+	note = xasprintf("imported by tj-gen import from %s (%s)", file,
+	    fmt_name(used));
+	if (db_begin(g->db) < 0) {
+		free(note);
+		goto fail;
+	}
+	r2 = import_store(g->db, &r, id, hash, fmt_name(used), worker, t, t,
+	    note);
+	free(note);
+	if (r2 < 0 || db_commit(g->db) < 0) {
+		db_rollback(g->db);
+		goto fail;
+	}
+	for (size_t i = 0; i < r.n_warn; i++)
+		fprintf(stderr, "tj-gen import: warning: %s\n", r.warn[i]);
+	if (r2 == 0) {
+		printf("%s: already imported as run %s: nothing stored\n", file,
+		    id);
+	} else {
+		printf("%s: stored run %s on %.12s: %zu metrics, %zu values "
+		    "(%s)%s%s\n", file, id, hash, r.n, r.n_values,
+		    fmt_name(used), r.error ? "; run error: " : "",
+		    r.error ? r.error : "");
+	}
+	rc = gen_render(g) < 0 ? EXIT_ERR : EXIT_OK;
+	goto out;
+fail:
+	rc = gen_fail(g);
+out:
+	result_fini(&r);
+	buf_fini(&b);
+	return rc;
+}
+
+int
+cmd_import(struct gen *g, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"commit", required_argument, NULL, 'C'},
+		{"format", required_argument, NULL, 'F'},
+		{"from", required_argument, NULL, 'R'},
+		{"worker", required_argument, NULL, 'W'},
+		GEN_OPTIONS
+	};
+	struct iopts o;
+	struct hist_stats hs;
+	int first, rc;
+
+	memset(&o, 0, sizeof(o));
+	rc = gen_parse(g, argc, argv, opts, opt, &o, &first);
+	if (rc >= 0)
+		return rc;
+	if (first != argc - 1)
+		return gen_usage(g, "one FILE (or DIR for --from asv)");
+	if (o.worker != NULL && !valid_name(o.worker))
+		return gen_usage(g, "--worker: [A-Za-z0-9._-]{1,64}, not '%s'",
+		    o.worker);
+	if (o.from != NULL && (o.commit != NULL || o.format != NULL))
+		return gen_usage(g, "--from takes no --commit or --format: "
+		    "each entry names its commit");
+	if (o.from == NULL && o.commit == NULL)
+		return gen_usage(g, "--commit REV (or --from gab|asv)");
+	if (o.from != NULL && strcmp(o.from, "gab") != 0 &&
+	    strcmp(o.from, "asv") != 0)
+		return gen_usage(g, "--from gab or --from asv, not '%s'",
+		    o.from);
+	if (gen_setup(g, 1) < 0)
+		return EXIT_ERR;
+	if (o.from == NULL)
+		return import_one(g, &o, argv[first]);
+	memset(&hs, 0, sizeof(hs));
+	if ((strcmp(o.from, "gab") == 0 ? hist_gab(g->db, argv[first],
+	    o.worker, &hs) : hist_asv(g->db, argv[first], o.worker, &hs)) < 0) {
+		err_wrap("%s", argv[first]);
+		return gen_fail(g);
+	}
+	printf("%s: %zu runs stored, %zu already there, %zu entries on "
+	    "commits the repo does not have", argv[first], hs.stored,
+	    hs.already, hs.missing);
+	if (hs.missing > 0)
+		printf(" (not imported; first: %.12s)", hs.first_missing);
+	printf(", %zu values\n", hs.values);
+	for (size_t i = 0; i < hs.n_warn; i++)
+		fprintf(stderr, "tj-gen import: warning: %s\n", hs.warn[i]);
+	hist_stats_fini(&hs);
+	return gen_render(g) < 0 ? EXIT_ERR : EXIT_OK;
+}
