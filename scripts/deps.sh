@@ -22,6 +22,10 @@ sqlite3
 python3
 curl
 hyperfine
+libbenchmark-dev
+python3-pytest-benchmark
+golang-go
+g++
 time
 jq
 chromium
