@@ -75,6 +75,18 @@ static const struct gen_verb verbs[] = {
 	    "                 each entry a run on its commit, with its date;\n"
 	    "                 entries on commits the db does not have are\n"
 	    "                 counted and reported, not imported\n"},
+	{"check", cmd_check, "[--json] [--fail-above PCT] BASE HEAD",
+	    "the significant changes between two runs (a CI gate)",
+	    "Compares the runs BASE and HEAD (run ids, or commits or refs,\n"
+	    "whose latest run is taken) metric by metric with each metric's\n"
+	    "noise model learned from its history, and prints the\n"
+	    "significant changes as a Markdown table (for a PR comment).\n"
+	    "Exit status: 1 when a regression is found, 0 otherwise, 2 on\n"
+	    "bad input (an unknown revision, a commit without a run, no\n"
+	    "metric in common).\n"
+	    "  --json             the same as JSON\n"
+	    "  --fail-above PCT   exit 1 only for a regression of more than\n"
+	    "                     PCT percent (default: any significant one)\n"},
 	{"token", cmd_token, "",
 	    "print the worker token tj-api checks",
 	    "Prints $TJ_TOKEN, else [api] token, else the token tj-api made\n"

@@ -1,5 +1,5 @@
 #!/bin/bash
-# t0020: tj-gen import: real tools' output made here (Google Benchmark,
+# t0030: tj-gen import: real tools' output made here (Google Benchmark,
 # hyperfine with parameters, pytest-benchmark, go test -bench) and
 # fixtures in the published formats (BMF, github-action-benchmark custom
 # JSON and data.js, asv results/ with parameterised benchmarks) stored as
