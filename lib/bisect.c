@@ -185,17 +185,12 @@ bisect_confirm(const struct bisect_model *m,
 {
 	enum bisect_side b, a;
 
-	b = bisect_classify(m, before_new, nb, nb >= want, NULL);
-	a = bisect_classify(m, after_new, na, na >= want, NULL);
-	if (b == BISECT_AFTER || a == BISECT_BEFORE)
-		return BISECT_BEFORE;
-	if (b == BISECT_BEFORE && a == BISECT_AFTER)
-		return BISECT_AFTER;
-	/* A side with all it may get that still cannot tell: not shown. */
-	if ((b == BISECT_UNSURE && nb >= want) ||
-	    (a == BISECT_UNSURE && na >= want))
-		return BISECT_BEFORE;
-	return BISECT_UNSURE;
+	if (nb < want || na < want)
+		return BISECT_UNSURE;
+	b = bisect_classify(m, before_new, nb, 1, NULL);
+	a = bisect_classify(m, after_new, na, 1, NULL);
+	return b == BISECT_BEFORE && a == BISECT_AFTER ? BISECT_AFTER :
+	    BISECT_BEFORE;
 }
 
 int

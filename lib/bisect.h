@@ -65,11 +65,11 @@ enum bisect_side bisect_classify(const struct bisect_model *m,
 /*
  * Does a suspected change hold? m was fit with the change's own runs;
  * before_new and after_new are the confirmation runs of the commit before
- * and the commit after it (not the runs the change was found from). It
- * holds when the after commit's new runs classify AFTER and the before
- * commit's BEFORE (each side forced when it has want runs); BISECT_AFTER
- * if it holds, BISECT_BEFORE if it does not, BISECT_UNSURE while a side
- * has fewer than want runs and is undecided.
+ * and the commit after it (not the runs the change was found from).
+ * BISECT_UNSURE until each side has want runs; then BISECT_AFTER if the
+ * after commit's runs are on the after side and the before commit's on
+ * the before side (each forced to the nearer one), else BISECT_BEFORE:
+ * it does not hold.
  */
 enum bisect_side bisect_confirm(const struct bisect_model *m,
     const struct bisect_run *before_new, size_t nb,

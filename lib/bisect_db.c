@@ -403,7 +403,9 @@ bisect_level(struct db *db, const struct config *cfg, const struct change *ch,
 		c[i].nruns = rs[i].n;
 		for (j = 0, mine = 0; j < rs[i].n; j++)
 			mine |= rs[i].bisect[j];
-		k += mine;
+		/* Inside a merge, the merge's own step was counted above. */
+		if (i < n - 1 || first_step == 0)
+			k += mine;
 	}
 	if (bisect_next(m, c, n, (size_t)(cfg->bisect_step_runs > 0 ?
 	    cfg->bisect_step_runs : 1), &bs, side) < 0)
@@ -492,6 +494,11 @@ work(struct db *db, const struct config *cfg, struct change *ch,
 			if (a.confirm[i])
 				an[na++] = a.r[i];
 		v = bisect_confirm(&m, bn, nb, an, na, want);
+		if (set_verdict(db, ch->id, ch->before, bisect_classify(&m, bn,
+		    nb, nb >= want, NULL)) < 0 || set_verdict(db, ch->id,
+		    ch->after, bisect_classify(&m, an, na, na >= want,
+		    NULL)) < 0)
+			goto out;
 		if (v == BISECT_BEFORE) {
 			if (set_state(db, ch, BISECT_ST_NOT_CONFIRMED,
 			    changed) < 0 || unqueue(db, ch, changed) < 0)

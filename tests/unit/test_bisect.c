@@ -154,7 +154,8 @@ test_confirm(void)
 	fake_run(&na[0], 99.8, 2, 5);
 	bn[0] = nb[0].r;
 	an[0] = na[0].r;
-	T_INT_EQ(bisect_confirm(&m, bn, 1, an, 1, 2), BISECT_BEFORE);
+	T_INT_EQ(bisect_confirm(&m, bn, 1, an, 1, 2), BISECT_UNSURE);
+	T_INT_EQ(bisect_confirm(&m, bn, 1, an, 1, 1), BISECT_BEFORE);
 	/* A real change: it holds. */
 	fake_run(&na[0], 111.5, 2, 5);
 	fake_run(&na[1], 112.4, 2, 5);
@@ -167,8 +168,10 @@ test_confirm(void)
 	T_INT_EQ(bisect_confirm(&m, bn, 0, an, 2, 2), BISECT_UNSURE);
 	/* The before commit moved instead: its run was the odd one. */
 	fake_run(&nb[0], 112, 2, 5);
+	fake_run(&nb[1], 111.8, 2, 5);
 	bn[0] = nb[0].r;
-	T_INT_EQ(bisect_confirm(&m, bn, 1, an, 2, 2), BISECT_BEFORE);
+	bn[1] = nb[1].r;
+	T_INT_EQ(bisect_confirm(&m, bn, 2, an, 2, 2), BISECT_BEFORE);
 }
 
 /*
