@@ -47,8 +47,9 @@ enum bisect_side {
 	BISECT_AFTER = 1	/* it has it */
 };
 
-/* The log-likelihood ratio a side must reach to be decided: ln 200. */
-#define BISECT_DECIDE_LLR 5.3
+/* The log-likelihood ratio a side must reach to be decided: ln 100 (odds
+ * of 100 to 1). */
+#define BISECT_DECIDE_LLR 4.6
 
 /*
  * Classify the k runs of one commit against m: the log-likelihood ratio of
