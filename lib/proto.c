@@ -80,7 +80,7 @@ proto_time_parse(const char *s, double *t)
 	    30, 31};
 	const char *p = s;
 	int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0;
-	double frac = 0, scale = 0.1;
+	double frac = 0, scale = 0.1, v;
 	struct tm tm;
 
 	if (s == NULL || digits(&p, 4, &y) || expect(&p, '-') ||
@@ -121,7 +121,12 @@ proto_time_parse(const char *s, double *t)
 	tm.tm_hour = h;
 	tm.tm_min = mi;
 	tm.tm_sec = sec;
-	*t = (double)timegm(&tm) + frac - sign * (oh * 3600 + om * 60);
+	v = (double)timegm(&tm) + frac - sign * (oh * 3600 + om * 60);
+	/* An offset must not move it out of the years this parser reads
+	 * back (1970 to 9999 UTC): what we accept, we can print. */
+	if (v < 0 || v >= 253402300800.0)
+		goto bad;
+	*t = v;
 	return 0;
 bad:
 	err_set("not an RFC 3339 time (like \"2026-11-28T07:44:13Z\")");

@@ -40,7 +40,7 @@ for t in "$@"; do
 	fi
 	printf '%-8s %10s %8s %7s  %s\n' "$t" "${execs:-?}" "${rate:-?}" "$n" "$res"
 	if [ "$rc" != 0 ]; then
-		grep -aE -A 30 '^==[0-9]+==ERROR|runtime error|invariant failed|^SUMMARY|Test unit written' \
+		grep -aE -B 2 -A 30 '^==[0-9]+==ERROR|runtime error|invariant failed|^SUMMARY|Test unit written' \
 		    "$log" | head -n 60 | sed 's/^/    /'
 	fi
 done

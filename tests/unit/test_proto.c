@@ -60,6 +60,12 @@ main(void)
 	T_OK(parse("2026-11-28") == -1);
 	T_OK(parse("1795851853") == -1);
 	T_OK(parse("") == -1);
+	/* Offsets that leave 1970..9999 UTC: the server could not read back
+	 * what it would print (found by tests/fuzz/fuzz_proto). */
+	T_OK(parse("1970-01-01T00:00:00+23:59") == -1);
+	T_OK(parse("1970-01-01T23:59:00+23:59") == 0);
+	T_OK(parse("9999-12-31T23:59:59Z") == 253402300799.0);
+	T_OK(parse("9999-12-31T23:59:59-00:01") == -1);
 
 	proto_time_format(1795851853, buf);
 	T_STR_EQ(buf, "2026-11-28T07:44:13Z");
