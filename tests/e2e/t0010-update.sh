@@ -212,15 +212,18 @@ cp "$T_DIR/new.db" "$T_DIR/new.db.orig"
 check_fails "db from a newer version" gen update --repo "$R" --db "$T_DIR/new.db"
 check_match "newer db: clear message" "$(cat "$T_DIR/.out")" "newer tablejohn.*schema 42"
 check_files_eq "newer db untouched" "$T_DIR/new.db" "$T_DIR/new.db.orig"
-python3 - "$DB" <<'PY' &
+python3 - "$DB" "$T_DIR/.locked" <<'PY' &
 import sqlite3, sys, time
 c = sqlite3.connect(sys.argv[1], isolation_level=None)
 c.execute("BEGIN IMMEDIATE")
+open(sys.argv[2], "w").close()
 time.sleep(3)
 c.execute("ROLLBACK")
 PY
 locker=$!
-sleep 0.5
+# The lock is held once the marker exists (a loaded machine may take a
+# while to start python).
+wait_for 30 test -e "$T_DIR/.locked"
 TJ_DB_BUSY_TIMEOUT_MS=300 gen queue add main --repo "$R" --db "$DB" --no-render >"$T_DIR/.out" 2>&1
 check_eq "locked db: exit 1" "$?" 1
 check_match "locked db: says so" "$(cat "$T_DIR/.out")" "locked.*another tablejohn process"
