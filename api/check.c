@@ -6,6 +6,7 @@
 
 #include "api.h"
 #include "err.h"
+#include "fmt.h"
 #include "proto.h"
 
 void
@@ -153,9 +154,21 @@ check_bench_method(const cJSON *obj, const char *path, struct verr *e)
 		return NULL;
 	if (type != NULL && strcmp(type, "internal") == 0)
 		return xstrdup("{\"type\":\"internal\"}");
+	if (type != NULL && strcmp(type, "import") == 0) {
+		/* Results made elsewhere (tj-worker submit). */
+		if (check_string(j, "format", p, &hash, e) < 0)
+			return NULL;
+		if (hash == NULL || fmt_by_name(hash) == FMT_UNKNOWN ||
+		    strcmp(fmt_name(fmt_by_name(hash)), hash) != 0) {
+			fail(e, p, "format", "unknown result format");
+			return NULL;
+		}
+		return xasprintf("{\"type\":\"import\",\"format\":\"%s\"}",
+		    hash);
+	}
 	if (type == NULL || strcmp(type, "repo") != 0) {
 		fail(e, p, "type", "unknown bench method type (want "
-		    "\"internal\" or \"repo\")");
+		    "\"internal\", \"repo\" or \"import\")");
 		return NULL;
 	}
 	if (check_hash(j, "hash", p, &hash, e) < 0)

@@ -88,14 +88,8 @@ int gen_fail(struct gen *g);
  */
 int gen_resolve(struct gen *g, const char *rev, int64_t *id, char *hash);
 
-/* import.c: a run id from what is imported ("i-" + 40 hex; id has room
- * for IMPORT_ID_SIZE bytes). 0 or -1 with err_set. */
-#define IMPORT_ID_SIZE 48
 struct result;
-int import_run_id(const char *kind, const char *hash, const char *worker,
-    const char *data, size_t len, char *id);
-
-/* Store r as run id of commit hash, bench method {"type": "import",
+/* import.c: store r as run id of commit hash, bench method {"type": "import",
  * "format": format}, with note and r's warnings as its output, in the open
  * transaction (store_run). 1 stored, 0 there already, -1 with err_set. */
 int import_store(struct db *db, const struct result *r, const char *id,

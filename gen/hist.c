@@ -16,13 +16,14 @@
 #include "fmt.h"
 #include "gen.h"
 #include "result.h"
+#include "store.h"
 
 #define HIST_MAX_FILE ((size_t)512 * 1024 * 1024)
 
 /* One run to store. */
 struct entry {
 	char hash[41];
-	char id[IMPORT_ID_SIZE];
+	char id[STORE_ID_SIZE];
 	char *worker;
 	char *note;
 	double start, end;
@@ -245,7 +246,7 @@ gab_entry(struct entries *es, const char *suite, const cJSON *en,
 	text = cJSON_PrintUnformatted(en);
 	if (text == NULL)
 		abort();
-	if (import_run_id(suite, e->hash, e->worker, text, strlen(text),
+	if (store_import_id(suite, e->hash, e->worker, text, strlen(text),
 	    e->id) < 0) {
 		free(text);
 		return -1;
@@ -581,7 +582,7 @@ asv_file(struct entries *es, const cJSON *benchmarks, const char *path,
 	t = isfinite(first) ? first : cJSON_IsNumber(date) ?
 	    date->valuedouble / 1000 : 0;
 	e->start = e->end = t;
-	if (import_run_id("asv", e->hash, e->worker, buf.data, buf.len,
+	if (store_import_id("asv", e->hash, e->worker, buf.data, buf.len,
 	    e->id) < 0)
 		goto out;
 	(void)hs;

@@ -87,30 +87,6 @@ valid_name(const char *s)
 }
 
 int
-import_run_id(const char *kind, const char *hash, const char *worker,
-    const char *data, size_t len, char *id)
-{
-	struct buf b;
-	git_oid oid;
-	char hex[GIT_OID_HEXSZ + 1];
-
-	git_libgit2_init();
-	buf_init(&b, 0);
-	buf_addf(&b, "tablejohn import\n%s\n%s\n%s\n", kind, hash, worker);
-	buf_add(&b, data, len);
-	if (git_odb_hash(&oid, b.data, b.len, GIT_OBJECT_BLOB) < 0) {
-		buf_fini(&b);
-		err_set("hashing: %s", git_error_last() ?
-		    git_error_last()->message : "?");
-		return -1;
-	}
-	buf_fini(&b);
-	git_oid_tostr(hex, sizeof(hex), &oid);
-	snprintf(id, IMPORT_ID_SIZE, "i-%.40s", hex);
-	return 0;
-}
-
-int
 import_store(struct db *db, const struct result *r, const char *id,
     const char *hash, const char *format, const char *worker, double start,
     double end, const char *note)
@@ -169,7 +145,7 @@ import_one(struct gen *g, struct iopts *o, const char *file)
 	struct result r;
 	struct buf b;
 	enum fmt f = FMT_UNKNOWN, used = FMT_UNKNOWN;
-	char hash[41], id[IMPORT_ID_SIZE], *note;
+	char hash[41], id[STORE_ID_SIZE], *note;
 	const char *worker = o->worker ? o->worker : "import";
 	int64_t cid;
 	double t = now();
@@ -191,7 +167,7 @@ import_one(struct gen *g, struct iopts *o, const char *file)
 		rc = gen_fail(g);
 		goto out;
 	}
-	if (import_run_id(fmt_name(used), hash, worker, b.data, b.len, id) < 0)
+	if (store_import_id(fmt_name(used), hash, worker, b.data, b.len, id) < 0)
 		goto fail;
 	note = xasprintf("imported by tj-gen import from %s (%s)", file,
 	    fmt_name(used));

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <git2.h>
+
 #include "buf.h"
 #include "db.h"
 #include "err.h"
@@ -253,4 +255,28 @@ store_run(struct db *db, const struct store_run *s, const char *worker)
 	    db_dirty(db, "graph", "") < 0)
 		return -1;
 	return 1;
+}
+
+int
+store_import_id(const char *kind, const char *hash, const char *worker,
+    const char *data, size_t len, char *id)
+{
+	struct buf b;
+	git_oid oid;
+	char hex[GIT_OID_HEXSZ + 1];
+
+	git_libgit2_init();
+	buf_init(&b, 0);
+	buf_addf(&b, "tablejohn import\n%s\n%s\n%s\n", kind, hash, worker);
+	if (buf_add(&b, data, len) < 0 ||
+	    git_odb_hash(&oid, b.data, b.len, GIT_OBJECT_BLOB) < 0) {
+		buf_fini(&b);
+		err_set("hashing the document: %s", git_error_last() ?
+		    git_error_last()->message : "?");
+		return -1;
+	}
+	buf_fini(&b);
+	git_oid_tostr(hex, sizeof(hex), &oid);
+	snprintf(id, STORE_ID_SIZE, "i-%.40s", hex);
+	return 0;
 }

@@ -36,4 +36,14 @@ struct store_run {
  */
 int store_run(struct db *db, const struct store_run *s, const char *worker);
 
+/*
+ * The run id of results imported from elsewhere (tj-gen import, tj-worker
+ * submit): "i-" and the SHA-1 of kind (the format), the commit, the worker
+ * and the document, so the same document stores once. id has room for
+ * STORE_ID_SIZE bytes. 0 or -1 with err_set.
+ */
+#define STORE_ID_SIZE 48
+int store_import_id(const char *kind, const char *hash, const char *worker,
+    const char *data, size_t len, char *id);
+
 #endif

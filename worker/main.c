@@ -59,7 +59,11 @@ usage(FILE *f)
 	    "                 1 if no server answered, %d when results\n"
 	    "                 stay in the spool)\n"
 	    "  --keep         keep each run's directory for debugging\n"
-	    "  --help, --version\n", EXIT_SPOOLED);
+	    "  --help, --version\n"
+	    "\n"
+	    "tj-worker submit --server URL --commit REV [--format F] FILE\n"
+	    "sends results made elsewhere (tj-worker submit --help).\n",
+	    EXIT_SPOOLED);
 }
 
 static int
@@ -351,6 +355,8 @@ main(int argc, char **argv)
 	int rc = 1, started = 0;
 
 	log_init("tj-worker", LOG_INFO);
+	if (argc > 1 && strcmp(argv[1], "submit") == 0)
+		return submit_main(argc - 1, argv + 1);
 	memset(&a, 0, sizeof(a));
 	memset(&w, 0, sizeof(w));
 	config_init(&w.cfg);

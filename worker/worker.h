@@ -300,6 +300,10 @@ struct worker {
  * handler, read everywhere a loop may end early. */
 extern volatile sig_atomic_t worker_signal;
 
+/* submit.c: `tj-worker submit ...` (argv[0] is "submit"); the exit
+ * status. */
+int submit_main(int argc, char **argv);
+
 /* server.c: talking to the servers. */
 
 /*
