@@ -78,13 +78,43 @@ gen update
 gen queue add main~4
 
 # The runs, submitted through tj-api's status endpoint as a worker would.
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$bin/tj-api" --config "$work/tj.conf" --no-render \
-    --listen "127.0.0.1:$port" >"$work/api.log" 2>&1 &
-api_pid=$!
-for _ in $(seq 200); do
-	curl -s -o /dev/null "http://127.0.0.1:$port/" && break
-	sleep 0.1
+# A free port below the ephemeral range (no outgoing connection can take
+# it meanwhile); a second try if another process took it anyway.
+free_port() {
+	python3 -c 'import random, socket
+lo = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+for _ in range(200):
+    p = random.randrange(max(1024, lo - 12000), lo)
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    finally:
+        s.close()
+    print(p)
+    break
+else:
+    raise SystemExit("no free port")'
+}
+for try in 1 2 3; do
+	port=$(free_port)
+	"$bin/tj-api" --config "$work/tj.conf" --no-render \
+	    --listen "127.0.0.1:$port" >"$work/api.log" 2>&1 &
+	api_pid=$!
+	for _ in $(seq 300); do
+		curl -s -o /dev/null "http://127.0.0.1:$port/" && break 2
+		kill -0 "$api_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -9 "$api_pid" 2>/dev/null || true
+	wait "$api_pid" 2>/dev/null || true
+	api_pid=
+	if [ "$try" = 3 ]; then
+		echo "golden: tj-api did not start:" >&2
+		cat "$work/api.log" >&2
+		exit 1
+	fi
 done
 submit() { # RUN_ID REV START TIMES SIZE EXIT ERROR
 	local h body code
