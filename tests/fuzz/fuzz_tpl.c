@@ -38,7 +38,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    strlen("[{{>main}}{{#o}}{{>p}}{{/o}}]")) < 0)
 		abort();
 	if (tpl_add(set, "main", "main.html", (const char *)data, size) == 0) {
-		buf_init(&out, 1 << 20);
+		buf_init(&out, 1 << 16);
 		if (tpl_check(set) == 0) {
 			(void)tpl_render(set, "main", model, &out);
 			(void)tpl_render(set, "p", model, &out);

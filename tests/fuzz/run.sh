@@ -13,7 +13,10 @@ export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$PWD/tests/lsan.supp:print_sup
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 mkdir -p build/fuzz/artifacts build/fuzz/logs
 failed=()
-printf '%-8s %10s %8s %7s  %s\n' target execs exec/s corpus result
+# exec/s is per wall-clock second; exec/cpu-s per second of CPU used (the
+# same on a loaded machine).
+printf '%-8s %10s %8s %8s %11s %7s  %s\n' target execs exec/s cpu-s \
+    exec/cpu-s corpus result
 for t in "$@"; do
 	bin=build/fuzz/fuzz_$t
 	log=build/fuzz/logs/$t.log
@@ -24,11 +27,15 @@ for t in "$@"; do
 	fi
 	dict=()
 	if [ -f "tests/fuzz/$t.dict" ]; then dict=("-dict=tests/fuzz/$t.dict"); fi
-	"$bin" -max_total_time="$time" -timeout=10 -rss_limit_mb=2048 \
-	    -print_final_stats=1 -artifact_prefix="build/fuzz/artifacts/$t-" \
+	TIMEFORMAT='%U %S'
+	cpu=$( { time "$bin" -max_total_time="$time" -timeout=10 \
+	    -rss_limit_mb=2048 -print_final_stats=1 \
+	    -artifact_prefix="build/fuzz/artifacts/$t-" \
 	    "${dict[@]}" "${opts[@]}" "build/fuzz/corpus/$t" \
-	    "tests/fuzz/corpus/$t" >"$log" 2>&1
-	rc=$?
+	    "tests/fuzz/corpus/$t" >"$log" 2>&1; echo "rc $?" >&2; } 2>&1)
+	rc=${cpu#*rc }
+	rc=${rc%%$'\n'*}
+	cpu=$(printf '%s\n' "$cpu" | grep -v '^rc ' | tail -n 1 | awk '{ printf "%.1f", $1 + $2 }')
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
 	rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
 	n=$(find "build/fuzz/corpus/$t" -type f | wc -l)
@@ -38,7 +45,10 @@ for t in "$@"; do
 		res="FAILED (exit $rc; log $log)"
 		failed+=("$t")
 	fi
-	printf '%-8s %10s %8s %7s  %s\n' "$t" "${execs:-?}" "${rate:-?}" "$n" "$res"
+	percpu=$(awk -v e="${execs:-0}" -v c="$cpu" \
+	    'BEGIN { printf "%d", (c > 0 ? e / c : 0) }')
+	printf '%-8s %10s %8s %8s %11s %7s  %s\n' "$t" "${execs:-?}" \
+	    "${rate:-?}" "$cpu" "$percpu" "$n" "$res"
 	if [ "$rc" != 0 ]; then
 		grep -aE -B 2 -A 30 '^==[0-9]+==ERROR|runtime error|invariant failed|^SUMMARY|Test unit written' \
 		    "$log" | head -n 60 | sed 's/^/    /'
