@@ -40,7 +40,7 @@ sweep(struct db *db, double cutoff, double prev_cutoff)
 	int n = 0, r;
 
 	/* Most of the time there is nothing to do: look without locking. */
-	st = db_stmt(db, "SELECT EXISTS (SELECT 1 FROM queue "
+	st = db_stmt(db, "api.bg.sweep", "SELECT EXISTS (SELECT 1 FROM queue "
 	    "WHERE reserved_by IS NOT NULL AND reserved_by NOT IN "
 	    "(SELECT name FROM workers WHERE last_seen >= ?1)) OR EXISTS "
 	    "(SELECT 1 FROM workers WHERE last_seen < ?1 AND last_seen >= ?2)");
@@ -59,7 +59,7 @@ sweep(struct db *db, double cutoff, double prev_cutoff)
 		return 0;
 	if (db_begin(db) < 0)
 		return -1;
-	st = db_stmt(db, "UPDATE queue SET reserved_by = NULL, "
+	st = db_stmt(db, "api.bg.sweep_free", "UPDATE queue SET reserved_by = NULL, "
 	    "reserved_since = NULL, run_id = NULL "
 	    "WHERE reserved_by IS NOT NULL AND reserved_by NOT IN "
 	    "(SELECT name FROM workers WHERE last_seen >= ?)");
@@ -69,7 +69,7 @@ sweep(struct db *db, double cutoff, double prev_cutoff)
 	if (db_step_done(db, st) < 0)
 		goto fail;
 	n = sqlite3_changes(db_handle(db));
-	st = db_stmt(db, "INSERT OR IGNORE INTO dirty (kind, key) "
+	st = db_stmt(db, "api.bg.sweep_dirty", "INSERT OR IGNORE INTO dirty (kind, key) "
 	    "SELECT 'worker', name FROM workers "
 	    "WHERE last_seen < ?1 AND last_seen >= ?2");
 	if (st == NULL)

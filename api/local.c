@@ -167,7 +167,7 @@ forget(struct api *api)
 		log_error("local worker: %s", err_get());
 		return;
 	}
-	st = db_stmt(db, "UPDATE workers SET last_seen = ? "
+	st = db_stmt(db, "api.local.forget", "UPDATE workers SET last_seen = ? "
 	    "WHERE name = 'local' AND last_seen > ?");
 	if (st != NULL) {
 		double t = api_now() - api->worker_timeout - 1;

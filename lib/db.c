@@ -8,13 +8,25 @@
 #include "err.h"
 #include "log.h"
 
-#define CACHE_SIZE 128
+/*
+ * The statement cache: a hash table from a statement's name to its SQL and
+ * every statement prepared for it. A name gets a second statement only
+ * while its first is in use (stepped and not yet reset), so the list is as
+ * long as the deepest nesting of one query, usually 1.
+ */
+struct slot {
+	char *name;
+	char *sql;
+	const char *seen;	/* the last sql pointer found equal to sql */
+	sqlite3_stmt **st;
+	size_t n, cap;
+	struct slot *next;	/* the bucket's chain */
+};
 
 struct db {
 	sqlite3 *h;
-	const char *sql[CACHE_SIZE];
-	sqlite3_stmt *st[CACHE_SIZE];
-	int n;
+	struct slot **bucket;
+	size_t nbuckets, nslots;
 };
 
 /*
@@ -22,7 +34,7 @@ struct db {
  * never edit a step that has shipped.
  */
 static const char *const migrations[] = {
-	/* 0 -> 1: the whole schema of DESIGN.md §4. */
+	/* 0 -> 1: the whole schema (docs/architecture.md lists the tables). */
 	"CREATE TABLE meta ("
 	"  key TEXT PRIMARY KEY,"
 	"  value TEXT NOT NULL"
@@ -286,15 +298,34 @@ fail:
 	return NULL;
 }
 
+static void
+cache_free(struct db *db)
+{
+	struct slot *sl, *next;
+	size_t b, i;
+
+	for (b = 0; b < db->nbuckets; b++) {
+		for (sl = db->bucket[b]; sl != NULL; sl = next) {
+			next = sl->next;
+			for (i = 0; i < sl->n; i++)
+				sqlite3_finalize(sl->st[i]);
+			free(sl->st);
+			free(sl->name);
+			free(sl->sql);
+			free(sl);
+		}
+	}
+	free(db->bucket);
+	db->bucket = NULL;
+	db->nbuckets = db->nslots = 0;
+}
+
 void
 db_close(struct db *db)
 {
-	int i;
-
 	if (db == NULL)
 		return;
-	for (i = 0; i < db->n; i++)
-		sqlite3_finalize(db->st[i]);
+	cache_free(db);
 	if (db->h != NULL && sqlite3_close(db->h) != SQLITE_OK)
 		log_warn("closing the database: %s", sqlite3_errmsg(db->h));
 	free(db);
@@ -306,35 +337,122 @@ db_handle(struct db *db)
 	return db->h;
 }
 
-sqlite3_stmt *
-db_stmt(struct db *db, const char *sql)
+/* FNV-1a of a statement's name. */
+static size_t
+name_hash(const char *s)
 {
-	sqlite3_stmt *st;
-	int i;
+	uint64_t h = 14695981039346656037ull;
 
-	for (i = 0; i < db->n; i++) {
-		if (db->sql[i] == sql) {
-			sqlite3_reset(db->st[i]);
-			sqlite3_clear_bindings(db->st[i]);
-			return db->st[i];
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return (size_t)h;
+}
+
+/* Double the buckets when the chains average more than one slot. */
+static void
+cache_grow(struct db *db)
+{
+	struct slot **nb, *sl, *next;
+	size_t n = db->nbuckets ? db->nbuckets * 2 : 64, b, k;
+
+	nb = xcalloc(n, sizeof(*nb));
+	for (b = 0; b < db->nbuckets; b++) {
+		for (sl = db->bucket[b]; sl != NULL; sl = next) {
+			next = sl->next;
+			k = name_hash(sl->name) & (n - 1);
+			sl->next = nb[k];
+			nb[k] = sl;
+		}
+	}
+	free(db->bucket);
+	db->bucket = nb;
+	db->nbuckets = n;
+}
+
+static struct slot *
+cache_slot(struct db *db, const char *name, const char *sql)
+{
+	struct slot *sl;
+	size_t k;
+
+	if (db->nbuckets > 0) {
+		k = name_hash(name) & (db->nbuckets - 1);
+		for (sl = db->bucket[k]; sl != NULL; sl = sl->next)
+			if (strcmp(sl->name, name) == 0)
+				return sl;
+	}
+	if (db->nslots >= db->nbuckets)
+		cache_grow(db);
+	sl = xcalloc(1, sizeof(*sl));
+	sl->name = xstrdup(name);
+	sl->sql = xstrdup(sql);
+	k = name_hash(name) & (db->nbuckets - 1);
+	sl->next = db->bucket[k];
+	db->bucket[k] = sl;
+	db->nslots++;
+	return sl;
+}
+
+sqlite3_stmt *
+db_stmt(struct db *db, const char *name, const char *sql)
+{
+	struct slot *sl = cache_slot(db, name, sql);
+	sqlite3_stmt *st;
+	size_t i;
+
+	/* One name, one query: a second text under a name is a bug. */
+	if (sl->seen != sql) {
+		if (strcmp(sl->sql, sql) != 0) {
+			err_set("statement '%s' is defined with two different "
+			    "SQL texts", name);
+			return NULL;
+		}
+		sl->seen = sql;
+	}
+	for (i = 0; i < sl->n; i++) {
+		if (!sqlite3_stmt_busy(sl->st[i])) {
+			sqlite3_reset(sl->st[i]);
+			sqlite3_clear_bindings(sl->st[i]);
+			return sl->st[i];
 		}
 	}
 	if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
 	    NULL) != SQLITE_OK) {
 		db_err(db, "preparing a statement");
+		err_wrap("statement '%s'", name);
 		return NULL;
 	}
-	if (db->n == CACHE_SIZE) {
-		/* Full: evict the oldest. Callers never hold two of 128. */
-		sqlite3_finalize(db->st[0]);
-		memmove(db->st, db->st + 1, (CACHE_SIZE - 1) * sizeof(*db->st));
-		memmove(db->sql, db->sql + 1,
-		    (CACHE_SIZE - 1) * sizeof(*db->sql));
-		db->n--;
+	if (sl->n == sl->cap) {
+		sl->cap = sl->cap ? sl->cap * 2 : 1;
+		sl->st = xrealloc(sl->st, sl->cap * sizeof(*sl->st));
 	}
-	db->sql[db->n] = sql;
-	db->st[db->n++] = st;
+	sl->st[sl->n++] = st;
 	return st;
+}
+
+void
+db_reset_all(struct db *db)
+{
+	struct slot *sl;
+	size_t b, i;
+
+	for (b = 0; b < db->nbuckets; b++)
+		for (sl = db->bucket[b]; sl != NULL; sl = sl->next)
+			for (i = 0; i < sl->n; i++)
+				sqlite3_reset(sl->st[i]);
+}
+
+void
+db_stmt_stats(struct db *db, size_t *names, size_t *stmts)
+{
+	struct slot *sl;
+	size_t b;
+
+	*names = db->nslots;
+	*stmts = 0;
+	for (b = 0; b < db->nbuckets; b++)
+		for (sl = db->bucket[b]; sl != NULL; sl = sl->next)
+			*stmts += sl->n;
 }
 
 int
@@ -396,9 +514,9 @@ db_step_done(struct db *db, sqlite3_stmt *st)
 }
 
 int
-db_run_int(struct db *db, const char *sql, int64_t v)
+db_run_int(struct db *db, const char *name, const char *sql, int64_t v)
 {
-	sqlite3_stmt *st = db_stmt(db, sql);
+	sqlite3_stmt *st = db_stmt(db, name, sql);
 
 	if (st == NULL)
 		return -1;
@@ -409,7 +527,7 @@ db_run_int(struct db *db, const char *sql, int64_t v)
 int
 db_dirty(struct db *db, const char *kind, const char *key)
 {
-	sqlite3_stmt *st = db_stmt(db,
+	sqlite3_stmt *st = db_stmt(db, "db.dirty",
 	    "INSERT OR IGNORE INTO dirty (kind, key) VALUES (?, ?)");
 
 	if (st == NULL)
@@ -422,7 +540,8 @@ db_dirty(struct db *db, const char *kind, const char *key)
 char *
 db_meta_get(struct db *db, const char *key)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT value FROM meta WHERE key = ?");
+	sqlite3_stmt *st = db_stmt(db, "db.meta_get",
+	    "SELECT value FROM meta WHERE key = ?");
 	char *v = NULL;
 	int r;
 
@@ -442,7 +561,7 @@ db_meta_get(struct db *db, const char *key)
 int
 db_meta_set(struct db *db, const char *key, const char *value)
 {
-	sqlite3_stmt *st = db_stmt(db,
+	sqlite3_stmt *st = db_stmt(db, "db.meta_set",
 	    "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)");
 
 	if (st == NULL)
@@ -455,7 +574,8 @@ db_meta_set(struct db *db, const char *key, const char *value)
 int64_t
 db_commit_id(struct db *db, const char *hash)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT id FROM commits WHERE hash = ?");
+	sqlite3_stmt *st = db_stmt(db, "db.commit_id",
+	    "SELECT id FROM commits WHERE hash = ?");
 	int64_t id = 0;
 	int r;
 

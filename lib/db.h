@@ -27,10 +27,27 @@ void db_close(struct db *db);
 sqlite3 *db_handle(struct db *db);
 
 /*
- * A prepared statement for sql, cached on db by the pointer sql (pass string
- * literals), reset and with its bindings cleared. NULL with err_set.
+ * The prepared statement named name (a stable key such as "query.queue",
+ * "<module>.<what>"), prepared from sql the first time and cached on db:
+ * reset, bindings cleared. The name is the key, not the address of sql;
+ * one name always carries the same SQL text (another text under a known
+ * name is refused as a bug). There is no limit on the number of names.
+ *
+ * A statement in use (stepped, and neither reset nor stepped to
+ * SQLITE_DONE) is never handed out again: asking for its name while a
+ * caller still steps through its rows prepares a second statement, so a
+ * helper can run the same query inside a caller's loop without resetting
+ * the caller's cursor. Bind and step a statement before calling anything
+ * that may ask for the same name, and reset it (db_step_done does) or step
+ * it to the end when done. NULL with err_set.
  */
-sqlite3_stmt *db_stmt(struct db *db, const char *sql);
+sqlite3_stmt *db_stmt(struct db *db, const char *name, const char *sql);
+
+/* Reset every cached statement (ends their hold on a read transaction). */
+void db_reset_all(struct db *db);
+
+/* How many names and statements the cache holds (for tests). */
+void db_stmt_stats(struct db *db, size_t *names, size_t *stmts);
 
 /* Run one or more statements without results. 0 or -1 with err_set. */
 int db_exec(struct db *db, const char *sql);
@@ -49,10 +66,10 @@ void db_rollback(struct db *db);
 int db_step_done(struct db *db, sqlite3_stmt *st);
 
 /*
- * Run sql (a cached statement, as db_stmt) with ?1 bound to v, ignoring
+ * Run the cached statement name (as db_stmt) with ?1 bound to v, ignoring
  * any rows. 0 or -1 with err_set.
  */
-int db_run_int(struct db *db, const char *sql, int64_t v);
+int db_run_int(struct db *db, const char *name, const char *sql, int64_t v);
 
 /* Set err from the connection's last error, with context. Returns -1. */
 int db_err(struct db *db, const char *context);

@@ -26,10 +26,10 @@ person(sqlite3_stmt *st, int col)
 
 /* The commits on one side of the edges (parents or children) of id. */
 static int
-family(struct rctx *r, cJSON *model, const char *key, const char *sql,
-    int64_t id)
+family(struct rctx *r, cJSON *model, const char *key, const char *name,
+    const char *sql, int64_t id)
 {
-	sqlite3_stmt *st = render_q(r, sql);
+	sqlite3_stmt *st = db_stmt(r->db, name, sql);
 	cJSON *arr = cJSON_AddArrayToObject(model, key), *c;
 	int64_t *ids = NULL;
 	size_t n = 0, i;
@@ -64,7 +64,7 @@ family(struct rctx *r, cJSON *model, const char *key, const char *sql,
 static int
 refs(struct rctx *r, cJSON *model, int64_t id)
 {
-	sqlite3_stmt *st = render_q(r, "SELECT name, tracked FROM refs WHERE "
+	sqlite3_stmt *st = db_stmt(r->db, "site.commit.refs", "SELECT name, tracked FROM refs WHERE "
 	    "commit_id = ? ORDER BY tracked DESC, name");
 	cJSON *arr = cJSON_AddArrayToObject(model, "refs"), *o;
 	char *url;
@@ -89,7 +89,7 @@ refs(struct rctx *r, cJSON *model, int64_t id)
 static int
 runs(struct rctx *r, cJSON *model, int64_t id)
 {
-	sqlite3_stmt *st = render_q(r, "SELECT id, worker, start_time, "
+	sqlite3_stmt *st = db_stmt(r->db, "site.commit.runs", "SELECT id, worker, start_time, "
 	    "end_time, exit_code, error FROM runs WHERE commit_id = ? "
 	    "ORDER BY start_time, id");
 	cJSON *arr = cJSON_AddArrayToObject(model, "runs"), *o;
@@ -160,7 +160,7 @@ changes(struct rctx *r, cJSON *model, int64_t id)
 		url = render_url_run(base);
 		cJSON_AddStringToObject(b, "url", url);
 		free(url);
-		st = render_q(r, "SELECT commit_id FROM runs WHERE id = ?");
+		st = db_stmt(r->db, "site.commit.changes", "SELECT commit_id FROM runs WHERE id = ?");
 		if (st == NULL)
 			return -1;
 		sqlite3_bind_text(st, 1, base, -1, SQLITE_TRANSIENT);
@@ -183,7 +183,7 @@ changes(struct rctx *r, cJSON *model, int64_t id)
 int
 page_commit(struct rctx *r, const char *hash)
 {
-	sqlite3_stmt *st = render_q(r, "SELECT id, author_name, author_email, "
+	sqlite3_stmt *st = db_stmt(r->db, "site.commit.page_commit", "SELECT id, author_name, author_email, "
 	    "author_time, author_tz, committer_name, committer_email, "
 	    "committer_time, committer_tz, message, reachable FROM commits "
 	    "WHERE hash = ?");
@@ -231,9 +231,11 @@ page_commit(struct rctx *r, const char *hash)
 	cJSON_AddNumberToObject(m, "reachable", sqlite3_column_int(st, 10));
 	cJSON_AddBoolToObject(m, "tracked", sqlite3_column_int(st, 10) == 2);
 	sqlite3_reset(st);
-	if (family(r, m, "parents", "SELECT parent FROM commit_edges WHERE "
+	if (family(r, m, "parents", "site.commit.parents",
+	    "SELECT parent FROM commit_edges WHERE "
 	    "child = ? ORDER BY idx", id) < 0 ||
-	    family(r, m, "children", "SELECT e.child FROM commit_edges e JOIN "
+	    family(r, m, "children", "site.commit.children",
+	    "SELECT e.child FROM commit_edges e JOIN "
 	    "commits c ON c.id = e.child WHERE e.parent = ? ORDER BY "
 	    "c.committer_time, c.id", id) < 0 ||
 	    refs(r, m, id) < 0 || runs(r, m, id) < 0 || changes(r, m, id) < 0)

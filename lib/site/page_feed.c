@@ -16,7 +16,7 @@
 int
 page_feed(struct rctx *r)
 {
-	sqlite3_stmt *st = render_q(r, "SELECT id, commit_id, worker, end_time "
+	sqlite3_stmt *st = db_stmt(r->db, "site.feed.page_feed", "SELECT id, commit_id, worker, end_time "
 	    "FROM runs WHERE end_time IS NOT NULL ORDER BY end_time DESC, id "
 	    "DESC LIMIT 20");
 	char ids[FEED_RUNS][65], base[65], when[40], *s;

@@ -14,7 +14,7 @@
 static int
 refs(struct rctx *r, cJSON *m)
 {
-	sqlite3_stmt *st = render_q(r, "SELECT r.name, r.tracked, c.id FROM "
+	sqlite3_stmt *st = db_stmt(r->db, "site.index.refs", "SELECT r.name, r.tracked, c.id FROM "
 	    "refs r JOIN commits c ON c.id = r.commit_id ORDER BY r.tracked "
 	    "DESC, r.name");
 	cJSON *tracked = cJSON_AddArrayToObject(m, "tracked_refs");
@@ -109,7 +109,7 @@ largest(struct rctx *r, const char *id, const char *base)
 static int
 latest_runs(struct rctx *r, cJSON *m)
 {
-	sqlite3_stmt *st = render_q(r, "SELECT id, commit_id, worker, "
+	sqlite3_stmt *st = db_stmt(r->db, "site.index.latest_runs", "SELECT id, commit_id, worker, "
 	    "end_time FROM runs WHERE end_time IS NOT NULL ORDER BY end_time "
 	    "DESC, id DESC LIMIT 10");
 	cJSON *arr = cJSON_AddArrayToObject(m, "latest_runs"), *o, *c, *ch;
@@ -167,7 +167,7 @@ page_index(struct rctx *r)
 	if (q == NULL)
 		goto out;
 	cJSON_AddItemToObject(m, "queue", q);
-	st = render_q(r, "SELECT (SELECT count(*) FROM commits), "
+	st = db_stmt(r->db, "site.index.page_index", "SELECT (SELECT count(*) FROM commits), "
 	    "(SELECT count(*) FROM runs), (SELECT count(*) FROM metrics)");
 	if (st == NULL)
 		goto out;

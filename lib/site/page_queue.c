@@ -13,7 +13,7 @@
 static cJSON *
 workers(struct rctx *r)
 {
-	sqlite3_stmt *st = render_q(r, "SELECT name, info, status, "
+	sqlite3_stmt *st = db_stmt(r->db, "site.page_queue.workers", "SELECT name, info, status, "
 	    "first_seen, last_seen, run_id, run_commit_id, run_start, "
 	    "last_output FROM workers ORDER BY name");
 	cJSON *arr = cJSON_CreateArray();
@@ -62,13 +62,13 @@ page_queue(struct rctx *r)
 		    cJSON_GetObjectItemCaseSensitive(e, "last_output"), 1));
 		cJSON_AddItemToArray(arr, o);
 	}
-	st = render_q(r, "SELECT count(*) FROM queue");
+	st = db_stmt(r->db, "site.page_queue.page_queue", "SELECT count(*) FROM queue");
 	if (st == NULL)
 		goto out;
 	if (sqlite3_step(st) == SQLITE_ROW)
 		total = sqlite3_column_int(st, 0);
 	sqlite3_reset(st);
-	st = render_q(r, "SELECT commit_id, added, priority, reserved_by, "
+	st = db_stmt(r->db, "site.page_queue.page_queue_2", "SELECT commit_id, added, priority, reserved_by, "
 	    "reason, change_id, step, steps "
 	    "FROM queue ORDER BY priority DESC, added DESC LIMIT 500");
 	if (st == NULL)
@@ -132,14 +132,14 @@ page_queue_summary(struct rctx *r)
 	if (w == NULL)
 		goto fail;
 	cJSON_AddItemToObject(m, "workers", w);
-	st = render_q(r, "SELECT count(*) FROM queue");
+	st = db_stmt(r->db, "site.page_queue.page_queue_summary", "SELECT count(*) FROM queue");
 	if (st == NULL)
 		goto fail;
 	if (sqlite3_step(st) == SQLITE_ROW)
 		total = sqlite3_column_int(st, 0);
 	sqlite3_reset(st);
 	cJSON_AddNumberToObject(m, "total", total);
-	st = render_q(r, "SELECT commit_id FROM queue ORDER BY priority DESC, "
+	st = db_stmt(r->db, "site.page_queue.page_queue_summary_2", "SELECT commit_id FROM queue ORDER BY priority DESC, "
 	    "added DESC LIMIT 5");
 	if (st == NULL)
 		goto fail;

@@ -10,7 +10,7 @@
 int
 page_ref(struct rctx *r, const char *name)
 {
-	sqlite3_stmt *st = render_q(r, "SELECT c.hash, r.tracked, c.id FROM "
+	sqlite3_stmt *st = db_stmt(r->db, "site.ref.page_ref", "SELECT c.hash, r.tracked, c.id FROM "
 	    "refs r JOIN commits c ON c.id = r.commit_id WHERE r.name = ?");
 	cJSON *m, *c;
 	char *dir, *url, *title;
@@ -63,7 +63,7 @@ out:
 int
 page_go_refs(struct rctx *r)
 {
-	sqlite3_stmt *st = render_q(r, "SELECT r.name, c.hash, (SELECT id "
+	sqlite3_stmt *st = db_stmt(r->db, "site.ref.page_go_refs", "SELECT r.name, c.hash, (SELECT id "
 	    "FROM runs WHERE commit_id = c.id ORDER BY start_time DESC, id "
 	    "DESC LIMIT 1) FROM refs r JOIN commits c ON c.id = r.commit_id "
 	    "ORDER BY r.tracked DESC, r.name");
@@ -117,7 +117,7 @@ fail:
 int
 page_go_shard(struct rctx *r, int shard)
 {
-	sqlite3_stmt *st = render_q(r, "SELECT c.hash, (SELECT id FROM runs "
+	sqlite3_stmt *st = db_stmt(r->db, "site.ref.page_go_shard", "SELECT c.hash, (SELECT id FROM runs "
 	    "WHERE commit_id = c.id ORDER BY start_time DESC, id DESC LIMIT 1) "
 	    "FROM commits c WHERE c.hash >= ? AND c.hash < ? ORDER BY c.hash");
 	cJSON *m = cJSON_CreateObject(), *h;

@@ -11,7 +11,7 @@
 static int
 output(struct rctx *r, cJSON *model, const char *id)
 {
-	sqlite3_stmt *st = render_q(r, "SELECT source, text FROM run_output "
+	sqlite3_stmt *st = db_stmt(r->db, "site.run.output", "SELECT source, text FROM run_output "
 	    "WHERE run_id = ? ORDER BY line");
 	cJSON *arr = cJSON_AddArrayToObject(model, "output");
 	int rc;
@@ -40,7 +40,7 @@ gone(struct rctx *r, const char *id)
 int
 page_run(struct rctx *r, const char *id)
 {
-	sqlite3_stmt *st = render_q(r, "SELECT commit_id, bench_method, "
+	sqlite3_stmt *st = db_stmt(r->db, "site.run.page_run", "SELECT commit_id, bench_method, "
 	    "worker, start_time, end_time, exit_code, error FROM runs WHERE "
 	    "id = ?");
 	cJSON *m = NULL, *c, *bm, *rows, *b;
@@ -120,7 +120,7 @@ page_run(struct rctx *r, const char *id)
 		url = render_url_run(base);
 		cJSON_AddStringToObject(b, "url", url);
 		free(url);
-		st = render_q(r, "SELECT commit_id FROM runs WHERE id = ?");
+		st = db_stmt(r->db, "site.run.commit", "SELECT commit_id FROM runs WHERE id = ?");
 		if (st == NULL)
 			goto out;
 		sqlite3_bind_text(st, 1, base, -1, SQLITE_TRANSIENT);

@@ -60,7 +60,7 @@ page_worker_row(struct rctx *r, sqlite3_stmt *st)
 int
 page_worker(struct rctx *r, const char *name)
 {
-	sqlite3_stmt *st = render_q(r, "SELECT name, info, status, "
+	sqlite3_stmt *st = db_stmt(r->db, "site.worker.page_worker", "SELECT name, info, status, "
 	    "first_seen, last_seen, run_id, run_commit_id, run_start, "
 	    "last_output FROM workers WHERE name = ?");
 	cJSON *m = NULL, *arr, *o, *c;
@@ -84,7 +84,7 @@ page_worker(struct rctx *r, const char *name)
 		cJSON_AddNullToObject(m, "run");
 	}
 	rc = -1;
-	st = render_q(r, "SELECT id, commit_id, start_time, end_time, "
+	st = db_stmt(r->db, "site.worker.runs", "SELECT id, commit_id, start_time, end_time, "
 	    "exit_code, error FROM runs WHERE worker = ? ORDER BY start_time "
 	    "DESC, id DESC LIMIT 100");
 	if (st == NULL)

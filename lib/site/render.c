@@ -87,33 +87,6 @@ struct work {
 	unsigned char shards[256];
 };
 
-sqlite3_stmt *
-render_q(struct rctx *r, const char *sql)
-{
-	sqlite3_stmt *st;
-	int i;
-
-	for (i = 0; i < r->nst; i++) {
-		if (r->sql[i] == sql) {
-			sqlite3_reset(r->st[i]);
-			sqlite3_clear_bindings(r->st[i]);
-			return r->st[i];
-		}
-	}
-	if (r->nst == RENDER_MAX_STMTS) {
-		err_set("render: more than %d statements", RENDER_MAX_STMTS);
-		return NULL;
-	}
-	if (sqlite3_prepare_v3(r->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
-	    NULL) != SQLITE_OK) {
-		render_dberr(r, "preparing a query");
-		return NULL;
-	}
-	r->sql[r->nst] = sql;
-	r->st[r->nst++] = st;
-	return st;
-}
-
 int
 render_dberr(struct rctx *r, const char *context)
 {
@@ -448,7 +421,7 @@ render_summary(const char *message)
 cJSON *
 render_commit_brief(struct rctx *r, int64_t id)
 {
-	sqlite3_stmt *st = render_q(r, "SELECT hash, message, "
+	sqlite3_stmt *st = db_stmt(r->db, "site.render.render_commit_brief", "SELECT hash, message, "
 	    "committer_time, committer_tz FROM commits WHERE id = ?");
 	cJSON *o = NULL;
 	char *s, when[40];
@@ -487,7 +460,7 @@ render_commit_brief(struct rctx *r, int64_t id)
 int
 render_latest_run(struct rctx *r, int64_t commit_id, char out[65])
 {
-	sqlite3_stmt *st = render_q(r, "SELECT id FROM runs WHERE commit_id "
+	sqlite3_stmt *st = db_stmt(r->db, "site.render.render_latest_run", "SELECT id FROM runs WHERE commit_id "
 	    "= ? ORDER BY start_time DESC, id DESC LIMIT 1");
 	int rc;
 
@@ -528,7 +501,7 @@ render_base_run(struct rctx *r, int64_t commit_id, char out[65])
 			if (found != 0)
 				break;
 		}
-		st = render_q(r, "SELECT parent FROM commit_edges WHERE child "
+		st = db_stmt(r->db, "site.render.render_base_run", "SELECT parent FROM commit_edges WHERE child "
 		    "= ? ORDER BY idx");
 		if (st == NULL) {
 			found = -1;
@@ -594,7 +567,7 @@ struct base {
 static int
 load_base(struct rctx *r, const char *base_id, struct base **out, size_t *n)
 {
-	sqlite3_stmt *st = render_q(r, "SELECT metric_id, median, stddev "
+	sqlite3_stmt *st = db_stmt(r->db, "site.render.load_base", "SELECT metric_id, median, stddev "
 	    "FROM measurements WHERE run_id = ? AND median IS NOT NULL "
 	    "ORDER BY metric_id");
 	struct base *b = NULL;
@@ -697,7 +670,7 @@ render_measurements(struct rctx *r, const char *run_id, const char *base_id,
 
 	if (base_id != NULL && load_base(r, base_id, &base, &nbase) < 0)
 		goto out;
-	st = render_q(r, "SELECT m.id, m.name, m.unit, m.direction, s.vals, "
+	st = db_stmt(r->db, "site.render.render_measurements", "SELECT m.id, m.name, m.unit, m.direction, s.vals, "
 	    "s.n, s.median, s.min, s.max, s.stddev, s.error "
 	    "FROM measurements s JOIN metrics m ON m.id = s.metric_id "
 	    "WHERE s.run_id = ? ORDER BY m.name");
@@ -830,13 +803,13 @@ finish(struct rctx *r, int64_t commit_max)
 	return db_commit(r->db);
 }
 
-/* Rows of a one-column query into a set; with one optional text/int
- * parameter. */
+/* Rows of the one-column query name into a set; with one optional
+ * text/int parameter. */
 static int
-collect(struct rctx *r, struct strset *s, const char *sql, const char *text,
-    int64_t num)
+collect(struct rctx *r, struct strset *s, const char *name, const char *sql,
+    const char *text, int64_t num)
 {
-	sqlite3_stmt *st = render_q(r, sql);
+	sqlite3_stmt *st = db_stmt(r->db, name, sql);
 	int rc;
 
 	if (st == NULL)
@@ -882,7 +855,7 @@ descendants(struct rctx *r, struct work *w, const char *id)
 	size_t head = 0, tail = 0, cap = 0;
 	int rc = -1, step, has;
 
-	st = render_q(r, "SELECT commit_id FROM runs WHERE id = ?");
+	st = db_stmt(r->db, "site.render.descendants", "SELECT commit_id FROM runs WHERE id = ?");
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
@@ -896,7 +869,7 @@ descendants(struct rctx *r, struct work *w, const char *id)
 	q[tail++] = c;
 	while (head < tail && tail < DESC_MAX_VISIT) {
 		c = q[head++];
-		st = render_q(r, "SELECT e.child, c.hash, EXISTS (SELECT 1 FROM "
+		st = db_stmt(r->db, "site.descendants.children", "SELECT e.child, c.hash, EXISTS (SELECT 1 FROM "
 		    "runs WHERE commit_id = e.child) FROM commit_edges e JOIN "
 		    "commits c ON c.id = e.child WHERE e.parent = ?");
 		if (st == NULL)
@@ -915,7 +888,8 @@ descendants(struct rctx *r, struct work *w, const char *id)
 			}
 			set_add(&w->commits,
 			    (const char *)sqlite3_column_text(st, 1));
-			if (collect(r, &w->runs, "SELECT id FROM runs WHERE "
+			if (collect(r, &w->runs, "site.descendants.runs",
+	    "SELECT id FROM runs WHERE "
 			    "commit_id = ?", NULL,
 			    sqlite3_column_int64(st, 0)) < 0) {
 				sqlite3_reset(st);
@@ -947,14 +921,19 @@ plan(struct rctx *r, struct work *w, int all, int64_t commit_max)
 	memset(&runs_meta, 0, sizeof(runs_meta));
 	if (all) {
 		w->all = w->index = w->queue = w->graph = w->go_refs = 1;
-		if (collect(r, &w->commits, "SELECT hash FROM commits", NULL,
+		if (collect(r, &w->commits, "site.plan.all_commits",
+	    "SELECT hash FROM commits", NULL,
 		    -1) < 0 ||
-		    collect(r, &w->runs, "SELECT id FROM runs", NULL, -1) < 0 ||
-		    collect(r, &w->workers, "SELECT name FROM workers UNION "
+		    collect(r, &w->runs, "site.plan.all_runs",
+	    "SELECT id FROM runs", NULL, -1) < 0 ||
+		    collect(r, &w->workers, "site.plan.all_workers",
+	    "SELECT name FROM workers UNION "
 		    "SELECT worker FROM runs", NULL, -1) < 0 ||
-		    collect(r, &w->refs, "SELECT name FROM refs", NULL,
+		    collect(r, &w->refs, "site.plan.all_refs",
+	    "SELECT name FROM refs", NULL,
 		    -1) < 0 ||
-		    collect(r, &w->metrics, "SELECT name FROM metrics", NULL,
+		    collect(r, &w->metrics, "site.plan.all_metrics",
+	    "SELECT name FROM metrics", NULL,
 		    -1) < 0)
 			return -1;
 		/* Shards without commits are never written: go.js takes a
@@ -964,7 +943,7 @@ plan(struct rctx *r, struct work *w, int all, int64_t commit_max)
 				w->shards[s] = 1;
 		return 0;
 	}
-	st = render_q(r, "SELECT substr(kind, 2), key FROM dirty "
+	st = db_stmt(r->db, "site.render.plan", "SELECT substr(kind, 2), key FROM dirty "
 	    "WHERE substr(kind, 1, 1) = '~'");
 	if (st == NULL)
 		return -1;
@@ -1002,12 +981,15 @@ plan(struct rctx *r, struct work *w, int all, int64_t commit_max)
 		return render_dberr(r, "reading the dirty table");
 	/* A run shows on its commit, its worker's page and its metrics. */
 	for (i = 0; i < w->runs.n; i++) {
-		if (collect(r, &w->commits, "SELECT c.hash FROM runs r JOIN "
+		if (collect(r, &w->commits, "site.plan.run_commit",
+	    "SELECT c.hash FROM runs r JOIN "
 		    "commits c ON c.id = r.commit_id WHERE r.id = ?",
 		    w->runs.v[i], -1) < 0 ||
-		    collect(r, &w->workers, "SELECT worker FROM runs WHERE "
+		    collect(r, &w->workers, "site.plan.run_worker",
+	    "SELECT worker FROM runs WHERE "
 		    "id = ?", w->runs.v[i], -1) < 0 ||
-		    collect(r, &runs_meta, "SELECT m.name FROM measurements s "
+		    collect(r, &runs_meta, "site.plan.run_metrics",
+	    "SELECT m.name FROM measurements s "
 		    "JOIN metrics m ON m.id = s.metric_id WHERE s.run_id = ?",
 		    w->runs.v[i], -1) < 0)
 			goto fail;
@@ -1020,9 +1002,11 @@ plan(struct rctx *r, struct work *w, int all, int64_t commit_max)
 		if (descendants(r, w, w->runs.v[i]) < 0)
 			goto fail;
 	/* New commits, and their parents, which gain a child. */
-	if (collect(r, &w->commits, "SELECT hash FROM commits WHERE id > ?",
+	if (collect(r, &w->commits, "site.plan.new_commits",
+	    "SELECT hash FROM commits WHERE id > ?",
 	    NULL, commit_max) < 0 ||
-	    collect(r, &w->commits, "SELECT DISTINCT c.hash FROM commit_edges "
+	    collect(r, &w->commits, "site.plan.new_parents",
+	    "SELECT DISTINCT c.hash FROM commit_edges "
 	    "e JOIN commits c ON c.id = e.parent WHERE e.child > ?", NULL,
 	    commit_max) < 0)
 		goto fail;
@@ -1080,7 +1064,7 @@ execute(struct rctx *r, struct work *w)
 static int
 max_commit(struct rctx *r, int64_t *max)
 {
-	sqlite3_stmt *st = render_q(r, "SELECT coalesce(max(id), 0) FROM "
+	sqlite3_stmt *st = db_stmt(r->db, "site.render.max_commit", "SELECT coalesce(max(id), 0) FROM "
 	    "commits");
 	int rc;
 
@@ -1141,8 +1125,7 @@ render_site(struct db *db, const struct config *cfg, int all)
 	if (max_commit(&r, &new_max) < 0 || plan(&r, &w, all, commit_max) < 0 ||
 	    execute(&r, &w) < 0)
 		goto out;
-	for (i = 0; i < r.nst; i++)
-		sqlite3_reset(r.st[i]);
+	db_reset_all(db);
 	in_read = 0;
 	if (db_exec(db, "COMMIT") < 0)
 		goto out;
@@ -1152,12 +1135,11 @@ render_site(struct db *db, const struct config *cfg, int all)
 	    r.written, r.unchanged, r.removed);
 	rc = 0;
 out:
+	db_reset_all(db);
 	if (in_read)
 		db_rollback(db);
 	last_written = r.written;
 	last_unchanged = r.unchanged;
-	for (i = 0; i < r.nst; i++)
-		sqlite3_finalize(r.st[i]);
 	set_free(&w.commits);
 	set_free(&w.runs);
 	set_free(&w.workers);

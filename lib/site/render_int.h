@@ -8,12 +8,11 @@
 #include <sqlite3.h>
 
 #include "buf.h"
+#include "db.h"
 
 struct config;
 struct db;
 struct tpl_set;
-
-#define RENDER_MAX_STMTS 64
 
 /* One render_site() call: everything a page model needs. */
 struct rctx {
@@ -24,18 +23,9 @@ struct rctx {
 	char *theme;		/* the theme directory */
 	struct tpl_set *tpl;
 	struct buf html;	/* scratch for one page */
-	const char *sql[RENDER_MAX_STMTS];
-	sqlite3_stmt *st[RENDER_MAX_STMTS];
-	int nst;
 	long written, unchanged, removed;
 	char graph_id[17];	/* set by page_graph */
 };
-
-/*
- * A prepared statement for the literal sql, cached in r (never evicted
- * while r lives), reset with its bindings cleared. NULL with err_set.
- */
-sqlite3_stmt *render_q(struct rctx *r, const char *sql);
 
 /* err_set from the connection's last error with context; returns -1. */
 int render_dberr(struct rctx *r, const char *context);

@@ -142,7 +142,7 @@ static const char *
 state(int id)
 {
 	static char s[64];
-	sqlite3_stmt *st = db_stmt(db, "SELECT state FROM changes WHERE id = ?");
+	sqlite3_stmt *st = db_stmt(db, "test_bisect_db.state", "SELECT state FROM changes WHERE id = ?");
 
 	s[0] = '\0';
 	sqlite3_bind_int(st, 1, id);
@@ -155,7 +155,7 @@ state(int id)
 static long long
 q1(const char *sql)
 {
-	sqlite3_stmt *st = db_stmt(db, sql);
+	sqlite3_stmt *st = db_stmt(db, "test_bisect_db.q1", sql);
 	long long v = -1;
 
 	if (st != NULL && sqlite3_step(st) == SQLITE_ROW)

@@ -1,4 +1,5 @@
-/* test_db: schema creation, reopening, newer-version refusal, dirty, meta. */
+/* test_db: schema creation, reopening, newer-version refusal, dirty, meta,
+ * the statement cache. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,6 +116,68 @@ test_unopenable(void)
 	T_OK(strstr(err_get(), "/nonexistent/dir/x.db") != NULL);
 }
 
+/* The cache: keyed by name (not address), a statement in use is never
+ * handed out again, another text under a known name is refused, no limit. */
+static void
+test_stmt_cache(const char *path)
+{
+	struct db *db = db_open(path);
+	sqlite3_stmt *a, *b, *c;
+	char sql[64], name[32];
+	size_t names, stmts;
+	int i, rows;
+
+	T_OK(db != NULL);
+	if (db == NULL)
+		return;
+	T_INT_EQ(db_exec(db, "CREATE TABLE t (v INTEGER);"
+	    "INSERT INTO t VALUES (1), (2), (3)"), 0);
+	/* Same name from two buffers with one text: one statement. */
+	snprintf(sql, sizeof(sql), "SELECT v FROM t ORDER BY v");
+	a = db_stmt(db, "t.all", "SELECT v FROM t ORDER BY v");
+	b = db_stmt(db, "t.all", sql);
+	T_OK(a != NULL && a == b);
+	/* A caller steps a; a helper asking for the same name gets its own
+	 * statement and runs it to the end; a's cursor goes on. */
+	rows = 0;
+	T_INT_EQ(sqlite3_step(a), SQLITE_ROW);
+	T_INT_EQ(sqlite3_column_int(a, 0), 1);
+	c = db_stmt(db, "t.all", sql);
+	T_OK(c != NULL && c != a);
+	while (c != NULL && sqlite3_step(c) == SQLITE_ROW)
+		rows++;
+	T_INT_EQ(rows, 3);
+	T_INT_EQ(sqlite3_step(a), SQLITE_ROW);
+	T_INT_EQ(sqlite3_column_int(a, 0), 2);
+	sqlite3_reset(a);
+	/* Both free again: no third statement. */
+	T_OK(db_stmt(db, "t.all", sql) == a);
+	db_stmt_stats(db, &names, &stmts);
+	T_INT_EQ(names, 1);
+	T_INT_EQ(stmts, 2);
+	/* One name, one text. */
+	T_OK(db_stmt(db, "t.all", "SELECT v FROM t") == NULL);
+	T_OK(strstr(err_get(), "t.all") != NULL);
+	/* Far past any fixed table: all cached, all usable. */
+	for (i = 0; i < 300; i++) {
+		snprintf(name, sizeof(name), "t.n%d", i);
+		snprintf(sql, sizeof(sql), "SELECT v + %d FROM t WHERE v = 1", i);
+		a = db_stmt(db, name, sql);
+		T_OK(a != NULL && sqlite3_step(a) == SQLITE_ROW &&
+		    sqlite3_column_int(a, 0) == i + 1);
+		if (a != NULL)
+			sqlite3_reset(a);
+	}
+	db_stmt_stats(db, &names, &stmts);
+	T_INT_EQ(names, 301);
+	T_INT_EQ(stmts, 302);
+	/* Still the first one, after the table grew. */
+	T_OK(db_stmt(db, "t.n7", "SELECT v + 7 FROM t WHERE v = 1") != NULL);
+	db_stmt_stats(db, &names, &stmts);
+	T_INT_EQ(stmts, 302);
+	db_close(db);
+}
+
 int
 main(void)
 {
@@ -128,6 +191,9 @@ main(void)
 	test_open(p1);
 	test_newer(p2);
 	test_unopenable();
+	cmd = xasprintf("%s/cache.db", dir);
+	test_stmt_cache(cmd);
+	free(cmd);
 	cmd = xasprintf("rm -rf %s", dir);
 	rc = system(cmd);
 	free(cmd);
