@@ -10,6 +10,7 @@
 #include "err.h"
 #include "log.h"
 #include "proto.h"
+#include "query.h"
 #include "utf8.h"
 
 #define SECRET_MAX 128
@@ -409,27 +410,9 @@ hand_out(struct db *db, const char *name, const char *method, double now,
 		return -1;
 	if (sqlite3_changes(db_handle(db)) > 0)
 		*changed = 1;
-	st = db_stmt(db, "api.status.next_queued", "SELECT q.commit_id, c.hash FROM queue q "
-	    "JOIN commits c ON c.id = q.commit_id "
-	    "WHERE q.reserved_by IS NULL OR NOT EXISTS (SELECT 1 FROM workers "
-	    "w WHERE w.name = q.reserved_by AND w.last_seen >= ?) "
-	    "ORDER BY q.priority DESC, q.added DESC, c.committer_time DESC, c.id "
-	    "LIMIT 1");
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_double(st, 1, cutoff);
-	r = sqlite3_step(st);
-	if (r == SQLITE_DONE) {
-		sqlite3_reset(st);
-		return 0;
-	}
-	if (r != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return db_err(db, "reading the queue");
-	}
-	cid = sqlite3_column_int64(st, 0);
-	snprintf(hash, sizeof(hash), "%s", sqlite3_column_text(st, 1));
-	sqlite3_reset(st);
+	r = q_queue_next(db, cutoff, &cid, hash);
+	if (r <= 0)
+		return r;
 
 	new_run_id(id);
 	if (reserve(db, cid, name, now, id) < 0)

@@ -9,6 +9,7 @@
 #include "buf.h"
 #include "err.h"
 #include "gen.h"
+#include "query.h"
 #include "queue.h"
 
 struct qopts {
@@ -64,45 +65,33 @@ mark_dirty(struct gen *g, const char *hash)
 static int
 queue_list(struct gen *g)
 {
-	sqlite3_stmt *st = db_stmt(g->db, "gen.queue.queue_list", "SELECT q.priority, c.hash, "
-	    "q.added, q.reserved_by, c.message, q.reason, q.change_id, q.step, "
-	    "q.steps FROM queue q JOIN commits c ON "
-	    "c.id = q.commit_id ORDER BY q.priority DESC, q.added DESC, "
-	    "c.committer_time DESC, c.id");
+	struct q_queued *q;
 	char when[32], why[96];
+	size_t n, i, len;
 	time_t t;
-	int r, n = 0;
 
-	if (st == NULL)
+	if (q_queue(g->db, -1, &q, &n) < 0) {
+		err_wrap("listing the queue");
 		return gen_fail(g);
-	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *msg = (const char *)sqlite3_column_text(st, 4);
-		size_t len = strcspn(msg, "\n");
-
-		t = (time_t)sqlite3_column_double(st, 2);
-		strftime(when, sizeof(when), "%Y-%m-%d %H:%M",
-		    gmtime(&t));
-		queue_reason_text(why, sizeof(why),
-		    (const char *)sqlite3_column_text(st, 5),
-		    sqlite3_column_int64(st, 6), sqlite3_column_int(st, 7),
-		    sqlite3_column_int(st, 8));
-		if (n++ == 0)
+	}
+	for (i = 0; i < n; i++) {
+		len = strcspn(q[i].message, "\n");
+		t = (time_t)q[i].added;
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M", gmtime(&t));
+		queue_reason_text(why, sizeof(why), q[i].reason,
+		    q[i].change_id, q[i].step, q[i].steps);
+		if (i == 0)
 			printf("%4s  %-12s  %-16s  %-12s  %-16s  %s\n", "prio",
 			    "commit", "added (UTC)", "worker", "reason",
 			    "subject");
 		printf("%4d  %.12s  %-16s  %-12s  %-16s  %.*s\n",
-		    sqlite3_column_int(st, 0), sqlite3_column_text(st, 1),
-		    when, sqlite3_column_type(st, 3) == SQLITE_NULL ? "-" :
-		    (const char *)sqlite3_column_text(st, 3), why,
-		    (int)(len > 72 ? 72 : len), msg);
-	}
-	sqlite3_reset(st);
-	if (r != SQLITE_DONE) {
-		db_err(g->db, "listing the queue");
-		return gen_fail(g);
+		    q[i].priority, q[i].hash, when,
+		    q[i].reserved_by ? q[i].reserved_by : "-", why,
+		    (int)(len > 72 ? 72 : len), q[i].message);
 	}
 	if (n == 0)
 		printf("the queue is empty\n");
+	q_queue_free(q, n);
 	return EXIT_OK;
 }
 

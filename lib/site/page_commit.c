@@ -1,4 +1,5 @@
 /* page_commit: the model of commit/<hash>/ (message, family, runs, changes). */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,218 +9,183 @@
 #include "buf.h"
 #include "err.h"
 #include "esc.h"
+#include "query.h"
 #include "render_int.h"
 
 static cJSON *
-person(sqlite3_stmt *st, int col)
+person(const char *name, const char *email, double t, int tz)
 {
 	cJSON *o = cJSON_CreateObject();
 	char when[40];
 
-	render_add_str(o, "name", sqlite3_column_text(st, col));
-	render_add_str(o, "email", sqlite3_column_text(st, col + 1));
-	render_time(when, sqlite3_column_double(st, col + 2),
-	    sqlite3_column_int(st, col + 3));
+	render_add_str(o, "name", (const unsigned char *)name);
+	render_add_str(o, "email", (const unsigned char *)email);
+	render_time(when, t, tz);
 	cJSON_AddStringToObject(o, "date", when);
 	return o;
 }
 
-/* The commits on one side of the edges (parents or children) of id. */
+/* The commits ids[0..n) as briefs in model's array key; frees ids. */
 static int
-family(struct rctx *r, cJSON *model, const char *key, const char *name,
-    const char *sql, int64_t id)
+family(struct rctx *r, cJSON *model, const char *key, int64_t *ids,
+    size_t n)
 {
-	sqlite3_stmt *st = db_stmt(r->db, name, sql);
 	cJSON *arr = cJSON_AddArrayToObject(model, key), *c;
-	int64_t *ids = NULL;
-	size_t n = 0, i;
-	int rc;
+	size_t i;
+	int rc = -1;
 
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		ids = realloc(ids, (n + 1) * sizeof(*ids));
-		if (ids == NULL)
-			abort();
-		ids[n++] = sqlite3_column_int64(st, 0);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		free(ids);
-		return render_dberr(r, "reading a commit's family");
-	}
 	for (i = 0; i < n; i++) {
 		c = render_commit_brief(r, ids[i]);
-		if (c == NULL) {
-			free(ids);
-			return -1;
-		}
+		if (c == NULL)
+			goto out;
 		cJSON_AddItemToArray(arr, c);
 	}
+	rc = 0;
+out:
 	free(ids);
+	return rc;
+}
+
+static int
+parents_children(struct rctx *r, cJSON *model, int64_t id)
+{
+	int64_t *ids;
+	size_t n;
+
+	if (q_parents(r->db, id, &ids, &n) < 0 ||
+	    family(r, model, "parents", ids, n) < 0 ||
+	    q_children(r->db, id, &ids, &n) < 0 ||
+	    family(r, model, "children", ids, n) < 0)
+		return -1;
 	return 0;
 }
 
 static int
 refs(struct rctx *r, cJSON *model, int64_t id)
 {
-	sqlite3_stmt *st = db_stmt(r->db, "site.commit.refs", "SELECT name, tracked FROM refs WHERE "
-	    "commit_id = ? ORDER BY tracked DESC, name");
 	cJSON *arr = cJSON_AddArrayToObject(model, "refs"), *o;
+	struct q_ref_name *v;
+	size_t n, i;
 	char *url;
-	int rc;
 
-	if (st == NULL)
+	if (q_commit_refs(r->db, id, &v, &n) < 0)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	for (i = 0; i < n; i++) {
 		o = cJSON_CreateObject();
-		render_add_str(o, "name", sqlite3_column_text(st, 0));
-		cJSON_AddBoolToObject(o, "tracked", sqlite3_column_int(st, 1));
-		url = render_url_ref((const char *)sqlite3_column_text(st, 0));
+		cJSON_AddStringToObject(o, "name", v[i].name);
+		cJSON_AddBoolToObject(o, "tracked", v[i].tracked);
+		url = render_url_ref(v[i].name);
 		cJSON_AddStringToObject(o, "url", url);
 		free(url);
 		cJSON_AddItemToArray(arr, o);
 	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : render_dberr(r, "reading refs");
+	q_ref_names_free(v, n);
+	return 0;
 }
 
 static int
 runs(struct rctx *r, cJSON *model, int64_t id)
 {
-	sqlite3_stmt *st = db_stmt(r->db, "site.commit.runs", "SELECT id, worker, start_time, "
-	    "end_time, exit_code, error FROM runs WHERE commit_id = ? "
-	    "ORDER BY start_time, id");
 	cJSON *arr = cJSON_AddArrayToObject(model, "runs"), *o;
+	struct q_run *v;
 	char when[40], *url;
-	int rc;
+	size_t n, i;
 
-	if (st == NULL)
+	if (q_commit_runs(r->db, id, &v, &n) < 0)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	for (i = 0; i < n; i++) {
 		o = cJSON_CreateObject();
-		render_add_str(o, "id", sqlite3_column_text(st, 0));
-		url = render_url_run((const char *)sqlite3_column_text(st, 0));
+		cJSON_AddStringToObject(o, "id", v[i].id);
+		url = render_url_run(v[i].id);
 		cJSON_AddStringToObject(o, "url", url);
 		free(url);
-		render_add_str(o, "worker", sqlite3_column_text(st, 1));
-		url = render_url_worker((const char *)sqlite3_column_text(st,
-		    1));
+		render_add_str(o, "worker", (const unsigned char *)v[i].worker);
+		url = render_url_worker(v[i].worker ? v[i].worker : "");
 		cJSON_AddStringToObject(o, "worker_url", url);
 		free(url);
-		render_time(when, sqlite3_column_double(st, 2), 0);
+		render_time(when, v[i].start_time, 0);
 		cJSON_AddStringToObject(o, "start", when);
-		if (sqlite3_column_type(st, 3) != SQLITE_NULL) {
-			render_time(when, sqlite3_column_double(st, 3), 0);
+		if (!isnan(v[i].end_time)) {
+			render_time(when, v[i].end_time, 0);
 			cJSON_AddStringToObject(o, "end", when);
 		} else
 			cJSON_AddNullToObject(o, "end");
-		if (sqlite3_column_type(st, 4) != SQLITE_NULL)
+		if (v[i].has_exit)
 			cJSON_AddNumberToObject(o, "exit_code",
-			    sqlite3_column_int(st, 4));
+			    v[i].exit_code);
 		else
 			cJSON_AddNullToObject(o, "exit_code");
-		render_add_str(o, "error", sqlite3_column_text(st, 5));
+		render_add_str(o, "error", (const unsigned char *)v[i].error);
 		cJSON_AddItemToArray(arr, o);
 	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : render_dberr(r, "reading runs");
+	q_runs_free(v, n);
+	return 0;
+}
+
+/* {id, url} of run id as model's key. */
+static cJSON *
+run_link(cJSON *model, const char *key, const char *id)
+{
+	cJSON *b = cJSON_AddObjectToObject(model, key);
+	char *url = render_url_run(id);
+
+	cJSON_AddStringToObject(b, "id", id);
+	cJSON_AddStringToObject(b, "url", url);
+	free(url);
+	return b;
 }
 
 /* The latest run's measurements against the nearest ancestor's run. */
 static int
 changes(struct rctx *r, cJSON *model, int64_t id)
 {
-	char latest[65], base[65], *url;
-	cJSON *rows, *b;
-	int64_t bcommit;
-	sqlite3_stmt *st;
-	int rc;
+	char latest[Q_ID_SIZE], base[Q_ID_SIZE];
+	struct q_run br;
+	cJSON *rows, *b, *c;
+	int rc, has_base;
 
-	rc = render_latest_run(r, id, latest);
+	rc = q_latest_run(r->db, id, latest);
 	if (rc <= 0) {
 		cJSON_AddNullToObject(model, "latest_run");
 		return rc;
 	}
-	b = cJSON_AddObjectToObject(model, "latest_run");
-	cJSON_AddStringToObject(b, "id", latest);
-	url = render_url_run(latest);
-	cJSON_AddStringToObject(b, "url", url);
-	free(url);
-	rc = render_base_run(r, id, base);
-	if (rc < 0)
+	run_link(model, "latest_run", latest);
+	has_base = q_base_run(r->db, id, base);
+	if (has_base < 0)
 		return -1;
-	if (rc == 0)
+	if (has_base == 0)
 		cJSON_AddNullToObject(model, "base_run");
 	else {
-		b = cJSON_AddObjectToObject(model, "base_run");
-		cJSON_AddStringToObject(b, "id", base);
-		url = render_url_run(base);
-		cJSON_AddStringToObject(b, "url", url);
-		free(url);
-		st = db_stmt(r->db, "site.commit.changes", "SELECT commit_id FROM runs WHERE id = ?");
-		if (st == NULL)
+		b = run_link(model, "base_run", base);
+		if ((rc = q_run(r->db, base, &br)) < 0)
 			return -1;
-		sqlite3_bind_text(st, 1, base, -1, SQLITE_TRANSIENT);
-		bcommit = sqlite3_step(st) == SQLITE_ROW ?
-		    sqlite3_column_int64(st, 0) : 0;
-		sqlite3_reset(st);
-		b = render_commit_brief(r, bcommit);
-		if (b == NULL)
+		c = render_commit_brief(r, rc ? br.commit_id : 0);
+		q_run_free(&br);
+		if (c == NULL)
 			return -1;
-		cJSON_AddItemToObject(cJSON_GetObjectItem(model, "base_run"),
-		    "commit", b);
+		cJSON_AddItemToObject(b, "commit", c);
 	}
-	rows = render_measurements(r, latest, rc ? base : NULL, 0);
+	rows = render_measurements(r, latest, has_base ? base : NULL, 0);
 	if (rows == NULL)
 		return -1;
 	cJSON_AddItemToObject(model, "measurements", rows);
 	return 0;
 }
 
-int
-page_commit(struct rctx *r, const char *hash)
+/* The message: its summary, the whole text, and the body (after the
+ * summary line) as CommonMark in safe mode: raw HTML and javascript:
+ * links are dropped. */
+static void
+message(cJSON *m, const char *msg)
 {
-	sqlite3_stmt *st = db_stmt(r->db, "site.commit.page_commit", "SELECT id, author_name, author_email, "
-	    "author_time, author_tz, committer_name, committer_email, "
-	    "committer_time, committer_tz, message, reachable FROM commits "
-	    "WHERE hash = ?");
-	cJSON *m = NULL;
-	char *dir = NULL, *s, *html, title[64];
-	const char *msg, *body;
 	struct buf clean;
-	int64_t id;
-	int rc = -1;
+	const char *body;
+	char *s, *html;
 
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_text(st, 1, hash, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
-		if (rc == SQLITE_DONE)
-			return 0;	/* gone: nothing to show */
-		return render_dberr(r, "reading a commit");
-	}
-	rc = -1;
-	m = cJSON_CreateObject();
-	id = sqlite3_column_int64(st, 0);
-	cJSON_AddStringToObject(m, "hash", hash);
-	s = strndup(hash, 10);
-	cJSON_AddStringToObject(m, "short", s ? s : hash);
-	free(s);
-	cJSON_AddItemToObject(m, "author", person(st, 1));
-	cJSON_AddItemToObject(m, "committer", person(st, 5));
-	msg = (const char *)sqlite3_column_text(st, 9);
 	s = render_summary(msg);
 	cJSON_AddStringToObject(m, "summary", s);
 	free(s);
 	cJSON_AddStringToObject(m, "message", msg);
-	/* The body (after the summary line) as CommonMark, safe mode: raw
-	 * HTML and javascript: links are dropped. */
 	body = strchr(msg, '\n');
 	buf_init(&clean, 0);
 	esc_text(&clean, body ? body + 1 : "", body ? strlen(body + 1) : 0);
@@ -228,17 +194,33 @@ page_commit(struct rctx *r, const char *hash)
 	buf_fini(&clean);
 	cJSON_AddStringToObject(m, "message_html", html ? html : "");
 	free(html);
-	cJSON_AddNumberToObject(m, "reachable", sqlite3_column_int(st, 10));
-	cJSON_AddBoolToObject(m, "tracked", sqlite3_column_int(st, 10) == 2);
-	sqlite3_reset(st);
-	if (family(r, m, "parents", "site.commit.parents",
-	    "SELECT parent FROM commit_edges WHERE "
-	    "child = ? ORDER BY idx", id) < 0 ||
-	    family(r, m, "children", "site.commit.children",
-	    "SELECT e.child FROM commit_edges e JOIN "
-	    "commits c ON c.id = e.child WHERE e.parent = ? ORDER BY "
-	    "c.committer_time, c.id", id) < 0 ||
-	    refs(r, m, id) < 0 || runs(r, m, id) < 0 || changes(r, m, id) < 0)
+}
+
+int
+page_commit(struct rctx *r, const char *hash)
+{
+	struct q_commit_full c;
+	cJSON *m = NULL;
+	char *dir = NULL, title[64];
+	int rc;
+
+	rc = q_commit_by_hash(r->db, hash, &c);
+	if (rc <= 0)
+		return rc;	/* 0: gone, nothing to show */
+	rc = -1;
+	m = cJSON_CreateObject();
+	cJSON_AddStringToObject(m, "hash", hash);
+	snprintf(title, sizeof(title), "%.10s", hash);
+	cJSON_AddStringToObject(m, "short", title);
+	cJSON_AddItemToObject(m, "author", person(c.author_name,
+	    c.author_email, c.author_time, c.author_tz));
+	cJSON_AddItemToObject(m, "committer", person(c.committer_name,
+	    c.committer_email, c.committer_time, c.committer_tz));
+	message(m, c.message);
+	cJSON_AddNumberToObject(m, "reachable", c.reachable);
+	cJSON_AddBoolToObject(m, "tracked", c.reachable == 2);
+	if (parents_children(r, m, c.id) < 0 || refs(r, m, c.id) < 0 ||
+	    runs(r, m, c.id) < 0 || changes(r, m, c.id) < 0)
 		goto out;
 	dir = render_url_commit(hash);
 	dir[strlen(dir) - 1] = '\0';
@@ -246,6 +228,7 @@ page_commit(struct rctx *r, const char *hash)
 	rc = render_page(r, dir, "commit", m, "commit.json", title);
 out:
 	free(dir);
+	q_commit_full_free(&c);
 	cJSON_Delete(m);
 	return rc;
 }

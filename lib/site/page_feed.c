@@ -8,77 +8,98 @@
 #include "config.h"
 #include "err.h"
 #include "esc.h"
+#include "query.h"
 #include "render_int.h"
 #include "tpl.h"
 
 #define FEED_RUNS 20
 
-int
-page_feed(struct rctx *r)
+/* The significant rows of run id against base (the changes an entry
+ * lists) into e's "changes". 0 or -1. */
+static int
+significant(struct rctx *r, cJSON *e, const char *id, const char *base)
 {
-	sqlite3_stmt *st = db_stmt(r->db, "site.feed.page_feed", "SELECT id, commit_id, worker, end_time "
-	    "FROM runs WHERE end_time IS NOT NULL ORDER BY end_time DESC, id "
-	    "DESC LIMIT 20");
-	char ids[FEED_RUNS][65], base[65], when[40], *s;
-	int64_t commits[FEED_RUNS];
-	cJSON *m, *entries, *e, *rows, *row, *sig, *c, *latest;
-	double newest = 0;
-	int n = 0, i, rc = -1, step = SQLITE_DONE, k;
+	cJSON *rows = NULL, *row, *sig;
 
-	if (st == NULL)
+	if (base != NULL && (rows = render_measurements(r, id, base, 0)) ==
+	    NULL)
 		return -1;
-	m = cJSON_CreateObject();
-	entries = cJSON_AddArrayToObject(m, "entries");
-	while (n < FEED_RUNS && (step = sqlite3_step(st)) == SQLITE_ROW) {
+	sig = cJSON_AddArrayToObject(e, "changes");
+	if (rows != NULL) {
+		cJSON_ArrayForEach(row, rows)
+			if (cJSON_IsTrue(cJSON_GetObjectItem(row,
+			    "significant")))
+				cJSON_AddItemToArray(sig,
+				    cJSON_Duplicate(row, 1));
+	}
+	cJSON_Delete(rows);
+	return 0;
+}
+
+/* The feed's entries: the latest finished runs with significant changes,
+ * newest first; *newest is the latest end time. */
+static int
+entries_of(struct rctx *r, cJSON *entries, double *newest)
+{
+	struct q_run *runs;
+	char base[Q_ID_SIZE], when[40], *s;
+	cJSON *e, *c;
+	size_t n, i;
+	int rc = -1, k;
+
+	if (q_finished_runs(r->db, FEED_RUNS, &runs, &n) < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
 		e = cJSON_CreateObject();
-		snprintf(ids[n], sizeof(ids[n]), "%s", sqlite3_column_text(st, 0));
-		commits[n] = sqlite3_column_int64(st, 1);
-		render_add_str(e, "worker", sqlite3_column_text(st, 2));
-		render_time(when, sqlite3_column_double(st, 3), 0);
+		render_add_str(e, "worker",
+		    (const unsigned char *)runs[i].worker);
+		render_time(when, runs[i].end_time, 0);
 		cJSON_AddStringToObject(e, "end", when);
-		if (sqlite3_column_double(st, 3) > newest)
-			newest = sqlite3_column_double(st, 3);
+		if (runs[i].end_time > *newest)
+			*newest = runs[i].end_time;
 		cJSON_AddItemToArray(entries, e);
-		n++;
 	}
-	sqlite3_reset(st);
-	if (step != SQLITE_DONE && step != SQLITE_ROW) {
-		render_dberr(r, "reading runs");
-		goto out;
-	}
-	for (i = n - 1; i >= 0; i--) {
-		e = cJSON_GetArrayItem(entries, i);
-		k = render_base_run(r, commits[i], base);
-		if (k < 0)
+	for (i = n; i-- > 0;) {
+		e = cJSON_GetArrayItem(entries, (int)i);
+		k = q_base_run(r->db, runs[i].commit_id, base);
+		if (k < 0 || significant(r, e, runs[i].id, k ? base : NULL) < 0)
 			goto out;
-		rows = k ? render_measurements(r, ids[i], base, 0) : NULL;
-		if (k && rows == NULL)
-			goto out;
-		sig = cJSON_AddArrayToObject(e, "changes");
-		if (rows != NULL) {
-			cJSON_ArrayForEach(row, rows)
-				if (cJSON_IsTrue(cJSON_GetObjectItem(row,
-				    "significant")))
-					cJSON_AddItemToArray(sig,
-					    cJSON_Duplicate(row, 1));
-		}
-		cJSON_Delete(rows);
-		if (cJSON_GetArraySize(sig) == 0) {
-			cJSON_DeleteItemFromArray(entries, i);
+		if (cJSON_GetArraySize(cJSON_GetObjectItem(e, "changes")) ==
+		    0) {
+			cJSON_DeleteItemFromArray(entries, (int)i);
 			continue;
 		}
-		cJSON_AddNumberToObject(e, "n_changes", cJSON_GetArraySize(sig));
-		c = render_commit_brief(r, commits[i]);
+		cJSON_AddNumberToObject(e, "n_changes", cJSON_GetArraySize(
+		    cJSON_GetObjectItem(e, "changes")));
+		c = render_commit_brief(r, runs[i].commit_id);
 		if (c == NULL)
 			goto out;
 		cJSON_AddItemToObject(e, "commit", c);
-		s = render_url_run(ids[i]);
+		s = render_url_run(runs[i].id);
 		cJSON_AddStringToObject(e, "url", s);
 		free(s);
-		s = xasprintf("tag:tablejohn,2024:run/%s", ids[i]);
+		s = xasprintf("tag:tablejohn,2024:run/%s", runs[i].id);
 		cJSON_AddStringToObject(e, "entry_id", s);
 		free(s);
 	}
+	rc = 0;
+out:
+	q_runs_free(runs, n);
+	return rc;
+}
+
+int
+page_feed(struct rctx *r)
+{
+	cJSON *m, *entries, *latest;
+	char when[40];
+	double newest = 0;
+	int rc = -1;
+
+	m = cJSON_CreateObject();
+	entries = cJSON_AddArrayToObject(m, "entries");
+	if (entries_of(r, entries, &newest) < 0)
+		goto out;
 	latest = cJSON_GetArrayItem(entries, 0);
 	render_time(when, newest, 0);
 	cJSON_AddStringToObject(m, "updated", latest ? when :

@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "err.h"
+#include "query.h"
 #include "render_int.h"
 
 #define LATEST_RUNS 10
@@ -14,59 +15,42 @@
 static int
 refs(struct rctx *r, cJSON *m)
 {
-	sqlite3_stmt *st = db_stmt(r->db, "site.index.refs", "SELECT r.name, r.tracked, c.id FROM "
-	    "refs r JOIN commits c ON c.id = r.commit_id ORDER BY r.tracked "
-	    "DESC, r.name");
 	cJSON *tracked = cJSON_AddArrayToObject(m, "tracked_refs");
 	cJSON *untracked = cJSON_AddArrayToObject(m, "untracked_refs");
 	cJSON *o, *c, *run;
-	char id[65], *url;
-	int rc;
+	struct q_ref *v;
+	size_t n, i;
+	char *url;
+	int rc = -1;
 
-	if (st == NULL)
+	if (q_refs(r->db, &v, &n) < 0)
 		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	/* Tracked first: q_refs sorts them so. */
+	for (i = 0; i < n; i++) {
 		o = cJSON_CreateObject();
-		render_add_str(o, "name", sqlite3_column_text(st, 0));
-		url = render_url_ref((const char *)sqlite3_column_text(st, 0));
+		cJSON_AddItemToArray(v[i].tracked ? tracked : untracked, o);
+		cJSON_AddStringToObject(o, "name", v[i].name);
+		url = render_url_ref(v[i].name);
 		cJSON_AddStringToObject(o, "url", url);
 		free(url);
-		cJSON_AddNumberToObject(o, "commit_id",
-		    (double)sqlite3_column_int64(st, 2));
-		if (sqlite3_column_int(st, 1))
-			cJSON_AddItemToArray(tracked, o);
-		else
-			cJSON_AddItemToArray(untracked, o);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return render_dberr(r, "reading refs");
-	for (int k = 0; k < 2; k++) {
-		cJSON_ArrayForEach(o, (k ? untracked : tracked)) {
-			cJSON *cid = cJSON_DetachItemFromObject(o,
-			    "commit_id");
-			int64_t commit = (int64_t)cid->valuedouble;
-
-			cJSON_Delete(cid);
-			c = render_commit_brief(r, commit);
-			if (c == NULL)
-				return -1;
-			cJSON_AddItemToObject(o, "commit", c);
-			rc = render_latest_run(r, commit, id);
-			if (rc < 0)
-				return -1;
-			if (rc == 0) {
-				cJSON_AddNullToObject(o, "run");
-				continue;
-			}
-			run = cJSON_AddObjectToObject(o, "run");
-			cJSON_AddStringToObject(run, "id", id);
-			url = render_url_run(id);
-			cJSON_AddStringToObject(run, "url", url);
-			free(url);
+		c = render_commit_brief(r, v[i].commit_id);
+		if (c == NULL)
+			goto out;
+		cJSON_AddItemToObject(o, "commit", c);
+		if (v[i].latest_run[0] == '\0') {
+			cJSON_AddNullToObject(o, "run");
+			continue;
 		}
+		run = cJSON_AddObjectToObject(o, "run");
+		cJSON_AddStringToObject(run, "id", v[i].latest_run);
+		url = render_url_run(v[i].latest_run);
+		cJSON_AddStringToObject(run, "url", url);
+		free(url);
 	}
-	return 0;
+	rc = 0;
+out:
+	q_refs_free(v, n);
+	return rc;
 }
 
 static int
@@ -109,56 +93,48 @@ largest(struct rctx *r, const char *id, const char *base)
 static int
 latest_runs(struct rctx *r, cJSON *m)
 {
-	sqlite3_stmt *st = db_stmt(r->db, "site.index.latest_runs", "SELECT id, commit_id, worker, "
-	    "end_time FROM runs WHERE end_time IS NOT NULL ORDER BY end_time "
-	    "DESC, id DESC LIMIT 10");
 	cJSON *arr = cJSON_AddArrayToObject(m, "latest_runs"), *o, *c, *ch;
-	char ids[LATEST_RUNS][65], base[65], when[40], *url;
-	int64_t commits[LATEST_RUNS];
-	int n = 0, i, rc = SQLITE_DONE;
+	char base[Q_ID_SIZE], when[40], *url;
+	struct q_run *runs;
+	size_t n, i;
+	int rc = -1, k;
 
-	if (st == NULL)
+	if (q_finished_runs(r->db, LATEST_RUNS, &runs, &n) < 0)
 		return -1;
-	while (n < LATEST_RUNS && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	for (i = 0; i < n; i++) {
 		o = cJSON_CreateObject();
-		snprintf(ids[n], sizeof(ids[n]), "%s",
-		    sqlite3_column_text(st, 0));
-		commits[n] = sqlite3_column_int64(st, 1);
-		cJSON_AddStringToObject(o, "id", ids[n]);
-		url = render_url_run(ids[n]);
+		cJSON_AddItemToArray(arr, o);
+		cJSON_AddStringToObject(o, "id", runs[i].id);
+		url = render_url_run(runs[i].id);
 		cJSON_AddStringToObject(o, "url", url);
 		free(url);
-		render_add_str(o, "worker", sqlite3_column_text(st, 2));
-		render_time(when, sqlite3_column_double(st, 3), 0);
+		render_add_str(o, "worker",
+		    (const unsigned char *)runs[i].worker);
+		render_time(when, runs[i].end_time, 0);
 		cJSON_AddStringToObject(o, "end", when);
-		cJSON_AddItemToArray(arr, o);
-		n++;
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return render_dberr(r, "reading the latest runs");
-	for (i = 0; i < n; i++) {
-		o = cJSON_GetArrayItem(arr, i);
-		c = render_commit_brief(r, commits[i]);
+		c = render_commit_brief(r, runs[i].commit_id);
 		if (c == NULL)
-			return -1;
+			goto out;
 		cJSON_AddItemToObject(o, "commit", c);
-		rc = render_base_run(r, commits[i], base);
-		if (rc < 0)
-			return -1;
-		ch = rc ? largest(r, ids[i], base) : cJSON_CreateArray();
+		k = q_base_run(r->db, runs[i].commit_id, base);
+		if (k < 0)
+			goto out;
+		ch = k ? largest(r, runs[i].id, base) : cJSON_CreateArray();
 		if (ch == NULL)
-			return -1;
+			goto out;
 		cJSON_AddItemToObject(o, "changes", ch);
 	}
-	return 0;
+	rc = 0;
+out:
+	q_runs_free(runs, n);
+	return rc;
 }
 
 int
 page_index(struct rctx *r)
 {
 	cJSON *m = cJSON_CreateObject(), *q;
-	sqlite3_stmt *st;
+	struct q_counts n;
 	int rc = -1;
 
 	if (refs(r, m) < 0 || latest_runs(r, m) < 0)
@@ -167,18 +143,11 @@ page_index(struct rctx *r)
 	if (q == NULL)
 		goto out;
 	cJSON_AddItemToObject(m, "queue", q);
-	st = db_stmt(r->db, "site.index.page_index", "SELECT (SELECT count(*) FROM commits), "
-	    "(SELECT count(*) FROM runs), (SELECT count(*) FROM metrics)");
-	if (st == NULL)
+	if (q_counts(r->db, &n) < 0)
 		goto out;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		cJSON_AddNumberToObject(m, "n_commits",
-		    sqlite3_column_int(st, 0));
-		cJSON_AddNumberToObject(m, "n_runs", sqlite3_column_int(st, 1));
-		cJSON_AddNumberToObject(m, "n_metrics",
-		    sqlite3_column_int(st, 2));
-	}
-	sqlite3_reset(st);
+	cJSON_AddNumberToObject(m, "n_commits", (double)n.commits);
+	cJSON_AddNumberToObject(m, "n_runs", (double)n.runs);
+	cJSON_AddNumberToObject(m, "n_metrics", (double)n.metrics);
 	rc = render_page(r, "", "index", m, "index.json",
 	    r->cfg->site_title ? r->cfg->site_title : "tablejohn");
 out:

@@ -4,51 +4,38 @@
 #include <string.h>
 
 #include "err.h"
+#include "query.h"
 #include "queue.h"
 #include "render_int.h"
 
 #define QUEUE_SHOWN 500
+#define QUEUE_HEAD 5
 
 /* The workers, as the queue and index pages show them. */
 static cJSON *
 workers(struct rctx *r)
 {
-	sqlite3_stmt *st = db_stmt(r->db, "site.page_queue.workers", "SELECT name, info, status, "
-	    "first_seen, last_seen, run_id, run_commit_id, run_start, "
-	    "last_output FROM workers ORDER BY name");
-	cJSON *arr = cJSON_CreateArray();
-	int rc;
+	struct q_worker *w;
+	cJSON *arr;
+	size_t n, i;
 
-	if (st == NULL) {
-		cJSON_Delete(arr);
+	if (q_workers(r->db, &w, &n) < 0)
 		return NULL;
-	}
-	/* page_worker_row reads commits with other statements. */
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		cJSON_AddItemToArray(arr, page_worker_row(r, st));
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		render_dberr(r, "reading workers");
-		cJSON_Delete(arr);
-		return NULL;
-	}
+	arr = cJSON_CreateArray();
+	for (i = 0; i < n; i++)
+		cJSON_AddItemToArray(arr, page_worker_row(r, &w[i]));
+	q_workers_free(w, n);
 	return arr;
 }
 
-int
-page_queue(struct rctx *r)
+/* The runs in progress: each worker's run with the worker's name, URL and
+ * last output. */
+static void
+in_progress(cJSON *m, cJSON *workers_arr)
 {
-	sqlite3_stmt *st;
-	cJSON *m = cJSON_CreateObject(), *w, *arr, *o, *c, *e;
-	char when[40], why[96];
-	int rc = -1, step, pos = 0, total = 0;
+	cJSON *arr = cJSON_AddArrayToObject(m, "in_progress"), *e, *o;
 
-	w = workers(r);
-	if (w == NULL)
-		goto out;
-	cJSON_AddItemToObject(m, "workers", w);
-	arr = cJSON_AddArrayToObject(m, "in_progress");
-	cJSON_ArrayForEach(e, w) {
+	cJSON_ArrayForEach(e, workers_arr) {
 		cJSON *run = cJSON_GetObjectItemCaseSensitive(e, "run");
 
 		if (!cJSON_IsObject(run))
@@ -62,60 +49,55 @@ page_queue(struct rctx *r)
 		    cJSON_GetObjectItemCaseSensitive(e, "last_output"), 1));
 		cJSON_AddItemToArray(arr, o);
 	}
-	st = db_stmt(r->db, "site.page_queue.page_queue", "SELECT count(*) FROM queue");
-	if (st == NULL)
+}
+
+int
+page_queue(struct rctx *r)
+{
+	struct q_queued *q = NULL;
+	cJSON *m = cJSON_CreateObject(), *w, *arr, *o, *c;
+	char when[40], why[96];
+	size_t n = 0, i;
+	long total;
+	int rc = -1;
+
+	w = workers(r);
+	if (w == NULL)
 		goto out;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		total = sqlite3_column_int(st, 0);
-	sqlite3_reset(st);
-	st = db_stmt(r->db, "site.page_queue.page_queue_2", "SELECT commit_id, added, priority, reserved_by, "
-	    "reason, change_id, step, steps "
-	    "FROM queue ORDER BY priority DESC, added DESC LIMIT 500");
-	if (st == NULL)
+	cJSON_AddItemToObject(m, "workers", w);
+	in_progress(m, w);
+	if ((total = q_queue_count(r->db)) < 0 ||
+	    q_queue(r->db, QUEUE_SHOWN, &q, &n) < 0)
 		goto out;
 	arr = cJSON_AddArrayToObject(m, "queue");
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+	for (i = 0; i < n; i++) {
 		o = cJSON_CreateObject();
-		cJSON_AddNumberToObject(o, "pos", ++pos);
-		cJSON_AddNumberToObject(o, "commit_id",
-		    (double)sqlite3_column_int64(st, 0));
-		render_time(when, sqlite3_column_double(st, 1), 0);
-		cJSON_AddStringToObject(o, "added", when);
-		cJSON_AddNumberToObject(o, "priority",
-		    sqlite3_column_int(st, 2));
-		render_add_str(o, "reserved_by", sqlite3_column_text(st, 3));
-		queue_reason_text(why, sizeof(why),
-		    (const char *)sqlite3_column_text(st, 4),
-		    sqlite3_column_int64(st, 5), sqlite3_column_int(st, 6),
-		    sqlite3_column_int(st, 7));
-		cJSON_AddStringToObject(o, "reason", why);
-		cJSON_AddStringToObject(o, "reason_kind",
-		    queue_reason_name(queue_reason_parse(
-		    (const char *)sqlite3_column_text(st, 4))));
-		if (sqlite3_column_type(st, 5) != SQLITE_NULL)
-			cJSON_AddNumberToObject(o, "change_id",
-			    (double)sqlite3_column_int64(st, 5));
 		cJSON_AddItemToArray(arr, o);
-	}
-	sqlite3_reset(st);
-	if (step != SQLITE_DONE) {
-		render_dberr(r, "reading the queue");
-		goto out;
-	}
-	cJSON_ArrayForEach(o, arr) {
-		cJSON *id = cJSON_DetachItemFromObject(o, "commit_id");
-
-		c = render_commit_brief(r, (int64_t)id->valuedouble);
-		cJSON_Delete(id);
+		cJSON_AddNumberToObject(o, "pos", (double)(i + 1));
+		render_time(when, q[i].added, 0);
+		cJSON_AddStringToObject(o, "added", when);
+		cJSON_AddNumberToObject(o, "priority", q[i].priority);
+		render_add_str(o, "reserved_by",
+		    (const unsigned char *)q[i].reserved_by);
+		queue_reason_text(why, sizeof(why), q[i].reason,
+		    q[i].change_id, q[i].step, q[i].steps);
+		cJSON_AddStringToObject(o, "reason", why);
+		cJSON_AddStringToObject(o, "reason_kind", queue_reason_name(
+		    queue_reason_parse(q[i].reason)));
+		if (q[i].has_change)
+			cJSON_AddNumberToObject(o, "change_id",
+			    (double)q[i].change_id);
+		c = render_commit_brief(r, q[i].commit_id);
 		if (c == NULL)
 			goto out;
 		cJSON_AddItemToObject(o, "commit", c);
 	}
-	cJSON_AddNumberToObject(m, "queue_total", total);
+	cJSON_AddNumberToObject(m, "queue_total", (double)total);
 	cJSON_AddNumberToObject(m, "queue_more",
-	    total > QUEUE_SHOWN ? total - QUEUE_SHOWN : 0);
+	    total > QUEUE_SHOWN ? (double)(total - QUEUE_SHOWN) : 0);
 	rc = render_page(r, "queue", "queue", m, "queue.json", "queue");
 out:
+	q_queue_free(q, n);
 	cJSON_Delete(m);
 	return rc;
 }
@@ -123,38 +105,31 @@ out:
 cJSON *
 page_queue_summary(struct rctx *r)
 {
-	sqlite3_stmt *st;
+	struct q_queued *q = NULL;
 	cJSON *m = cJSON_CreateObject(), *w, *arr, *c;
-	int64_t ids[5];
-	int n = 0, i, total = 0;
+	size_t n = 0, i;
+	long total;
 
 	w = workers(r);
 	if (w == NULL)
 		goto fail;
 	cJSON_AddItemToObject(m, "workers", w);
-	st = db_stmt(r->db, "site.page_queue.page_queue_summary", "SELECT count(*) FROM queue");
-	if (st == NULL)
+	if ((total = q_queue_count(r->db)) < 0)
 		goto fail;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		total = sqlite3_column_int(st, 0);
-	sqlite3_reset(st);
-	cJSON_AddNumberToObject(m, "total", total);
-	st = db_stmt(r->db, "site.page_queue.page_queue_summary_2", "SELECT commit_id FROM queue ORDER BY priority DESC, "
-	    "added DESC LIMIT 5");
-	if (st == NULL)
+	cJSON_AddNumberToObject(m, "total", (double)total);
+	if (q_queue(r->db, QUEUE_HEAD, &q, &n) < 0)
 		goto fail;
-	while (n < 5 && sqlite3_step(st) == SQLITE_ROW)
-		ids[n++] = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
 	arr = cJSON_AddArrayToObject(m, "head");
 	for (i = 0; i < n; i++) {
-		c = render_commit_brief(r, ids[i]);
+		c = render_commit_brief(r, q[i].commit_id);
 		if (c == NULL)
 			goto fail;
 		cJSON_AddItemToArray(arr, c);
 	}
+	q_queue_free(q, n);
 	return m;
 fail:
+	q_queue_free(q, n);
 	cJSON_Delete(m);
 	return NULL;
 }

@@ -5,41 +5,32 @@
 
 #include "buf.h"
 #include "err.h"
+#include "query.h"
 #include "render_int.h"
 
 int
 page_ref(struct rctx *r, const char *name)
 {
-	sqlite3_stmt *st = db_stmt(r->db, "site.ref.page_ref", "SELECT c.hash, r.tracked, c.id FROM "
-	    "refs r JOIN commits c ON c.id = r.commit_id WHERE r.name = ?");
+	struct q_ref ref;
 	cJSON *m, *c;
 	char *dir, *url, *title;
-	int64_t id;
 	int rc;
 
-	if (st == NULL)
-		return -1;
 	dir = render_url_ref(name);
 	dir[strlen(dir) - 1] = '\0';
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
-		if (rc != SQLITE_DONE) {
-			free(dir);
-			return render_dberr(r, "reading a ref");
-		}
+	rc = q_ref(r->db, name, &ref);
+	if (rc <= 0) {
 		/* Deleted: remove its redirect. */
-		rc = render_remove_page(r, dir, "ref.json");
+		if (rc == 0)
+			rc = render_remove_page(r, dir, "ref.json");
 		free(dir);
 		return rc;
 	}
 	m = cJSON_CreateObject();
 	cJSON_AddStringToObject(m, "name", name);
-	cJSON_AddBoolToObject(m, "tracked", sqlite3_column_int(st, 1));
-	id = sqlite3_column_int64(st, 2);
-	sqlite3_reset(st);
-	c = render_commit_brief(r, id);
+	cJSON_AddBoolToObject(m, "tracked", ref.tracked);
+	c = render_commit_brief(r, ref.commit_id);
+	free(ref.name);
 	rc = -1;
 	if (c == NULL)
 		goto out;
@@ -63,30 +54,27 @@ out:
 int
 page_go_refs(struct rctx *r)
 {
-	sqlite3_stmt *st = db_stmt(r->db, "site.ref.page_go_refs", "SELECT r.name, c.hash, (SELECT id "
-	    "FROM runs WHERE commit_id = c.id ORDER BY start_time DESC, id "
-	    "DESC LIMIT 1) FROM refs r JOIN commits c ON c.id = r.commit_id "
-	    "ORDER BY r.tracked DESC, r.name");
 	static const char *const prefixes[] = {"refs/heads/", "refs/tags/",
 	    "refs/remotes/", "refs/"};
-	cJSON *m = cJSON_CreateObject(), *refs, *v;
+	struct q_ref *refs_v;
+	cJSON *m, *refs, *v;
 	const char *name;
-	size_t i, n;
+	size_t i, k, n, nrefs;
 	int rc;
 
+	if (q_refs(r->db, &refs_v, &nrefs) < 0)
+		return -1;
+	m = cJSON_CreateObject();
 	refs = cJSON_AddObjectToObject(m, "refs");
-	if (st == NULL)
-		goto fail;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		name = (const char *)sqlite3_column_text(st, 0);
+	for (k = 0; k < nrefs; k++) {
+		name = refs_v[k].name;
 		v = cJSON_CreateArray();
-		cJSON_AddItemToArray(v, cJSON_CreateString(
-		    (const char *)sqlite3_column_text(st, 1)));
-		if (sqlite3_column_type(st, 2) == SQLITE_NULL)
+		cJSON_AddItemToArray(v, cJSON_CreateString(refs_v[k].hash));
+		if (refs_v[k].latest_run[0] == '\0')
 			cJSON_AddItemToArray(v, cJSON_CreateNull());
 		else
 			cJSON_AddItemToArray(v, cJSON_CreateString(
-			    (const char *)sqlite3_column_text(st, 2)));
+			    refs_v[k].latest_run));
 		cJSON_AddItemToObject(refs, name, cJSON_Duplicate(v, 1));
 		for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
 			n = strlen(prefixes[i]);
@@ -99,17 +87,10 @@ page_go_refs(struct rctx *r)
 		}
 		cJSON_Delete(v);
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		render_dberr(r, "reading refs");
-		goto fail;
-	}
+	q_refs_free(refs_v, nrefs);
 	rc = render_json(r, "go/refs.json", m);
 	cJSON_Delete(m);
 	return rc;
-fail:
-	cJSON_Delete(m);
-	return -1;
 }
 
 /* go/h/<xx>.json: {"hashes": {hash: latest run or null}} for the commits
@@ -117,43 +98,25 @@ fail:
 int
 page_go_shard(struct rctx *r, int shard)
 {
-	sqlite3_stmt *st = db_stmt(r->db, "site.ref.page_go_shard", "SELECT c.hash, (SELECT id FROM runs "
-	    "WHERE commit_id = c.id ORDER BY start_time DESC, id DESC LIMIT 1) "
-	    "FROM commits c WHERE c.hash >= ? AND c.hash < ? ORDER BY c.hash");
-	cJSON *m = cJSON_CreateObject(), *h;
-	char lo[3], hi[4], rel[32];
+	struct q_hash_run *v;
+	cJSON *m, *h;
+	char rel[32];
+	size_t n, i;
 	int rc;
 
+	if (q_shard(r->db, shard, &v, &n) < 0)
+		return -1;
+	m = cJSON_CreateObject();
 	h = cJSON_AddObjectToObject(m, "hashes");
-	if (st == NULL)
-		goto fail;
-	snprintf(lo, sizeof(lo), "%02x", shard);
-	/* The next prefix; "g" sorts after every hex digit. */
-	if (shard == 255)
-		snprintf(hi, sizeof(hi), "g");
-	else
-		snprintf(hi, sizeof(hi), "%02x", shard + 1);
-	sqlite3_bind_text(st, 1, lo, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, hi, -1, SQLITE_TRANSIENT);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (sqlite3_column_type(st, 1) == SQLITE_NULL)
-			cJSON_AddNullToObject(h,
-			    (const char *)sqlite3_column_text(st, 0));
+	for (i = 0; i < n; i++) {
+		if (v[i].latest_run[0] == '\0')
+			cJSON_AddNullToObject(h, v[i].hash);
 		else
-			cJSON_AddStringToObject(h,
-			    (const char *)sqlite3_column_text(st, 0),
-			    (const char *)sqlite3_column_text(st, 1));
+			cJSON_AddStringToObject(h, v[i].hash, v[i].latest_run);
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		render_dberr(r, "reading commits");
-		goto fail;
-	}
-	snprintf(rel, sizeof(rel), "go/h/%s.json", lo);
+	free(v);
+	snprintf(rel, sizeof(rel), "go/h/%02x.json", shard);
 	rc = render_json(r, rel, m);
 	cJSON_Delete(m);
 	return rc;
-fail:
-	cJSON_Delete(m);
-	return -1;
 }

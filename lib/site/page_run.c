@@ -1,4 +1,5 @@
 /* page_run: the model of run/<id>/ (details, measurements with deltas, output). */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,6 +7,7 @@
 #include "buf.h"
 #include "err.h"
 #include "esc.h"
+#include "query.h"
 #include "render_int.h"
 
 static int
@@ -37,40 +39,22 @@ gone(struct rctx *r, const char *id)
 	return rc;
 }
 
-int
-page_run(struct rctx *r, const char *id)
+/* The run's own fields into m. */
+static void
+run_fields(cJSON *m, const struct q_run *run)
 {
-	sqlite3_stmt *st = db_stmt(r->db, "site.run.page_run", "SELECT commit_id, bench_method, "
-	    "worker, start_time, end_time, exit_code, error FROM runs WHERE "
-	    "id = ?");
-	cJSON *m = NULL, *c, *bm, *rows, *b;
-	char *dir = NULL, *url, when[40], base[65], title[96];
-	int64_t commit_id;
-	int rc = -1, has_base;
+	cJSON *c, *bm, *h;
+	char when[40], *url;
 
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
-		if (rc == SQLITE_DONE)
-			return gone(r, id);
-		return render_dberr(r, "reading a run");
-	}
-	rc = -1;
-	m = cJSON_CreateObject();
-	cJSON_AddStringToObject(m, "id", id);
-	commit_id = sqlite3_column_int64(st, 0);
-	bm = cJSON_Parse((const char *)sqlite3_column_text(st, 1));
+	cJSON_AddStringToObject(m, "id", run->id);
+	bm = cJSON_Parse(run->bench_method ? run->bench_method : "");
 	if (bm == NULL)
-		bm = cJSON_CreateString((const char *)sqlite3_column_text(st,
-		    1));
+		bm = cJSON_CreateString(run->bench_method ?
+		    run->bench_method : "");
 	cJSON_AddItemToObject(m, "bench_method", bm);
 	c = cJSON_GetObjectItemCaseSensitive(bm, "type");
 	if (cJSON_IsString(c)) {
-		cJSON *h = cJSON_GetObjectItemCaseSensitive(bm, "hash");
-
+		h = cJSON_GetObjectItemCaseSensitive(bm, "hash");
 		url = xasprintf("%s%s%s", c->valuestring,
 		    cJSON_IsString(h) ? " " : "",
 		    cJSON_IsString(h) ? h->valuestring : "");
@@ -78,87 +62,123 @@ page_run(struct rctx *r, const char *id)
 		free(url);
 	} else
 		render_add_str(m, "bench_method_text",
-		    sqlite3_column_text(st, 1));
+		    (const unsigned char *)run->bench_method);
 	c = cJSON_AddObjectToObject(m, "worker");
-	render_add_str(c, "name", sqlite3_column_text(st, 2));
-	url = render_url_worker((const char *)sqlite3_column_text(st, 2));
+	render_add_str(c, "name", (const unsigned char *)run->worker);
+	url = render_url_worker(run->worker ? run->worker : "");
 	cJSON_AddStringToObject(c, "url", url);
 	free(url);
-	render_time(when, sqlite3_column_double(st, 3), 0);
+	render_time(when, run->start_time, 0);
 	cJSON_AddStringToObject(m, "start", when);
-	if (sqlite3_column_type(st, 4) != SQLITE_NULL) {
-		render_time(when, sqlite3_column_double(st, 4), 0);
+	if (!isnan(run->end_time)) {
+		render_time(when, run->end_time, 0);
 		cJSON_AddStringToObject(m, "end", when);
 		cJSON_AddNumberToObject(m, "duration",
-		    sqlite3_column_double(st, 4) -
-		    sqlite3_column_double(st, 3));
-		render_duration(when, sqlite3_column_double(st, 4) -
-		    sqlite3_column_double(st, 3));
+		    run->end_time - run->start_time);
+		render_duration(when, run->end_time - run->start_time);
 		cJSON_AddStringToObject(m, "duration_text", when);
 	} else {
 		cJSON_AddNullToObject(m, "end");
 		cJSON_AddNullToObject(m, "duration");
 	}
-	if (sqlite3_column_type(st, 5) != SQLITE_NULL)
-		cJSON_AddNumberToObject(m, "exit_code",
-		    sqlite3_column_int(st, 5));
+	if (run->has_exit)
+		cJSON_AddNumberToObject(m, "exit_code", run->exit_code);
 	else
 		cJSON_AddNullToObject(m, "exit_code");
-	render_add_str(m, "error", sqlite3_column_text(st, 6));
-	sqlite3_reset(st);
+	render_add_str(m, "error", (const unsigned char *)run->error);
+}
 
-	c = render_commit_brief(r, commit_id);
+/* base_run: {id, url, commit} of the run base, or null when base is NULL. */
+static int
+base_run(struct rctx *r, cJSON *m, const char *base)
+{
+	struct q_run br;
+	cJSON *b, *c;
+	char *url;
+	int rc;
+
+	if (base == NULL) {
+		cJSON_AddNullToObject(m, "base_run");
+		return 0;
+	}
+	b = cJSON_AddObjectToObject(m, "base_run");
+	cJSON_AddStringToObject(b, "id", base);
+	url = render_url_run(base);
+	cJSON_AddStringToObject(b, "url", url);
+	free(url);
+	if ((rc = q_run(r->db, base, &br)) < 0)
+		return -1;
+	c = render_commit_brief(r, rc ? br.commit_id : 0);
+	q_run_free(&br);
+	if (c == NULL)
+		return -1;
+	cJSON_AddItemToObject(b, "commit", c);
+	return 0;
+}
+
+/* compare/?a=<id>[&b=<base>] */
+static void
+compare_url(cJSON *m, const char *id, const char *base)
+{
+	struct buf u;
+	char *url;
+
+	buf_init(&u, 0);
+	buf_adds(&u, "compare/?a=");
+	esc_url_segment(&u, id);
+	if (base != NULL) {
+		buf_adds(&u, "&b=");
+		esc_url_segment(&u, base);
+	}
+	url = buf_take(&u);
+	cJSON_AddStringToObject(m, "compare_url", url);
+	free(url);
+}
+
+int
+page_run(struct rctx *r, const char *id)
+{
+	struct q_run run;
+	cJSON *m, *c, *rows;
+	char *dir = NULL, base[Q_ID_SIZE], title[96];
+	const char *b;
+	int rc;
+
+	rc = q_run(r->db, id, &run);
+	if (rc <= 0)
+		return rc == 0 ? gone(r, id) : -1;
+	rc = -1;
+	m = cJSON_CreateObject();
+	run_fields(m, &run);
+	c = render_commit_brief(r, run.commit_id);
 	if (c == NULL)
 		goto out;
 	cJSON_AddItemToObject(m, "commit", c);
-	has_base = render_base_run(r, commit_id, base);
-	if (has_base < 0)
+	switch (q_base_run(r->db, run.commit_id, base)) {
+	case -1:
 		goto out;
-	if (has_base) {
-		b = cJSON_AddObjectToObject(m, "base_run");
-		cJSON_AddStringToObject(b, "id", base);
-		url = render_url_run(base);
-		cJSON_AddStringToObject(b, "url", url);
-		free(url);
-		st = db_stmt(r->db, "site.run.commit", "SELECT commit_id FROM runs WHERE id = ?");
-		if (st == NULL)
-			goto out;
-		sqlite3_bind_text(st, 1, base, -1, SQLITE_TRANSIENT);
-		commit_id = sqlite3_step(st) == SQLITE_ROW ?
-		    sqlite3_column_int64(st, 0) : 0;
-		sqlite3_reset(st);
-		c = render_commit_brief(r, commit_id);
-		if (c == NULL)
-			goto out;
-		cJSON_AddItemToObject(b, "commit", c);
-	} else
-		cJSON_AddNullToObject(m, "base_run");
-	rows = render_measurements(r, id, has_base ? base : NULL, 1);
+	case 0:
+		b = NULL;
+		break;
+	default:
+		b = base;
+	}
+	if (base_run(r, m, b) < 0)
+		goto out;
+	rows = render_measurements(r, id, b, 1);
 	if (rows == NULL)
 		goto out;
 	cJSON_AddItemToObject(m, "measurements", rows);
 	if (output(r, m, id) < 0)
 		goto out;
-	{
-		struct buf u;
-
-		buf_init(&u, 0);
-		buf_adds(&u, "compare/?a=");
-		esc_url_segment(&u, id);
-		if (has_base) {
-			buf_adds(&u, "&b=");
-			esc_url_segment(&u, base);
-		}
-		url = buf_take(&u);
-		cJSON_AddStringToObject(m, "compare_url", url);
-		free(url);
-	}
+	compare_url(m, id, b);
 	dir = render_url_run(id);
 	dir[strlen(dir) - 1] = '\0';
 	snprintf(title, sizeof(title), "run %s", id);
 	rc = render_page(r, dir, "run", m, "run.json", title);
 out:
 	free(dir);
+	q_run_free(&run);
 	cJSON_Delete(m);
 	return rc;
 }

@@ -1,48 +1,48 @@
 /* page_worker: the model of worker/<name>/ (info, state, recent runs). */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
 #include "err.h"
+#include "query.h"
 #include "render_int.h"
 
+#define WORKER_RUNS 100
+
 cJSON *
-page_worker_row(struct rctx *r, sqlite3_stmt *st)
+page_worker_row(struct rctx *r, const struct q_worker *w)
 {
-	cJSON *o = cJSON_CreateObject(), *run, *lo, *line, *arr;
-	const char *name = (const char *)sqlite3_column_text(st, 0);
+	cJSON *o = cJSON_CreateObject(), *run, *lo, *line, *arr, *c;
 	char when[40], *url;
 
-	cJSON_AddStringToObject(o, "name", name);
-	url = render_url_worker(name);
+	cJSON_AddStringToObject(o, "name", w->name);
+	url = render_url_worker(w->name);
 	cJSON_AddStringToObject(o, "url", url);
 	free(url);
-	render_add_str(o, "info", sqlite3_column_text(st, 1));
-	render_add_str(o, "status", sqlite3_column_text(st, 2));
-	render_time(when, sqlite3_column_double(st, 3), 0);
+	render_add_str(o, "info", (const unsigned char *)w->info);
+	render_add_str(o, "status", (const unsigned char *)w->status);
+	render_time(when, w->first_seen, 0);
 	cJSON_AddStringToObject(o, "first_seen", when);
-	render_time(when, sqlite3_column_double(st, 4), 0);
+	render_time(when, w->last_seen, 0);
 	cJSON_AddStringToObject(o, "last_seen", when);
-	if (sqlite3_column_type(st, 5) != SQLITE_NULL) {
+	if (w->run_id != NULL) {
 		run = cJSON_AddObjectToObject(o, "run");
-		render_add_str(run, "id", sqlite3_column_text(st, 5));
-		if (sqlite3_column_type(st, 6) != SQLITE_NULL) {
-			cJSON *c = render_commit_brief(r,
-			    sqlite3_column_int64(st, 6));
-
+		cJSON_AddStringToObject(run, "id", w->run_id);
+		if (w->run_commit_id != 0) {
+			c = render_commit_brief(r, w->run_commit_id);
 			if (c != NULL)
 				cJSON_AddItemToObject(run, "commit", c);
 		}
-		if (sqlite3_column_type(st, 7) != SQLITE_NULL) {
-			render_time(when, sqlite3_column_double(st, 7), 0);
+		if (!isnan(w->run_start)) {
+			render_time(when, w->run_start, 0);
 			cJSON_AddStringToObject(run, "start", when);
 		}
 	} else
 		cJSON_AddNullToObject(o, "run");
 	arr = cJSON_AddArrayToObject(o, "last_output");
-	lo = sqlite3_column_type(st, 8) == SQLITE_NULL ? NULL :
-	    cJSON_Parse((const char *)sqlite3_column_text(st, 8));
+	lo = w->last_output == NULL ? NULL : cJSON_Parse(w->last_output);
 	if (cJSON_IsArray(lo)) {
 		cJSON_ArrayForEach(line, lo) {
 			cJSON *s0 = cJSON_GetArrayItem(line, 0);
@@ -57,81 +57,76 @@ page_worker_row(struct rctx *r, sqlite3_stmt *st)
 	return o;
 }
 
+/* The worker's recent runs as {id, url, start, exit_code, error, commit}. */
+static int
+recent_runs(struct rctx *r, cJSON *m, const char *name)
+{
+	struct q_run *runs;
+	cJSON *arr, *o, *c;
+	char when[40], *url;
+	size_t n, i;
+	int rc = -1;
+
+	if (q_worker_runs(r->db, name, WORKER_RUNS, &runs, &n) < 0)
+		return -1;
+	arr = cJSON_AddArrayToObject(m, "runs");
+	for (i = 0; i < n; i++) {
+		o = cJSON_CreateObject();
+		cJSON_AddItemToArray(arr, o);
+		cJSON_AddStringToObject(o, "id", runs[i].id);
+		url = render_url_run(runs[i].id);
+		cJSON_AddStringToObject(o, "url", url);
+		free(url);
+		render_time(when, runs[i].start_time, 0);
+		cJSON_AddStringToObject(o, "start", when);
+		if (runs[i].has_exit)
+			cJSON_AddNumberToObject(o, "exit_code",
+			    runs[i].exit_code);
+		else
+			cJSON_AddNullToObject(o, "exit_code");
+		render_add_str(o, "error",
+		    (const unsigned char *)runs[i].error);
+		c = render_commit_brief(r, runs[i].commit_id);
+		if (c == NULL)
+			goto out;
+		cJSON_AddItemToObject(o, "commit", c);
+	}
+	rc = 0;
+out:
+	q_runs_free(runs, n);
+	return rc;
+}
+
 int
 page_worker(struct rctx *r, const char *name)
 {
-	sqlite3_stmt *st = db_stmt(r->db, "site.worker.page_worker", "SELECT name, info, status, "
-	    "first_seen, last_seen, run_id, run_commit_id, run_start, "
-	    "last_output FROM workers WHERE name = ?");
-	cJSON *m = NULL, *arr, *o, *c;
-	char *dir = NULL, *url, when[40], *title;
+	struct q_worker w;
+	cJSON *m;
+	char *dir, *title;
 	int rc;
 
-	if (st == NULL)
+	rc = q_worker(r->db, name, &w);
+	if (rc < 0)
 		return -1;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		m = page_worker_row(r, st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return render_dberr(r, "reading a worker");
-	if (m == NULL) {
+	if (rc == 1) {
+		m = page_worker_row(r, &w);
+		q_worker_free(&w);
+	} else {
 		/* Known only from its runs (imported, or the row is gone). */
 		m = cJSON_CreateObject();
 		cJSON_AddStringToObject(m, "name", name);
 		cJSON_AddNullToObject(m, "status");
 		cJSON_AddNullToObject(m, "run");
 	}
-	rc = -1;
-	st = db_stmt(r->db, "site.worker.runs", "SELECT id, commit_id, start_time, end_time, "
-	    "exit_code, error FROM runs WHERE worker = ? ORDER BY start_time "
-	    "DESC, id DESC LIMIT 100");
-	if (st == NULL)
-		goto out;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
-	arr = cJSON_AddArrayToObject(m, "runs");
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		o = cJSON_CreateObject();
-		cJSON_AddItemToArray(arr, o);
-		render_add_str(o, "id", sqlite3_column_text(st, 0));
-		url = render_url_run((const char *)sqlite3_column_text(st, 0));
-		cJSON_AddStringToObject(o, "url", url);
-		free(url);
-		render_time(when, sqlite3_column_double(st, 2), 0);
-		cJSON_AddStringToObject(o, "start", when);
-		if (sqlite3_column_type(st, 4) != SQLITE_NULL)
-			cJSON_AddNumberToObject(o, "exit_code",
-			    sqlite3_column_int(st, 4));
-		else
-			cJSON_AddNullToObject(o, "exit_code");
-		render_add_str(o, "error", sqlite3_column_text(st, 5));
-		cJSON_AddNumberToObject(o, "commit_id",
-		    (double)sqlite3_column_int64(st, 1));
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		render_dberr(r, "reading a worker's runs");
-		rc = -1;
-		goto out;
-	}
-	rc = -1;
-	/* The commits after the statement is done with. */
-	cJSON_ArrayForEach(o, arr) {
-		cJSON *id = cJSON_DetachItemFromObject(o, "commit_id");
-
-		c = render_commit_brief(r, (int64_t)id->valuedouble);
-		cJSON_Delete(id);
-		if (c == NULL)
-			goto out;
-		cJSON_AddItemToObject(o, "commit", c);
+	if (recent_runs(r, m, name) < 0) {
+		cJSON_Delete(m);
+		return -1;
 	}
 	dir = render_url_worker(name);
 	dir[strlen(dir) - 1] = '\0';
 	title = xasprintf("worker %s", name);
 	rc = render_page(r, dir, "worker", m, "worker.json", title);
 	free(title);
-out:
 	free(dir);
 	cJSON_Delete(m);
 	return rc;

@@ -1,4 +1,9 @@
-/* render_int: what lib/site/render.c shares with the page models (page_*.c). */
+/*
+ * render_int: what the renderer's files share: the render context (the
+ * driver, render.c), writing a page's files (write.c), formatters
+ * (format.c), URL builders (url.c), shared model parts (model.c) and the
+ * page models (page_*.c). The db is read through lib/query.h.
+ */
 #ifndef TJ_RENDER_INT_H
 #define TJ_RENDER_INT_H
 
@@ -96,16 +101,6 @@ char *render_summary(const char *message);
 cJSON *render_commit_brief(struct rctx *r, int64_t id);
 
 /*
- * The run of the nearest ancestor of commit id that has one (first parents
- * first, breadth-first, at most a few thousand commits back): its id into
- * out (64 bytes + NUL) and 1, 0 if none, -1 on error.
- */
-int render_base_run(struct rctx *r, int64_t commit_id, char out[65]);
-
-/* The latest run of commit id into out: 1, 0 if none, -1 on error. */
-int render_latest_run(struct rctx *r, int64_t commit_id, char out[65]);
-
-/*
  * The measurements of run_id as an array of rows {metric, key, unit,
  * direction, n, median, min, max, stddev, values, error, *_text} plus, when
  * base_id is not NULL, {base, delta, delta_pct, delta_text, pct_text,
@@ -117,11 +112,10 @@ cJSON *render_measurements(struct rctx *r, const char *run_id,
 
 /*
  * A worker as {name, url, info, status, first_seen, last_seen, run,
- * last_output} from the current row of st, whose columns are name, info,
- * status, first_seen, last_seen, run_id, run_commit_id, run_start,
- * last_output of the workers table.
+ * last_output}. NULL with err_set.
  */
-cJSON *page_worker_row(struct rctx *r, sqlite3_stmt *st);
+struct q_worker;
+cJSON *page_worker_row(struct rctx *r, const struct q_worker *w);
 
 /* The workers and the queue's length and head, for the index page.
  * NULL with err_set. */

@@ -1,0 +1,849 @@
+/* query: every question the programs ask the db, one function each. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "db.h"
+#include "err.h"
+#include "query.h"
+
+/*
+ * The definitions the queries share, written once: the latest run of a
+ * commit (a correlated subquery on the commit id expression c) and the
+ * queue's hand-out order (on queue q joined with commits c).
+ */
+#define LATEST_RUN_OF(c) "(SELECT id FROM runs WHERE commit_id = " c \
+	" ORDER BY start_time DESC, id DESC LIMIT 1)"
+#define QUEUE_ORDER "q.priority DESC, q.added DESC, c.committer_time DESC, " \
+	"c.id"
+
+#define PARENTS_SQL "SELECT parent FROM commit_edges WHERE child = ? " \
+	"ORDER BY idx"
+
+/* A text column as a malloc'd string, NULL for NULL. */
+static char *
+col_str(sqlite3_stmt *st, int col)
+{
+	const unsigned char *s;
+
+	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+		return NULL;
+	s = sqlite3_column_text(st, col);
+	return xstrdup(s ? (const char *)s : "");
+}
+
+/* A real column, NAN for NULL. */
+static double
+col_num(sqlite3_stmt *st, int col)
+{
+	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+		return NAN;
+	return sqlite3_column_double(st, col);
+}
+
+/* A text column into a fixed buffer of size n ("" for NULL). */
+static void
+col_copy(sqlite3_stmt *st, int col, char *out, size_t n)
+{
+	const unsigned char *s = sqlite3_column_text(st, col);
+
+	snprintf(out, n, "%s", s ? (const char *)s : "");
+}
+
+/* Step st once for a lookup: 1 with a row (st left on it), 0 (reset) when
+ * there is none, -1 (reset) on error with context. */
+static int
+step_one(struct db *db, sqlite3_stmt *st, const char *context)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		return 1;
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	return db_err(db, context);
+}
+
+/* Grow the array *v of *cap elements of size sz to hold n + 1. */
+static void *
+grow(void *v, size_t *cap, size_t n, size_t sz)
+{
+	if (n < *cap)
+		return v;
+	*cap = *cap ? *cap * 2 : 16;
+	return xrealloc(v, *cap * sz);
+}
+
+int
+q_commit(struct db *db, int64_t id, struct q_commit *c)
+{
+	sqlite3_stmt *st = db_stmt(db, "query.commit", "SELECT hash, message, "
+	    "committer_time, committer_tz FROM commits WHERE id = ?");
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	if ((rc = step_one(db, st, "reading a commit")) != 1)
+		return rc;
+	c->id = id;
+	col_copy(st, 0, c->hash, sizeof(c->hash));
+	c->message = col_str(st, 1);
+	if (c->message == NULL)
+		c->message = xstrdup("");
+	c->time = sqlite3_column_double(st, 2);
+	c->tz = sqlite3_column_int(st, 3);
+	sqlite3_reset(st);
+	return 1;
+}
+
+void
+q_commit_free(struct q_commit *c)
+{
+	free(c->message);
+	c->message = NULL;
+}
+
+int
+q_commit_by_hash(struct db *db, const char *hash, struct q_commit_full *c)
+{
+	sqlite3_stmt *st = db_stmt(db, "query.commit_by_hash", "SELECT id, "
+	    "author_name, author_email, author_time, author_tz, "
+	    "committer_name, committer_email, committer_time, committer_tz, "
+	    "message, reachable FROM commits WHERE hash = ?");
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, hash, -1, SQLITE_TRANSIENT);
+	if ((rc = step_one(db, st, "reading a commit")) != 1)
+		return rc;
+	c->id = sqlite3_column_int64(st, 0);
+	snprintf(c->hash, sizeof(c->hash), "%s", hash);
+	c->author_name = col_str(st, 1);
+	c->author_email = col_str(st, 2);
+	c->author_time = sqlite3_column_double(st, 3);
+	c->author_tz = sqlite3_column_int(st, 4);
+	c->committer_name = col_str(st, 5);
+	c->committer_email = col_str(st, 6);
+	c->committer_time = sqlite3_column_double(st, 7);
+	c->committer_tz = sqlite3_column_int(st, 8);
+	c->message = col_str(st, 9);
+	if (c->message == NULL)
+		c->message = xstrdup("");
+	c->reachable = sqlite3_column_int(st, 10);
+	sqlite3_reset(st);
+	return 1;
+}
+
+void
+q_commit_full_free(struct q_commit_full *c)
+{
+	free(c->author_name);
+	free(c->author_email);
+	free(c->committer_name);
+	free(c->committer_email);
+	free(c->message);
+	memset(c, 0, sizeof(*c));
+}
+
+/* The one integer column of st (bound) into *out. */
+static int
+id_rows(struct db *db, sqlite3_stmt *st, int64_t **out, size_t *n)
+{
+	size_t cap = 0;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*out = grow(*out, &cap, *n, sizeof(**out));
+		(*out)[(*n)++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+		return db_err(db, "reading a commit's family");
+	}
+	return 0;
+}
+
+int
+q_parents(struct db *db, int64_t id, int64_t **out, size_t *n)
+{
+	sqlite3_stmt *st = db_stmt(db, "query.parents", PARENTS_SQL);
+
+	*out = NULL;
+	*n = 0;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	return id_rows(db, st, out, n);
+}
+
+int
+q_children(struct db *db, int64_t id, int64_t **out, size_t *n)
+{
+	sqlite3_stmt *st = db_stmt(db, "query.children", "SELECT e.child FROM "
+	    "commit_edges e JOIN commits c ON c.id = e.child WHERE "
+	    "e.parent = ? ORDER BY c.committer_time, c.id");
+
+	*out = NULL;
+	*n = 0;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	return id_rows(db, st, out, n);
+}
+
+int
+q_commit_refs(struct db *db, int64_t id, struct q_ref_name **out, size_t *n)
+{
+	sqlite3_stmt *st = db_stmt(db, "query.commit_refs", "SELECT name, "
+	    "tracked FROM refs WHERE commit_id = ? ORDER BY tracked DESC, "
+	    "name");
+	size_t cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*out = grow(*out, &cap, *n, sizeof(**out));
+		(*out)[*n].name = col_str(st, 0);
+		(*out)[(*n)++].tracked = sqlite3_column_int(st, 1);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		q_ref_names_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		return db_err(db, "reading refs");
+	}
+	return 0;
+}
+
+void
+q_ref_names_free(struct q_ref_name *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i].name);
+	free(v);
+}
+
+#define RUN_COLS "id, commit_id, bench_method, worker, start_time, " \
+	"end_time, exit_code, error"
+
+static void
+run_row(sqlite3_stmt *st, struct q_run *r)
+{
+	col_copy(st, 0, r->id, sizeof(r->id));
+	r->commit_id = sqlite3_column_int64(st, 1);
+	r->bench_method = col_str(st, 2);
+	r->worker = col_str(st, 3);
+	r->start_time = sqlite3_column_double(st, 4);
+	r->end_time = col_num(st, 5);
+	r->has_exit = sqlite3_column_type(st, 6) != SQLITE_NULL;
+	r->exit_code = sqlite3_column_int(st, 6);
+	r->error = col_str(st, 7);
+}
+
+void
+q_run_free(struct q_run *r)
+{
+	free(r->bench_method);
+	free(r->worker);
+	free(r->error);
+	r->bench_method = r->worker = r->error = NULL;
+}
+
+void
+q_runs_free(struct q_run *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		q_run_free(&v[i]);
+	free(v);
+}
+
+int
+q_run(struct db *db, const char *id, struct q_run *r)
+{
+	sqlite3_stmt *st = db_stmt(db, "query.run", "SELECT " RUN_COLS
+	    " FROM runs WHERE id = ?");
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	if ((rc = step_one(db, st, "reading a run")) != 1)
+		return rc;
+	run_row(st, r);
+	sqlite3_reset(st);
+	return 1;
+}
+
+int
+q_latest_run(struct db *db, int64_t commit_id, char out[Q_ID_SIZE])
+{
+	sqlite3_stmt *st = db_stmt(db, "query.latest_run",
+	    "SELECT " LATEST_RUN_OF("?"));
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, commit_id);
+	if ((rc = step_one(db, st, "reading runs")) != 1)
+		return rc;
+	rc = sqlite3_column_type(st, 0) != SQLITE_NULL;
+	if (rc)
+		col_copy(st, 0, out, Q_ID_SIZE);
+	sqlite3_reset(st);
+	return rc;
+}
+
+/* The parents of c, first parent first, appended to the search queue q
+ * (tail entries) unless seen recently or the queue is full. */
+static int
+push_parents(struct db *db, int64_t c, int64_t *q, size_t *tail,
+    int64_t *seen, size_t *nseen)
+{
+	sqlite3_stmt *st = db_stmt(db, "query.parents", PARENTS_SQL);
+	size_t i;
+	int rc, dup;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, c);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t p = sqlite3_column_int64(st, 0);
+
+		dup = 0;
+		/* Merges are rare: a linear scan of a small window. */
+		for (i = *nseen > 64 ? *nseen - 64 : 0; i < *nseen; i++)
+			if (seen[i] == p)
+				dup = 1;
+		if (dup || *tail == Q_BASE_MAX_VISIT ||
+		    *nseen == Q_BASE_MAX_VISIT)
+			continue;
+		seen[(*nseen)++] = p;
+		q[(*tail)++] = p;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_err(db, "reading parents");
+}
+
+int
+q_base_run(struct db *db, int64_t commit_id, char out[Q_ID_SIZE])
+{
+	int64_t *q, *seen, c;
+	size_t head = 0, tail = 0, nseen = 0;
+	int found = 0;
+
+	q = xmalloc(Q_BASE_MAX_VISIT * sizeof(*q));
+	seen = xmalloc(Q_BASE_MAX_VISIT * sizeof(*seen));
+	q[tail++] = commit_id;
+	seen[nseen++] = commit_id;
+	while (head < tail) {
+		c = q[head++];
+		if (c != commit_id && (found = q_latest_run(db, c, out)) != 0)
+			break;
+		if (push_parents(db, c, q, &tail, seen, &nseen) < 0) {
+			found = -1;
+			break;
+		}
+	}
+	free(q);
+	free(seen);
+	return found;
+}
+
+/* The rows of the run statement st (bound) into *out. */
+static int
+run_rows(struct db *db, sqlite3_stmt *st, struct q_run **out, size_t *n)
+{
+	size_t cap = 0;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*out = grow(*out, &cap, *n, sizeof(**out));
+		memset(&(*out)[*n], 0, sizeof(**out));
+		run_row(st, &(*out)[(*n)++]);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		q_runs_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		return db_err(db, "reading runs");
+	}
+	return 0;
+}
+
+int
+q_commit_runs(struct db *db, int64_t commit_id, struct q_run **out,
+    size_t *n)
+{
+	sqlite3_stmt *st = db_stmt(db, "query.commit_runs", "SELECT " RUN_COLS
+	    " FROM runs WHERE commit_id = ? ORDER BY start_time, id");
+
+	*out = NULL;
+	*n = 0;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, commit_id);
+	return run_rows(db, st, out, n);
+}
+
+int
+q_next_with_runs(struct db *db, int64_t id, struct q_commit_ref **out,
+    size_t *n)
+{
+	sqlite3_stmt *st;
+	int64_t *q;
+	size_t head = 0, tail = 0, cap = 64, ocap = 0;
+	int rc = 0, step;
+
+	*out = NULL;
+	*n = 0;
+	q = xmalloc(cap * sizeof(*q));
+	q[tail++] = id;
+	while (rc == 0 && head < tail && tail < Q_DESC_MAX_VISIT) {
+		st = db_stmt(db, "query.children_runs", "SELECT e.child, "
+		    "c.hash, EXISTS (SELECT 1 FROM runs WHERE commit_id = "
+		    "e.child) FROM commit_edges e JOIN commits c ON c.id = "
+		    "e.child WHERE e.parent = ?");
+		if (st == NULL) {
+			rc = -1;
+			break;
+		}
+		sqlite3_bind_int64(st, 1, q[head++]);
+		while ((step = sqlite3_step(st)) == SQLITE_ROW &&
+		    tail < Q_DESC_MAX_VISIT) {
+			if (!sqlite3_column_int(st, 2)) {
+				q = grow(q, &cap, tail, sizeof(*q));
+				q[tail++] = sqlite3_column_int64(st, 0);
+				continue;
+			}
+			*out = grow(*out, &ocap, *n, sizeof(**out));
+			(*out)[*n].id = sqlite3_column_int64(st, 0);
+			col_copy(st, 1, (*out)[*n].hash, sizeof((*out)[*n].hash));
+			(*n)++;
+		}
+		sqlite3_reset(st);
+		if (step != SQLITE_DONE && step != SQLITE_ROW)
+			rc = db_err(db, "reading children");
+	}
+	free(q);
+	if (rc < 0) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
+int
+q_worker_runs(struct db *db, const char *worker, int limit,
+    struct q_run **out, size_t *n)
+{
+	sqlite3_stmt *st = db_stmt(db, "query.worker_runs", "SELECT " RUN_COLS
+	    " FROM runs WHERE worker = ? ORDER BY start_time DESC, id DESC "
+	    "LIMIT ?");
+
+	*out = NULL;
+	*n = 0;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, worker, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 2, limit);
+	return run_rows(db, st, out, n);
+}
+
+int
+q_finished_runs(struct db *db, int limit, struct q_run **out, size_t *n)
+{
+	sqlite3_stmt *st = db_stmt(db, "query.finished_runs", "SELECT "
+	    RUN_COLS " FROM runs WHERE end_time IS NOT NULL ORDER BY end_time "
+	    "DESC, id DESC LIMIT ?");
+
+	*out = NULL;
+	*n = 0;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int(st, 1, limit);
+	return run_rows(db, st, out, n);
+}
+
+int
+q_queue(struct db *db, long limit, struct q_queued **out, size_t *n)
+{
+	sqlite3_stmt *st = db_stmt(db, "query.queue", "SELECT q.commit_id, "
+	    "c.hash, c.message, q.added, q.priority, q.reserved_by, q.reason, "
+	    "q.change_id, q.step, q.steps FROM queue q JOIN commits c ON "
+	    "c.id = q.commit_id ORDER BY " QUEUE_ORDER " LIMIT ?");
+	struct q_queued *e;
+	size_t cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*out = grow(*out, &cap, *n, sizeof(**out));
+		e = &(*out)[(*n)++];
+		e->commit_id = sqlite3_column_int64(st, 0);
+		col_copy(st, 1, e->hash, sizeof(e->hash));
+		e->message = col_str(st, 2);
+		if (e->message == NULL)
+			e->message = xstrdup("");
+		e->added = sqlite3_column_double(st, 3);
+		e->priority = sqlite3_column_int(st, 4);
+		e->reserved_by = col_str(st, 5);
+		e->reason = col_str(st, 6);
+		e->has_change = sqlite3_column_type(st, 7) != SQLITE_NULL;
+		e->change_id = sqlite3_column_int64(st, 7);
+		e->step = sqlite3_column_int(st, 8);
+		e->steps = sqlite3_column_int(st, 9);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		q_queue_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		return db_err(db, "reading the queue");
+	}
+	return 0;
+}
+
+void
+q_queue_free(struct q_queued *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].message);
+		free(v[i].reserved_by);
+		free(v[i].reason);
+	}
+	free(v);
+}
+
+long
+q_queue_count(struct db *db)
+{
+	sqlite3_stmt *st = db_stmt(db, "query.queue_count",
+	    "SELECT count(*) FROM queue");
+	long v;
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	if ((rc = step_one(db, st, "counting the queue")) != 1)
+		return rc == 0 ? db_err(db, "counting the queue") : -1;
+	v = (long)sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return v;
+}
+
+int
+q_queue_next(struct db *db, double cutoff, int64_t *commit_id, char hash[41])
+{
+	sqlite3_stmt *st = db_stmt(db, "query.queue_next", "SELECT "
+	    "q.commit_id, c.hash FROM queue q JOIN commits c ON "
+	    "c.id = q.commit_id WHERE q.reserved_by IS NULL OR NOT EXISTS "
+	    "(SELECT 1 FROM workers w WHERE w.name = q.reserved_by AND "
+	    "w.last_seen >= ?) ORDER BY " QUEUE_ORDER " LIMIT 1");
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_double(st, 1, cutoff);
+	if ((rc = step_one(db, st, "reading the queue")) != 1)
+		return rc;
+	*commit_id = sqlite3_column_int64(st, 0);
+	col_copy(st, 1, hash, 41);
+	sqlite3_reset(st);
+	return 1;
+}
+
+#define WORKER_COLS "name, info, status, first_seen, last_seen, run_id, " \
+	"run_commit_id, run_start, last_output"
+
+static void
+worker_row(sqlite3_stmt *st, struct q_worker *w)
+{
+	w->name = col_str(st, 0);
+	w->info = col_str(st, 1);
+	w->status = col_str(st, 2);
+	w->first_seen = sqlite3_column_double(st, 3);
+	w->last_seen = sqlite3_column_double(st, 4);
+	w->run_id = col_str(st, 5);
+	w->run_commit_id = sqlite3_column_int64(st, 6);
+	w->run_start = col_num(st, 7);
+	w->last_output = col_str(st, 8);
+}
+
+void
+q_worker_free(struct q_worker *w)
+{
+	free(w->name);
+	free(w->info);
+	free(w->status);
+	free(w->run_id);
+	free(w->last_output);
+	memset(w, 0, sizeof(*w));
+}
+
+void
+q_workers_free(struct q_worker *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		q_worker_free(&v[i]);
+	free(v);
+}
+
+int
+q_worker(struct db *db, const char *name, struct q_worker *w)
+{
+	sqlite3_stmt *st = db_stmt(db, "query.worker", "SELECT " WORKER_COLS
+	    " FROM workers WHERE name = ?");
+	int rc;
+
+	memset(w, 0, sizeof(*w));
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+	if ((rc = step_one(db, st, "reading a worker")) != 1)
+		return rc;
+	worker_row(st, w);
+	sqlite3_reset(st);
+	return 1;
+}
+
+int
+q_workers(struct db *db, struct q_worker **out, size_t *n)
+{
+	sqlite3_stmt *st = db_stmt(db, "query.workers", "SELECT " WORKER_COLS
+	    " FROM workers ORDER BY name");
+	size_t cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*out = grow(*out, &cap, *n, sizeof(**out));
+		worker_row(st, &(*out)[(*n)++]);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		q_workers_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		return db_err(db, "reading workers");
+	}
+	return 0;
+}
+
+int
+q_measurements(struct db *db, const char *run_id, struct q_measurement **out,
+    size_t *n)
+{
+	sqlite3_stmt *st = db_stmt(db, "query.measurements", "SELECT m.id, "
+	    "m.name, m.unit, m.direction, s.vals, s.n, s.median, s.min, "
+	    "s.max, s.stddev, s.error FROM measurements s JOIN metrics m ON "
+	    "m.id = s.metric_id WHERE s.run_id = ? ORDER BY m.name");
+	struct q_measurement *m;
+	size_t cap = 0;
+	int rc, dir;
+
+	*out = NULL;
+	*n = 0;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*out = grow(*out, &cap, *n, sizeof(**out));
+		m = &(*out)[(*n)++];
+		m->metric_id = sqlite3_column_int64(st, 0);
+		m->metric = col_str(st, 1);
+		if (m->metric == NULL)
+			m->metric = xstrdup("");
+		m->unit = col_str(st, 2);
+		dir = sqlite3_column_int(st, 3);
+		m->direction = dir < 0 ? -1 : dir > 0 ? 1 : 0;
+		m->vals = col_str(st, 4);
+		m->n = sqlite3_column_int(st, 5);
+		m->median = col_num(st, 6);
+		m->min = col_num(st, 7);
+		m->max = col_num(st, 8);
+		m->stddev = col_num(st, 9);
+		m->error = col_str(st, 10);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		q_measurements_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		return db_err(db, "reading measurements");
+	}
+	return 0;
+}
+
+void
+q_measurements_free(struct q_measurement *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].metric);
+		free(v[i].unit);
+		free(v[i].vals);
+		free(v[i].error);
+	}
+	free(v);
+}
+
+#define REF_COLS "r.name, r.tracked, c.id, c.hash, " LATEST_RUN_OF("c.id")
+
+static void
+ref_row(sqlite3_stmt *st, struct q_ref *ref)
+{
+	ref->name = col_str(st, 0);
+	ref->tracked = sqlite3_column_int(st, 1);
+	ref->commit_id = sqlite3_column_int64(st, 2);
+	col_copy(st, 3, ref->hash, sizeof(ref->hash));
+	col_copy(st, 4, ref->latest_run, sizeof(ref->latest_run));
+}
+
+int
+q_refs(struct db *db, struct q_ref **out, size_t *n)
+{
+	sqlite3_stmt *st = db_stmt(db, "query.refs", "SELECT " REF_COLS
+	    " FROM refs r JOIN commits c ON c.id = r.commit_id "
+	    "ORDER BY r.tracked DESC, r.name");
+	size_t cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*out = grow(*out, &cap, *n, sizeof(**out));
+		ref_row(st, &(*out)[(*n)++]);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		q_refs_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		return db_err(db, "reading refs");
+	}
+	return 0;
+}
+
+void
+q_refs_free(struct q_ref *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i].name);
+	free(v);
+}
+
+int
+q_ref(struct db *db, const char *name, struct q_ref *ref)
+{
+	sqlite3_stmt *st = db_stmt(db, "query.ref", "SELECT " REF_COLS
+	    " FROM refs r JOIN commits c ON c.id = r.commit_id "
+	    "WHERE r.name = ?");
+	int rc;
+
+	memset(ref, 0, sizeof(*ref));
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+	if ((rc = step_one(db, st, "reading a ref")) != 1)
+		return rc;
+	ref_row(st, ref);
+	sqlite3_reset(st);
+	return 1;
+}
+
+int
+q_shard(struct db *db, int shard, struct q_hash_run **out, size_t *n)
+{
+	sqlite3_stmt *st = db_stmt(db, "query.shard", "SELECT c.hash, "
+	    LATEST_RUN_OF("c.id") " FROM commits c WHERE c.hash >= ? AND "
+	    "c.hash < ? ORDER BY c.hash");
+	char lo[3], hi[4];
+	size_t cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (st == NULL)
+		return -1;
+	snprintf(lo, sizeof(lo), "%02x", shard & 0xff);
+	/* The next prefix; "g" sorts after every hex digit. */
+	if (shard >= 255)
+		snprintf(hi, sizeof(hi), "g");
+	else
+		snprintf(hi, sizeof(hi), "%02x", shard + 1);
+	sqlite3_bind_text(st, 1, lo, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, hi, -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*out = grow(*out, &cap, *n, sizeof(**out));
+		col_copy(st, 0, (*out)[*n].hash, sizeof((*out)[*n].hash));
+		col_copy(st, 1, (*out)[*n].latest_run,
+		    sizeof((*out)[*n].latest_run));
+		(*n)++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+		return db_err(db, "reading commits");
+	}
+	return 0;
+}
+
+int
+q_counts(struct db *db, struct q_counts *c)
+{
+	sqlite3_stmt *st = db_stmt(db, "query.counts", "SELECT (SELECT "
+	    "count(*) FROM commits), (SELECT count(*) FROM runs), (SELECT "
+	    "count(*) FROM metrics)");
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	if (st == NULL)
+		return -1;
+	if ((rc = step_one(db, st, "counting")) != 1)
+		return rc == 0 ? db_err(db, "counting") : -1;
+	c->commits = (long)sqlite3_column_int64(st, 0);
+	c->runs = (long)sqlite3_column_int64(st, 1);
+	c->metrics = (long)sqlite3_column_int64(st, 2);
+	sqlite3_reset(st);
+	return 0;
+}

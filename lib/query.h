@@ -1,0 +1,239 @@
+/*
+ * query: the questions tj-gen, tj-api and the renderer ask the db, each one
+ * named function, defined once, returning C values or structs (no
+ * statement escapes this module, so no caller's cursor can be reset by
+ * another query). Every function reads through the db's named statement
+ * cache (db_stmt); none starts a transaction: the caller's transaction, or
+ * autocommit, decides what state is seen.
+ *
+ * Return values: lookups return 1 (found), 0 (none) or -1 with err_set;
+ * lists return 0 or -1 with err_set and fill a malloc'd array the caller
+ * frees with the matching *_free function (also on error: it is then
+ * empty).
+ */
+#ifndef TJ_QUERY_H
+#define TJ_QUERY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct db;
+
+/* A run id and its NUL (run ids are at most 64 bytes on the wire). */
+#define Q_ID_SIZE 65
+
+/* The commit fields a page shows of a commit it mentions. */
+struct q_commit {
+	int64_t id;
+	char hash[41];
+	char *message;		/* the whole message */
+	double time;		/* committer time, unix seconds */
+	int tz;			/* committer offset, minutes east of UTC */
+};
+
+/* A commit by id into c (c->message malloc'd). */
+int q_commit(struct db *db, int64_t id, struct q_commit *c);
+void q_commit_free(struct q_commit *c);
+
+/* Every field of a commit. */
+struct q_commit_full {
+	int64_t id;
+	char hash[41];
+	char *author_name, *author_email;
+	double author_time;
+	int author_tz;
+	char *committer_name, *committer_email;
+	double committer_time;
+	int committer_tz;
+	char *message;
+	int reachable;		/* 0 from no ref, 1 from some, 2 from tracked */
+};
+
+/* The commit hash into c (strings malloc'd). */
+int q_commit_by_hash(struct db *db, const char *hash,
+    struct q_commit_full *c);
+void q_commit_full_free(struct q_commit_full *c);
+
+/* A commit's parents (by parent index) or children (by committer time,
+ * then id), as commit ids. */
+int q_parents(struct db *db, int64_t id, int64_t **out, size_t *n);
+int q_children(struct db *db, int64_t id, int64_t **out, size_t *n);
+
+/* A ref pointing at a commit. */
+struct q_ref_name {
+	char *name;
+	int tracked;
+};
+
+/* The refs pointing at commit id: tracked first, then by name. */
+int q_commit_refs(struct db *db, int64_t id, struct q_ref_name **out,
+    size_t *n);
+void q_ref_names_free(struct q_ref_name *v, size_t n);
+
+/* One row of runs. Absent values: end_time NAN, has_exit 0, error NULL. */
+struct q_run {
+	char id[Q_ID_SIZE];
+	int64_t commit_id;
+	char *bench_method;	/* the wire JSON as stored */
+	char *worker;
+	double start_time, end_time;
+	int has_exit, exit_code;
+	char *error;
+};
+
+void q_run_free(struct q_run *r);
+void q_runs_free(struct q_run *v, size_t n);
+
+/* The run id into r. */
+int q_run(struct db *db, const char *id, struct q_run *r);
+
+/*
+ * The latest run of a commit (by start time, then id, both descending):
+ * its id into out.
+ */
+int q_latest_run(struct db *db, int64_t commit_id, char out[Q_ID_SIZE]);
+
+/*
+ * The base run of a commit: the latest run of its nearest ancestor that has
+ * a run, searched breadth-first with first parents first, at most
+ * Q_BASE_MAX_VISIT commits back. Its id into out.
+ */
+#define Q_BASE_MAX_VISIT 4096
+int q_base_run(struct db *db, int64_t commit_id, char out[Q_ID_SIZE]);
+
+/* The runs of a commit, oldest first (start time, then id). */
+int q_commit_runs(struct db *db, int64_t commit_id, struct q_run **out,
+    size_t *n);
+
+/* A commit id with its hash. */
+struct q_commit_ref {
+	int64_t id;
+	char hash[41];
+};
+
+/*
+ * The commits whose base run (q_base_run) may be a run of commit id: going
+ * down through children from id, the first commits that have runs (the
+ * walk stops at them), at most Q_DESC_MAX_VISIT commits visited.
+ */
+#define Q_DESC_MAX_VISIT 1024
+int q_next_with_runs(struct db *db, int64_t id, struct q_commit_ref **out,
+    size_t *n);
+
+/* A worker's most recent runs (start time, then id, descending), at most
+ * limit of them. */
+int q_worker_runs(struct db *db, const char *worker, int limit,
+    struct q_run **out, size_t *n);
+
+/* The most recently finished runs (end time, then id, descending), at most
+ * limit. */
+int q_finished_runs(struct db *db, int limit, struct q_run **out,
+    size_t *n);
+
+/* One queue row, with its commit's hash and message. */
+struct q_queued {
+	int64_t commit_id;
+	char hash[41];
+	char *message;
+	double added;
+	int priority;
+	char *reserved_by;	/* NULL when not reserved */
+	char *reason;		/* the stored name (lib/queue.h) */
+	int has_change;		/* change_id is set */
+	int64_t change_id;
+	int step, steps;	/* 0 when not set */
+};
+
+/*
+ * The queue in hand-out order (priority descending, then the newest
+ * added, then the newest commit, then the lowest commit id), at most limit
+ * rows (limit < 0: all). tj-api hands out work in this order, and the
+ * queue page and `tj-gen queue list` show it in this order.
+ */
+int q_queue(struct db *db, long limit, struct q_queued **out, size_t *n);
+void q_queue_free(struct q_queued *v, size_t n);
+
+/* How many commits are queued: the count, or -1 with err_set. */
+long q_queue_count(struct db *db);
+
+/*
+ * The first commit of the queue, in hand-out order, that a worker may take:
+ * unreserved, or reserved by a worker not seen since cutoff (unix
+ * seconds). Its id and hash into *commit_id and hash.
+ */
+int q_queue_next(struct db *db, double cutoff, int64_t *commit_id,
+    char hash[41]);
+
+/* One row of workers. Absent values are NULL, or NAN for run_start and 0
+ * for run_commit_id. */
+struct q_worker {
+	char *name;
+	char *info;
+	char *status;
+	double first_seen, last_seen;
+	char *run_id;
+	int64_t run_commit_id;
+	double run_start;
+	char *last_output;	/* JSON [[source, text], ...] */
+};
+
+void q_worker_free(struct q_worker *w);
+void q_workers_free(struct q_worker *v, size_t n);
+
+/* The worker name into w. */
+int q_worker(struct db *db, const char *name, struct q_worker *w);
+
+/* Every worker, by name. */
+int q_workers(struct db *db, struct q_worker **out, size_t *n);
+
+/* One measurement of a run with its metric. Absent numbers are NAN. */
+struct q_measurement {
+	int64_t metric_id;
+	char *metric;
+	char *unit;		/* NULL when none */
+	int direction;		/* -1 lower is better, 1 higher, 0 neither */
+	char *vals;		/* the stored JSON array */
+	int n;
+	double median, min, max, stddev;
+	char *error;		/* NULL when the metric did not fail */
+};
+
+/* The measurements of run_id, by metric name. */
+int q_measurements(struct db *db, const char *run_id,
+    struct q_measurement **out, size_t *n);
+void q_measurements_free(struct q_measurement *v, size_t n);
+
+/* A ref with its commit and that commit's latest run ("" when none). */
+struct q_ref {
+	char *name;
+	int tracked;
+	int64_t commit_id;
+	char hash[41];
+	char latest_run[Q_ID_SIZE];
+};
+
+/* Every ref: tracked ones first, then by name. */
+int q_refs(struct db *db, struct q_ref **out, size_t *n);
+void q_refs_free(struct q_ref *v, size_t n);
+
+/* The ref name into ref. */
+int q_ref(struct db *db, const char *name, struct q_ref *ref);
+
+/* A commit hash with its latest run ("" when none). */
+struct q_hash_run {
+	char hash[41];
+	char latest_run[Q_ID_SIZE];
+};
+
+/* The commits whose hash starts with the two hex digits of shard (0-255),
+ * by hash. */
+int q_shard(struct db *db, int shard, struct q_hash_run **out, size_t *n);
+
+/* How much the db holds. */
+struct q_counts {
+	long commits, runs, metrics;
+};
+
+int q_counts(struct db *db, struct q_counts *c);
+
+#endif

@@ -1,0 +1,214 @@
+/* model: the parts of page models that several pages share (a commit in
+ * brief, a run's measurements with their verdicts, output lines). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "err.h"
+#include "esc.h"
+#include "query.h"
+#include "render_int.h"
+#include "verdict.h"
+
+void
+render_add_output(cJSON *arr, int source, const char *text)
+{
+	static const char *const names[] = {"internal", "stdout", "stderr"};
+	cJSON *o = cJSON_CreateObject();
+
+	if (source < 0 || source > 2)
+		source = 0;
+	cJSON_AddNumberToObject(o, "source", source);
+	cJSON_AddStringToObject(o, "source_name", names[source]);
+	cJSON_AddStringToObject(o, "text", text ? text : "");
+	cJSON_AddItemToArray(arr, o);
+}
+
+void
+render_add_str(cJSON *o, const char *key, const unsigned char *text)
+{
+	if (text == NULL)
+		cJSON_AddNullToObject(o, key);
+	else
+		cJSON_AddStringToObject(o, key, (const char *)text);
+}
+
+cJSON *
+render_commit_brief(struct rctx *r, int64_t id)
+{
+	struct q_commit c;
+	cJSON *o;
+	char *s, when[40];
+	int rc = q_commit(r->db, id, &c);
+
+	if (rc <= 0) {
+		if (rc == 0)
+			err_set("no commit with id %lld", (long long)id);
+		return NULL;
+	}
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "hash", c.hash);
+	s = xstrndup(c.hash, 10);
+	cJSON_AddStringToObject(o, "short", s);
+	free(s);
+	s = render_summary(c.message);
+	cJSON_AddStringToObject(o, "summary", s);
+	free(s);
+	render_time(when, c.time, c.tz);
+	cJSON_AddStringToObject(o, "date", when);
+	s = render_url_commit(c.hash);
+	cJSON_AddStringToObject(o, "url", s);
+	free(s);
+	q_commit_free(&c);
+	return o;
+}
+
+/* key: v (null when absent) and key_text: v for people. */
+static void
+add_num(cJSON *o, const char *key, double v)
+{
+	char text[40], tkey[64];
+
+	if (isnan(v)) {
+		cJSON_AddNullToObject(o, key);
+		return;
+	}
+	/* Raw: printed by render_json_num, much faster than cJSON's
+	 * print-and-scan-back for every float of a big run page. */
+	render_json_num(text, v);
+	cJSON_AddRawToObject(o, key, text);
+	render_num(text, v);
+	snprintf(tkey, sizeof(tkey), "%s_text", key);
+	cJSON_AddStringToObject(o, tkey, text);
+}
+
+/* The base run's measurement of metric (base sorted by metric id). */
+static const struct q_measurement *
+find_base(const struct q_measurement *b, size_t n, int64_t metric)
+{
+	size_t lo = 0, hi = n, mid;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (b[mid].metric_id == metric)
+			return &b[mid];
+		if (b[mid].metric_id < metric)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static int
+cmp_metric_id(const void *a, const void *b)
+{
+	const struct q_measurement *x = a, *y = b;
+
+	return x->metric_id < y->metric_id ? -1 : x->metric_id > y->metric_id;
+}
+
+/* The delta keys and the verdict of m against its base b. */
+static void
+add_delta(cJSON *row, const struct q_measurement *m,
+    const struct q_measurement *b)
+{
+	struct verdict_side cur = {m->median, m->stddev, m->n, NULL, 0};
+	struct verdict_side base = {b->median, b->stddev, b->n, NULL, 0};
+	struct verdict v;
+	char text[48], num[40];
+
+	verdict(&cur, &base, m->direction, &v);
+	render_json_num(num, b->median);
+	cJSON_AddRawToObject(row, "base", num);
+	render_num(num, b->median);
+	cJSON_AddStringToObject(row, "base_text", num);
+	render_json_num(num, v.delta);
+	cJSON_AddRawToObject(row, "delta", num);
+	render_num(num, v.delta);
+	snprintf(text, sizeof(text), "%s%s", v.delta > 0 ? "+" : "", num);
+	cJSON_AddStringToObject(row, "delta_text", text);
+	if (b->median != 0) {
+		cJSON_AddNumberToObject(row, "delta_pct", v.pct);
+		snprintf(text, sizeof(text), "%+.2f%%", v.pct);
+		cJSON_AddStringToObject(row, "pct_text", text);
+	} else {
+		cJSON_AddNullToObject(row, "delta_pct");
+		cJSON_AddStringToObject(row, "pct_text", v.delta == 0 ? "0%" :
+		    "");
+	}
+	cJSON_AddStringToObject(row, "class", verdict_class_name(v.cls));
+	cJSON_AddBoolToObject(row, "significant", v.significant);
+}
+
+/* One measurement row without its delta. */
+static cJSON *
+measurement_row(const struct q_measurement *m, int with_values)
+{
+	static const char *const dirs[] = {"lower is better", "neither",
+	    "higher is better"};
+	cJSON *row = cJSON_CreateObject(), *vals;
+	char key[17];
+
+	cJSON_AddStringToObject(row, "metric", m->metric);
+	esc_hash_hex(m->metric, key);
+	cJSON_AddStringToObject(row, "key", key);
+	render_add_str(row, "unit", (const unsigned char *)m->unit);
+	cJSON_AddNumberToObject(row, "direction", m->direction);
+	cJSON_AddStringToObject(row, "direction_text",
+	    dirs[m->direction + 1]);
+	cJSON_AddNumberToObject(row, "n", m->n);
+	add_num(row, "median", m->median);
+	add_num(row, "min", m->min);
+	add_num(row, "max", m->max);
+	add_num(row, "stddev", m->stddev);
+	render_add_str(row, "error", (const unsigned char *)m->error);
+	if (with_values) {
+		/* Checked, then copied as it is: the stored JSON. */
+		vals = m->vals ? cJSON_Parse(m->vals) : NULL;
+		if (vals != NULL && cJSON_IsArray(vals))
+			cJSON_AddRawToObject(row, "values", m->vals);
+		else
+			cJSON_AddItemToObject(row, "values",
+			    cJSON_CreateArray());
+		cJSON_Delete(vals);
+	}
+	return row;
+}
+
+cJSON *
+render_measurements(struct rctx *r, const char *run_id, const char *base_id,
+    int with_values)
+{
+	struct q_measurement *ms = NULL, *base = NULL;
+	const struct q_measurement *b;
+	size_t n = 0, nbase = 0, i;
+	cJSON *rows = NULL, *row;
+
+	if (base_id != NULL) {
+		if (q_measurements(r->db, base_id, &base, &nbase) < 0)
+			goto out;
+		qsort(base, nbase, sizeof(*base), cmp_metric_id);
+	}
+	if (q_measurements(r->db, run_id, &ms, &n) < 0)
+		goto out;
+	rows = cJSON_CreateArray();
+	for (i = 0; i < n; i++) {
+		row = measurement_row(&ms[i], with_values);
+		cJSON_AddItemToArray(rows, row);
+		if (base_id == NULL || isnan(ms[i].median))
+			continue;
+		b = find_base(base, nbase, ms[i].metric_id);
+		if (b == NULL || isnan(b->median)) {
+			cJSON_AddStringToObject(row, "class", "new");
+			continue;
+		}
+		add_delta(row, &ms[i], b);
+	}
+out:
+	q_measurements_free(ms, n);
+	q_measurements_free(base, nbase);
+	return rows;
+}

@@ -1,0 +1,61 @@
+/* url: the site-relative URLs of the pages, one builder per page kind. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "esc.h"
+#include "render_int.h"
+
+char *
+render_url_commit(const char *hash)
+{
+	return xasprintf("commit/%s/", hash);
+}
+
+static char *
+url_named(const char *prefix, const char *name)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	buf_adds(&b, prefix);
+	esc_filename(&b, name);
+	buf_addc(&b, '/');
+	return buf_take(&b);
+}
+
+char *
+render_url_run(const char *id)
+{
+	return url_named("run/", id);
+}
+
+char *
+render_url_worker(const char *name)
+{
+	return url_named("worker/", name);
+}
+
+char *
+render_url_ref(const char *name)
+{
+	struct buf b;
+	const char *p, *slash;
+	char *part;
+
+	buf_init(&b, 0);
+	buf_adds(&b, "ref/");
+	/* One directory per component: ref/refs/heads/main/. */
+	for (p = name; ; p = slash + 1) {
+		slash = strchr(p, '/');
+		part = slash ? xstrndup(p, (size_t)(slash - p)) : xstrdup(p);
+		esc_filename(&b, part);
+		buf_addc(&b, '/');
+		free(part);
+		if (slash == NULL)
+			break;
+	}
+	return buf_take(&b);
+}
+
