@@ -30,6 +30,14 @@ struct db {
 };
 
 /*
+ * The indexes a first import drops and builds once at the end
+ * (db_bulk_indexes), written once here for the schema and for it.
+ */
+#define INDEX_COMMITS_HASH "CREATE UNIQUE INDEX commits_hash ON commits(hash);"
+#define INDEX_EDGES_PARENT "CREATE INDEX commit_edges_parent ON " \
+	"commit_edges(parent, child);"
+
+/*
  * Migrations: migrations[i] takes user_version i to i + 1. Append only;
  * never edit a step that has shipped.
  */
@@ -54,7 +62,7 @@ static const char *const migrations[] = {
 	"  message TEXT NOT NULL,"
 	"  reachable INTEGER NOT NULL DEFAULT 0"
 	");"
-	"CREATE UNIQUE INDEX commits_hash ON commits(hash);"
+	INDEX_COMMITS_HASH
 	/* idx: the parent's position (0 = first parent). */
 	"CREATE TABLE commit_edges ("
 	"  child INTEGER NOT NULL REFERENCES commits(id),"
@@ -62,7 +70,7 @@ static const char *const migrations[] = {
 	"  idx INTEGER NOT NULL,"
 	"  PRIMARY KEY (child, parent)"
 	") WITHOUT ROWID;"
-	"CREATE INDEX commit_edges_parent ON commit_edges(parent, child);"
+	INDEX_EDGES_PARENT
 	"CREATE TABLE refs ("
 	"  name TEXT PRIMARY KEY,"
 	"  commit_id INTEGER NOT NULL REFERENCES commits(id),"
@@ -469,6 +477,15 @@ db_exec(struct db *db, const char *sql)
 		return -1;
 	}
 	return 0;
+}
+
+int
+db_bulk_indexes(struct db *db, int build)
+{
+	if (build)
+		return db_exec(db, INDEX_COMMITS_HASH INDEX_EDGES_PARENT);
+	return db_exec(db, "DROP INDEX IF EXISTS commits_hash;"
+	    "DROP INDEX IF EXISTS commit_edges_parent;");
 }
 
 int

@@ -52,6 +52,13 @@ void db_stmt_stats(struct db *db, size_t *names, size_t *stmts);
 /* Run one or more statements without results. 0 or -1 with err_set. */
 int db_exec(struct db *db, const char *sql);
 
+/*
+ * The indexes on commits and commit_edges that a bulk import is faster
+ * without: build 0 drops them, 1 builds them (as the schema defines
+ * them). 0 or -1 with err_set.
+ */
+int db_bulk_indexes(struct db *db, int build);
+
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK. 0 or -1 with err_set. A failed
  * commit rolls back. db_rollback never fails (it logs). */
 int db_begin(struct db *db);
