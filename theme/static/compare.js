@@ -1,4 +1,11 @@
-/* compare.js: compare/?a=RUN&b=RUN compares two runs from their run.json. */
+/*
+ * compare.js: compare/?a=RUN&b=RUN compares two runs from their run.json.
+ * The verdict (better / worse / unchanged, significant or not) is decided
+ * by tablejohn (lib/verdict.c) and carried in run.json's measurement rows
+ * against the run's base run: when A is B's base run, the rows show that
+ * verdict. For any other pair no verdict exists; the rows then only say
+ * which way each metric moved, and no change is called significant.
+ */
 "use strict";
 (function () {
 	var params = new URLSearchParams(location.search);
@@ -40,9 +47,15 @@
 			return v.toPrecision(4);
 		return String(Number(v.toPrecision(6)));
 	}
+	/* Which way a metric moved from x to m (not a verdict). */
+	function moved(d, direction) {
+		return d === 0 ? "same" : direction === 0 ? "neutral" :
+		    ((d < 0) === (direction < 0) ? "better" : "worse");
+	}
 	function show(ra, rb) {
 		var ma = Object.create(null), rows = [], better = 0, worse = 0, same = 0, logs = 0,
-		    nlog = 0;
+		    nlog = 0, nsig = 0;
+		var judged = !!(rb.base_run && rb.base_run.id === ra.id);
 		ra.measurements.forEach(function (m) { ma[m.metric] = m; });
 		rb.measurements.forEach(function (m) {
 			var x = ma[m.metric];
@@ -51,20 +64,24 @@
 			var d = m.median - x.median;
 			var pct = x.median !== 0 ? d / Math.abs(x.median) * 100 :
 			    (d === 0 ? 0 : Infinity);
-			var cls = d === 0 ? "same" : m.direction === 0 ? "neutral" :
-			    ((d < 0) === (m.direction < 0) ? "better" : "worse");
+			var given = judged && typeof m["class"] === "string" &&
+			    m["class"] !== "new";
+			var cls = given ? m["class"] : moved(d, m.direction);
+			var sig = given ? m.significant === true : null;
 			if (cls === "better")
 				better++;
 			else if (cls === "worse")
 				worse++;
 			else
 				same++;
+			if (sig)
+				nsig++;
 			if (x.median > 0 && m.median > 0) {
 				logs += Math.log(m.median / x.median);
 				nlog++;
 			}
 			rows.push({name: m.metric, a: x.median, b: m.median, d: d,
-			    pct: pct, cls: cls, unit: m.unit || ""});
+			    pct: pct, cls: cls, sig: sig, unit: m.unit || ""});
 		});
 		rows.sort(function (p, q) {
 			return Math.abs(q.pct) - Math.abs(p.pct);
@@ -72,15 +89,16 @@
 		var tb = document.querySelector("#rows tbody");
 		rows.forEach(function (r) {
 			var tr = document.createElement("tr");
-			tr.className = r.cls;
+			tr.className = r.cls + (r.sig ? " sig" : "");
 			[r.name, fmt(r.a), fmt(r.b), (r.d > 0 ? "+" : "") + fmt(r.d),
 			    isFinite(r.pct) ? (r.pct > 0 ? "+" : "") +
-			    r.pct.toFixed(2) + "%" : "", r.unit].forEach(
+			    r.pct.toFixed(2) + "%" : "", r.unit, r.sig === null ?
+			    "–" : r.sig ? "significant" : "within noise"].forEach(
 			    function (t, i) {
 				var td = document.createElement("td");
 				td.textContent = t;
 				if (i > 0 && i < 5)
-					td.className = "num";
+					td.className = i > 2 ? "num delta" : "num";
 				tr.appendChild(td);
 			});
 			tr.dataset.name = r.name.toLowerCase();
@@ -101,7 +119,10 @@
 		s.appendChild(document.createTextNode(": " + better + " better, " +
 		    worse + " worse, " + same + " unchanged or neutral; " +
 		    "geometric mean of the ratios B/A " + (nlog ?
-		    Math.exp(logs / nlog).toFixed(4) : "n/a") + "."));
+		    Math.exp(logs / nlog).toFixed(4) : "n/a") + ". " +
+		    (judged ? nsig + " significant (A is B's base run)." :
+		    "Significance is judged against a run's base run only: " +
+		    "A is not B's base run.")));
 		document.getElementById("result").hidden = false;
 		status.textContent = "";
 		document.getElementById("filter").addEventListener("input",
