@@ -8,6 +8,13 @@
 #include "buf.h"
 #include "err.h"
 
+void
+buf_must(int e)
+{
+	if (e < 0)
+		abort();
+}
+
 void *
 xmalloc(size_t n)
 {

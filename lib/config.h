@@ -13,7 +13,7 @@ struct config_server {
 };
 
 /*
- * Every key of DESIGN.md §3. Strings are owned by the struct (NULL when the
+ * Every key of docs/config.md. Strings are owned by the struct (NULL when the
  * key is unset and has no default). Durations are in milliseconds, sizes in
  * bytes. Relative paths from the file are resolved against the file's
  * directory; paths given with config_set are used as they are.

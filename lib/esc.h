@@ -5,34 +5,34 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct buf;
+#include "buf.h"
 
 /*
  * Append s[0..n) to b escaped for HTML text and quoted attribute values
  * (& < > " ' become entities). Bytes that are not valid UTF-8 and NULs
  * become U+FFFD, so the output is always valid UTF-8. 0 or -1 (cap).
  */
-int esc_html(struct buf *b, const char *s, size_t n);
+int esc_html(struct buf *b, const char *s, size_t n) BUF_MUST_CHECK;
 
 /*
  * Append s[0..n) to b unescaped but with the same repairs as esc_html:
  * invalid UTF-8, NULs and the control characters HTML forbids become
  * U+FFFD (for text that another HTML writer, cmark, escapes). 0 or -1.
  */
-int esc_text(struct buf *b, const char *s, size_t n);
+int esc_text(struct buf *b, const char *s, size_t n) BUF_MUST_CHECK;
 
 /*
  * Append s to b as a JSON string, quotes included: " and \ escaped,
  * control characters as \u00XX, invalid UTF-8 as \ufffd. 0 or -1 (cap).
  */
-int esc_json(struct buf *b, const char *s);
+int esc_json(struct buf *b, const char *s) BUF_MUST_CHECK;
 
 /*
  * Append s to b as one URL path segment: every byte but the RFC 3986
  * unreserved ones (A-Z a-z 0-9 - . _ ~) percent-encoded, so "/" becomes
  * %2F. 0 or -1 (cap).
  */
-int esc_url_segment(struct buf *b, const char *s);
+int esc_url_segment(struct buf *b, const char *s) BUF_MUST_CHECK;
 
 /*
  * Append s to b as a file name that is safe on any filesystem and in a URL
@@ -41,7 +41,7 @@ int esc_url_segment(struct buf *b, const char *s);
  * give distinct results; a result longer than 120 bytes is cut and ends in "~~" and a
  * hash of the whole name instead. 0 or -1 (cap).
  */
-int esc_filename(struct buf *b, const char *s);
+int esc_filename(struct buf *b, const char *s) BUF_MUST_CHECK;
 
 /* The 64-bit FNV-1a hash of s[0..n): stable across builds and machines. */
 uint64_t esc_hash(const char *s, size_t n);

@@ -295,8 +295,9 @@ fmt_hyperfine(struct result *r, const char *data, size_t len)
 			goto out;
 		}
 		/* The name: the command, then its parameters. */
+		/* base has no cap: buf_must for its adds. */
 		buf_reset(&base);
-		buf_adds(&base, cmd->valuestring);
+		buf_must(buf_adds(&base, cmd->valuestring));
 		params = get(e, "parameters");
 		if (params != NULL && !cJSON_IsObject(params) &&
 		    !cJSON_IsNull(params)) {
@@ -304,7 +305,7 @@ fmt_hyperfine(struct result *r, const char *data, size_t len)
 			goto out;
 		}
 		if (cJSON_GetArraySize(params) > 0) {
-			buf_adds(&base, " [");
+			buf_must(buf_adds(&base, " ["));
 			cJSON_ArrayForEach(p, params) {
 				if (!cJSON_IsString(p) && !cJSON_IsNumber(p)) {
 					err_set("%s.parameters.%s: not a string",
@@ -312,15 +313,15 @@ fmt_hyperfine(struct result *r, const char *data, size_t len)
 					goto out;
 				}
 				if (p != params->child)
-					buf_adds(&base, ", ");
+					buf_must(buf_adds(&base, ", "));
 				if (cJSON_IsString(p))
-					buf_addf(&base, "%s=%s", p->string,
-					    p->valuestring);
+					buf_must(buf_addf(&base, "%s=%s",
+					    p->string, p->valuestring));
 				else
-					buf_addf(&base, "%s=%g", p->string,
-					    p->valuedouble);
+					buf_must(buf_addf(&base, "%s=%g",
+					    p->string, p->valuedouble));
 			}
-			buf_adds(&base, "]");
+			buf_must(buf_adds(&base, "]"));
 		}
 		free(name);
 		name = xasprintf("%s/time", base.data);

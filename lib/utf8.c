@@ -73,6 +73,7 @@ utf8_repair(const char *s, size_t n, size_t *outlen)
 	struct buf b;
 	size_t i = 0, start = 0;
 	long l;
+	int e = 0;
 
 	if (utf8_valid(s, n)) {
 		if (outlen != NULL)
@@ -86,12 +87,13 @@ utf8_repair(const char *s, size_t n, size_t *outlen)
 			i += (size_t)l;
 			continue;
 		}
-		buf_add(&b, s + start, i - start);
-		buf_add(&b, "\xef\xbf\xbd", 3);
+		e |= buf_add(&b, s + start, i - start);
+		e |= buf_add(&b, "\xef\xbf\xbd", 3);
 		i += (size_t)-l;
 		start = i;
 	}
-	buf_add(&b, s + start, i - start);
+	e |= buf_add(&b, s + start, i - start);
+	buf_must(e);
 	if (outlen != NULL)
 		*outlen = b.len;
 	return buf_take(&b);

@@ -149,10 +149,11 @@ stream_write(char *p, size_t size, size_t n, void *arg)
 	pthread_mutex_lock(&s->mu);
 	s->status = status;
 	if (status != 200) {
+		/* An uncapped buffer, kept short here. */
 		if (s->errbody.len < ERROR_BODY_MAX)
-			buf_add(&s->errbody, p, n < ERROR_BODY_MAX -
-			    s->errbody.len ? n : ERROR_BODY_MAX -
-			    s->errbody.len);
+			buf_must(buf_add(&s->errbody, p,
+			    n < ERROR_BODY_MAX - s->errbody.len ? n :
+			    ERROR_BODY_MAX - s->errbody.len));
 		pthread_mutex_unlock(&s->mu);
 		return n;
 	}

@@ -184,7 +184,7 @@ partial_add(struct output *o, int s, const char *p, size_t n)
 		n = room;
 	}
 	if (n > 0)
-		buf_add(b, p, n);
+		buf_must(buf_add(b, p, n));	/* within the room left */
 }
 
 void

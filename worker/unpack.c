@@ -53,8 +53,8 @@ normalize(const char *name, int *depth)
 		}
 		if (n > 0 && !(n == 1 && p[0] == '.')) {
 			if (comps++ > 0)
-				buf_addc(&b, '/');
-			buf_add(&b, p, n);
+				buf_must(buf_addc(&b, '/'));
+			buf_must(buf_add(&b, p, n));
 		}
 		p += n;
 		if (*p == '/')

@@ -188,7 +188,8 @@ message(cJSON *m, const char *msg)
 	cJSON_AddStringToObject(m, "message", msg);
 	body = strchr(msg, '\n');
 	buf_init(&clean, 0);
-	esc_text(&clean, body ? body + 1 : "", body ? strlen(body + 1) : 0);
+	buf_must(esc_text(&clean, body ? body + 1 : "",
+	    body ? strlen(body + 1) : 0));
 	html = cmark_markdown_to_html(clean.data ? clean.data : "", clean.len,
 	    CMARK_OPT_DEFAULT);
 	buf_fini(&clean);

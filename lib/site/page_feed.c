@@ -108,12 +108,14 @@ page_feed(struct rctx *r)
 	    r->cfg->site_title : "tablejohn");
 	{
 		struct buf id;
+		int e;
 
 		/* A tag: URI must not hold spaces and the like. */
 		buf_init(&id, 0);
-		buf_adds(&id, "tag:tablejohn,2024:");
-		esc_url_segment(&id, r->cfg->site_title ? r->cfg->site_title :
-		    "tablejohn");
+		e = buf_adds(&id, "tag:tablejohn,2024:");
+		e |= esc_url_segment(&id, r->cfg->site_title ?
+		    r->cfg->site_title : "tablejohn");
+		buf_must(e);
 		cJSON_AddStringToObject(m, "feed_id", id.data);
 		buf_fini(&id);
 	}

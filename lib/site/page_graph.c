@@ -303,13 +303,13 @@ missing(struct rctx *r, const char *rel)
 	return m;
 }
 
-static void
+static int
 add_num(struct buf *b, double v)
 {
 	char num[40];
 
 	render_json_num(num, v);
-	buf_adds(b, num);
+	return buf_adds(b, num);
 }
 
 /* graph/c/<k>.json */
@@ -321,13 +321,14 @@ write_chunk(struct rctx *r, struct graph *g, size_t k)
 	char rel[64];
 	size_t i, lo = k * CHUNK, hi = lo + CHUNK < g->n ? lo + CHUNK : g->n;
 	int rc = -1;
+	int e = 0;
 
 	st = db_stmt(r->db, "site.page_graph.write_chunk", "SELECT hash, substr(message, 1, instr(message || "
 	    "char(10), char(10)) - 1) FROM commits WHERE id = ?");
 	if (st == NULL)
 		return -1;
 	buf_init(&b, 0);
-	buf_addf(&b, "{\"id\":\"%s\",\"commits\":[", g->cid[k]);
+	e |= buf_addf(&b, "{\"id\":\"%s\",\"commits\":[", g->cid[k]);
 	for (i = lo; i < hi; i++) {
 		char summary[201];
 		const char *m;
@@ -349,16 +350,17 @@ write_chunk(struct rctx *r, struct graph *g, size_t k)
 			len--;
 		memcpy(summary, m, len);
 		summary[len] = '\0';
-		buf_addf(&b, "%s[\"%s\",", i > lo ? "," : "",
+		e |= buf_addf(&b, "%s[\"%s\",", i > lo ? "," : "",
 		    sqlite3_column_text(st, 0));
-		add_num(&b, g->c[i].t);
-		buf_addc(&b, ',');
-		esc_json(&b, summary);
-		buf_addf(&b, ",%d]", g->c[i].failed);
+		e |= add_num(&b, g->c[i].t);
+		e |= buf_addc(&b, ',');
+		e |= esc_json(&b, summary);
+		e |= buf_addf(&b, ",%d]", g->c[i].failed);
 	}
 	sqlite3_reset(st);
-	buf_adds(&b, "]}");
+	e |= buf_adds(&b, "]}");
 	snprintf(rel, sizeof(rel), "graph/c/%zu.json", k);
+	buf_must(e);
 	rc = render_file(r, rel, b.data, b.len);
 out:
 	buf_fini(&b);
@@ -373,23 +375,25 @@ write_points(struct rctx *r, struct graph *g, struct gmet *m, size_t k)
 	char rel[80];
 	size_t i, lo = k * CHUNK, hi = lo + CHUNK < g->n ? lo + CHUNK : g->n;
 	int first = 1, rc;
+	int e = 0;
 
 	buf_init(&b, 0);
-	buf_addf(&b, "{\"id\":\"%s\",\"p\":[", g->cid[k]);
+	e |= buf_addf(&b, "{\"id\":\"%s\",\"p\":[", g->cid[k]);
 	for (i = lo; i < hi; i++) {
 		if (isnan(m->v[i]))
 			continue;
-		buf_addf(&b, "%s[%zu,", first ? "" : ",", i - lo);
+		e |= buf_addf(&b, "%s[%zu,", first ? "" : ",", i - lo);
 		first = 0;
-		add_num(&b, m->v[i]);
-		buf_addc(&b, ',');
-		add_num(&b, m->lo[i]);
-		buf_addc(&b, ',');
-		add_num(&b, m->hi[i]);
-		buf_addc(&b, ']');
+		e |= add_num(&b, m->v[i]);
+		e |= buf_addc(&b, ',');
+		e |= add_num(&b, m->lo[i]);
+		e |= buf_addc(&b, ',');
+		e |= add_num(&b, m->hi[i]);
+		e |= buf_addc(&b, ']');
 	}
-	buf_adds(&b, "]}");
+	e |= buf_adds(&b, "]}");
 	snprintf(rel, sizeof(rel), "graph/m/%s/%zu.json", m->key, k);
+	buf_must(e);
 	rc = render_file(r, rel, b.data, b.len);
 	buf_fini(&b);
 	return rc;
@@ -423,6 +427,7 @@ write_level(struct rctx *r, struct graph *g, int level, size_t f,
 	struct buf t, fl, v, lo, hi;
 	char rel[96];
 	int rc = -1, first = 1;
+	int e = 0;
 
 	nb = (g->n + bs - 1) / bs;
 	nb = nb > b0 + CHUNK ? CHUNK : nb - b0;
@@ -431,25 +436,26 @@ write_level(struct rctx *r, struct graph *g, int level, size_t f,
 	buf_init(&v, 0);
 	buf_init(&lo, 0);
 	buf_init(&hi, 0);
-	buf_adds(&t, "{\"t\":[");
-	buf_adds(&fl, "],\"f\":[");
+	e |= buf_adds(&t, "{\"t\":[");
+	e |= buf_adds(&fl, "],\"f\":[");
 	for (b = 0; b < nb; b++) {
 		size_t p0 = (b0 + b) * bs, p1 = p0 + bs < g->n ? p0 + bs : g->n;
 		int nf = 0;
 
 		if (b)
-			buf_addc(&t, ',');
-		add_num(&t, g->c[p0].t);
+			e |= buf_addc(&t, ',');
+		e |= add_num(&t, g->c[p0].t);
 		for (i = p0; i < p1; i++)
 			nf += g->c[i].failed;
 		if (nf) {
-			buf_addf(&fl, "%s[%zu,%d]", first ? "" : ",", b, nf);
+			e |= buf_addf(&fl, "%s[%zu,%d]", first ? "" : ",", b, nf);
 			first = 0;
 		}
 	}
-	buf_add(&t, fl.data, fl.len);
-	buf_adds(&t, "]}");
+	e |= buf_add(&t, fl.data, fl.len);
+	e |= buf_adds(&t, "]}");
 	snprintf(rel, sizeof(rel), "graph/l/%d/%zu.json", level, f);
+	buf_must(e);
 	if (render_file(r, rel, t.data, t.len) < 0)
 		goto out;
 	for (j = 0; j < g->nm; j++) {
@@ -462,9 +468,9 @@ write_level(struct rctx *r, struct graph *g, int level, size_t f,
 		buf_reset(&v);
 		buf_reset(&lo);
 		buf_reset(&hi);
-		buf_adds(&v, "{\"v\":[");
-		buf_adds(&lo, "],\"lo\":[");
-		buf_adds(&hi, "],\"hi\":[");
+		e |= buf_adds(&v, "{\"v\":[");
+		e |= buf_adds(&lo, "],\"lo\":[");
+		e |= buf_adds(&hi, "],\"hi\":[");
 		for (b = 0; b < nb; b++) {
 			size_t p0 = (b0 + b) * bs,
 			    p1 = p0 + bs < g->n ? p0 + bs : g->n;
@@ -474,23 +480,24 @@ write_level(struct rctx *r, struct graph *g, int level, size_t f,
 				if (!isnan(m->v[i]))
 					tmp[n++] = m->v[i];
 			if (n == 0) {
-				buf_addf(&v, "%snull", sep);
-				buf_addf(&lo, "%snull", sep);
-				buf_addf(&hi, "%snull", sep);
+				e |= buf_addf(&v, "%snull", sep);
+				e |= buf_addf(&lo, "%snull", sep);
+				e |= buf_addf(&hi, "%snull", sep);
 				continue;
 			}
 			qsort(tmp, n, sizeof(*tmp), cmp_double);
-			buf_adds(&v, sep);
-			add_num(&v, n % 2 ? tmp[n / 2] :
+			e |= buf_adds(&v, sep);
+			e |= add_num(&v, n % 2 ? tmp[n / 2] :
 			    (tmp[n / 2 - 1] + tmp[n / 2]) / 2);
-			buf_adds(&lo, sep);
-			add_num(&lo, tmp[0]);
-			buf_adds(&hi, sep);
-			add_num(&hi, tmp[n - 1]);
+			e |= buf_adds(&lo, sep);
+			e |= add_num(&lo, tmp[0]);
+			e |= buf_adds(&hi, sep);
+			e |= add_num(&hi, tmp[n - 1]);
 		}
-		buf_add(&v, lo.data, lo.len);
-		buf_add(&v, hi.data, hi.len);
-		buf_adds(&v, "]}");
+		e |= buf_add(&v, lo.data, lo.len);
+		e |= buf_add(&v, hi.data, hi.len);
+		e |= buf_adds(&v, "]}");
+		buf_must(e);
 		if (render_file(r, rel, v.data, v.len) < 0)
 			goto out;
 	}
@@ -764,7 +771,7 @@ page_graph(struct rctx *r, int all, char *const *runs, size_t nruns,
 	double *tmp = NULL;
 	char id[17];
 	size_t k, j, f;
-	int rc = -1, level;
+	int rc = -1, level, e = 0;
 
 	memset(&g, 0, sizeof(g));
 	buf_init(&idx, 0);
@@ -822,14 +829,17 @@ page_graph(struct rctx *r, int all, char *const *runs, size_t nruns,
 		}
 	}
 	for (k = 0; k < g.nchunks; k++)
-		buf_addf(&list, "%s[%zu,\"%s\"]", k ? "," : "", k, g.cid[k]);
+		e |= buf_addf(&list, "%s[%zu,\"%s\"]", k ? "," : "", k,
+		    g.cid[k]);
 	esc_hash_hex(list.data ? list.data : "", r->graph_id);
-	buf_addf(&idx, "{\"id\":\"%s\",\"n\":%zu,\"chunk\":%d,\"fan\":%d,"
-	    "\"levels\":%d,\"t0\":", r->graph_id, g.n, CHUNK, FAN, g.levels);
-	add_num(&idx, g.n ? g.c[0].t : 0);
-	buf_adds(&idx, ",\"t1\":");
-	add_num(&idx, g.n ? g.c[g.n - 1].t : 0);
-	buf_addf(&idx, ",\"chunks\":[%s]}", list.data ? list.data : "");
+	e |= buf_addf(&idx, "{\"id\":\"%s\",\"n\":%zu,\"chunk\":%d,"
+	    "\"fan\":%d,\"levels\":%d,\"t0\":", r->graph_id, g.n, CHUNK, FAN,
+	    g.levels);
+	e |= add_num(&idx, g.n ? g.c[0].t : 0);
+	e |= buf_adds(&idx, ",\"t1\":");
+	e |= add_num(&idx, g.n ? g.c[g.n - 1].t : 0);
+	e |= buf_addf(&idx, ",\"chunks\":[%s]}", list.data ? list.data : "");
+	buf_must(e);
 	if (render_file(r, "graph/commits.json", idx.data, idx.len) < 0 ||
 	    write_metrics(r, &g) < 0)
 		goto out;

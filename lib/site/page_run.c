@@ -123,13 +123,16 @@ compare_url(cJSON *m, const char *id, const char *base)
 	struct buf u;
 	char *url;
 
+	int e;
+
 	buf_init(&u, 0);
-	buf_adds(&u, "compare/?a=");
-	esc_url_segment(&u, id);
+	e = buf_adds(&u, "compare/?a=");
+	e |= esc_url_segment(&u, id);
 	if (base != NULL) {
-		buf_adds(&u, "&b=");
-		esc_url_segment(&u, base);
+		e |= buf_adds(&u, "&b=");
+		e |= esc_url_segment(&u, base);
 	}
+	buf_must(e);
 	url = buf_take(&u);
 	cJSON_AddStringToObject(m, "compare_url", url);
 	free(url);

@@ -1,4 +1,4 @@
-/* render: turn the db into the static site in out/ (DESIGN.md §5). */
+/* render: turn the db into the static site in out/ (docs/architecture.md). */
 #ifndef TJ_RENDER_H
 #define TJ_RENDER_H
 

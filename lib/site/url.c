@@ -18,10 +18,13 @@ url_named(const char *prefix, const char *name)
 {
 	struct buf b;
 
+	int e;
+
 	buf_init(&b, 0);
-	buf_adds(&b, prefix);
-	esc_filename(&b, name);
-	buf_addc(&b, '/');
+	e = buf_adds(&b, prefix);
+	e |= esc_filename(&b, name);
+	e |= buf_addc(&b, '/');
+	buf_must(e);
 	return buf_take(&b);
 }
 
@@ -44,18 +47,21 @@ render_url_ref(const char *name)
 	const char *p, *slash;
 	char *part;
 
+	int e;
+
 	buf_init(&b, 0);
-	buf_adds(&b, "ref/");
+	e = buf_adds(&b, "ref/");
 	/* One directory per component: ref/refs/heads/main/. */
 	for (p = name; ; p = slash + 1) {
 		slash = strchr(p, '/');
 		part = slash ? xstrndup(p, (size_t)(slash - p)) : xstrdup(p);
-		esc_filename(&b, part);
-		buf_addc(&b, '/');
+		e |= esc_filename(&b, part);
+		e |= buf_addc(&b, '/');
 		free(part);
 		if (slash == NULL)
 			break;
 	}
+	buf_must(e);
 	return buf_take(&b);
 }
 

@@ -115,7 +115,7 @@ render_page(struct rctx *r, const char *dir, const char *tpl, cJSON *model,
 	struct buf root;
 	const char *p;
 	char *rel;
-	int rc = -1;
+	int rc = -1, e;
 
 	render_fix_utf8(model);
 	if (json_name != NULL) {
@@ -128,10 +128,11 @@ render_page(struct rctx *r, const char *dir, const char *tpl, cJSON *model,
 	}
 	buf_init(&root, 0);
 	if (*dir != '\0') {
-		buf_adds(&root, "../");
+		e = buf_adds(&root, "../");
 		for (p = dir; *p; p++)
 			if (*p == '/')
-				buf_adds(&root, "../");
+				e |= buf_adds(&root, "../");
+		buf_must(e);
 	}
 	cJSON_AddStringToObject(model, "root", root.data ? root.data : "");
 	cJSON_AddStringToObject(model, "site_title", r->cfg->site_title ?

@@ -32,7 +32,7 @@ test_buf(void)
 	free(s);
 	buf_init(&b, 0);
 	for (int i = 0; i < 10000; i++)
-		buf_add(&b, "abcdefgh", 8);
+		T_INT_EQ(buf_add(&b, "abcdefgh", 8), 0);
 	T_INT_EQ(b.len, 80000);
 	buf_reset(&b);
 	T_INT_EQ(b.len, 0);

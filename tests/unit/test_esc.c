@@ -11,7 +11,7 @@ html(const char *s, size_t n)
 	struct buf b;
 
 	buf_init(&b, 0);
-	esc_html(&b, s, n);
+	T_INT_EQ(esc_html(&b, s, n), 0);
 	return buf_take(&b);
 }
 
@@ -21,7 +21,7 @@ seg(const char *s)
 	struct buf b;
 
 	buf_init(&b, 0);
-	esc_url_segment(&b, s);
+	T_INT_EQ(esc_url_segment(&b, s), 0);
 	return buf_take(&b);
 }
 
@@ -31,7 +31,7 @@ fname(const char *s)
 	struct buf b;
 
 	buf_init(&b, 0);
-	esc_filename(&b, s);
+	T_INT_EQ(esc_filename(&b, s), 0);
 	return buf_take(&b);
 }
 
@@ -68,7 +68,7 @@ main(void)
 		struct buf t;
 
 		buf_init(&t, 0);
-		esc_text(&t, "<a>\x01\xff\xc2\x80&\n", 9);
+		T_INT_EQ(esc_text(&t, "<a>\x01\xff\xc2\x80&\n", 9), 0);
 		T_STR_EQ(t.data, "<a>\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
 		    "\xef\xbf\xbd&\n");
 		buf_fini(&t);
@@ -78,7 +78,7 @@ main(void)
 		struct buf j;
 
 		buf_init(&j, 0);
-		esc_json(&j, "a\"b\\c\n\x01\xff\xc3\xa9</");
+		T_INT_EQ(esc_json(&j, "a\"b\\c\n\x01\xff\xc3\xa9</"), 0);
 		T_STR_EQ(j.data, "\"a\\\"b\\\\c\\u000a\\u0001\\ufffd"
 		    "\xc3\xa9</\"");
 		/* DEL is valid UTF-8: escaped, not replaced (found by

@@ -22,7 +22,7 @@ render(const char *text, const char *json)
 	if (tpl_add(set, "t", "t.html", text, strlen(text)) < 0 ||
 	    tpl_render(set, "t", m, &b) < 0) {
 		buf_reset(&b);
-		buf_addf(&b, "ERR: %s", err_get());
+		T_INT_EQ(buf_addf(&b, "ERR: %s", err_get()), 0);
 	}
 	cJSON_Delete(m);
 	return buf_take(&b);

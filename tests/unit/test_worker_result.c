@@ -27,7 +27,7 @@ warn_text(const struct result *r)
 
 	buf_init(&b, 0);
 	for (i = 0; i < r->n_warn; i++)
-		buf_addf(&b, "%s\n", r->warn[i]);
+		buf_must(buf_addf(&b, "%s\n", r->warn[i]));
 	return buf_take(&b);
 }
 

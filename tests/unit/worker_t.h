@@ -11,8 +11,9 @@ output_text(struct output *o)
 
 	buf_init(&b, 0);
 	cJSON_ArrayForEach(l, a) {
-		buf_addf(&b, "%d:%s\n", cJSON_GetArrayItem(l, 0)->valueint,
-		    cJSON_GetArrayItem(l, 1)->valuestring);
+		buf_must(buf_addf(&b, "%d:%s\n",
+		    cJSON_GetArrayItem(l, 0)->valueint,
+		    cJSON_GetArrayItem(l, 1)->valuestring));
 	}
 	cJSON_Delete(a);
 	return buf_take(&b);
