@@ -353,7 +353,7 @@ asv_kind(const cJSON *benchmarks, const char *name, const char **unit,
 static char *
 asv_name(const char *bench, const cJSON *params, int k)
 {
-	int n = cJSON_GetArraySize(params), i, sz, idx[32], rest = k;
+	int n = cJSON_GetArraySize(params), i, sz, idx[32], rest = k, e;
 	const cJSON *v;
 	struct buf b;
 
@@ -367,13 +367,14 @@ asv_name(const char *bench, const cJSON *params, int k)
 		rest = sz > 0 ? rest / sz : 0;
 	}
 	buf_init(&b, 0);
-	buf_addf(&b, "%s(", bench);
+	e = buf_addf(&b, "%s(", bench);
 	for (i = 0; i < n; i++) {
 		v = cJSON_GetArrayItem(cJSON_GetArrayItem(params, i), idx[i]);
-		buf_addf(&b, "%s%s", i ? ", " : "", cJSON_IsString(v) ?
+		e |= buf_addf(&b, "%s%s", i ? ", " : "", cJSON_IsString(v) ?
 		    v->valuestring : "?");
 	}
-	buf_adds(&b, ")");
+	e |= buf_adds(&b, ")");
+	buf_must(e);	/* no cap */
 	return buf_take(&b);
 }
 

@@ -267,7 +267,11 @@ store_import_id(const char *kind, const char *hash, const char *worker,
 
 	git_libgit2_init();
 	buf_init(&b, 0);
-	buf_addf(&b, "tablejohn import\n%s\n%s\n%s\n", kind, hash, worker);
+	if (buf_addf(&b, "tablejohn import\n%s\n%s\n%s\n", kind, hash,
+	    worker) < 0) {
+		buf_fini(&b);
+		return -1;
+	}
 	if (buf_add(&b, data, len) < 0 ||
 	    git_odb_hash(&oid, b.data, b.len, GIT_OBJECT_BLOB) < 0) {
 		buf_fini(&b);

@@ -84,7 +84,7 @@ main(void)
 		/* DEL is valid UTF-8: escaped, not replaced (found by
 		 * tests/fuzz/fuzz_utf8). */
 		buf_reset(&j);
-		esc_json(&j, "x\x7fy");
+		T_INT_EQ(esc_json(&j, "x\x7fy"), 0);
 		T_STR_EQ(j.data, "\"x\\u007fy\"");
 		buf_fini(&j);
 	}
