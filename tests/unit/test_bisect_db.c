@@ -155,7 +155,7 @@ state(int id)
 static long long
 q1(const char *sql)
 {
-	sqlite3_stmt *st = db_stmt(db, "test_bisect_db.q1", sql);
+	sqlite3_stmt *st = db_stmt(db, sql, sql);	/* the text names itself */
 	long long v = -1;
 
 	if (st != NULL && sqlite3_step(st) == SQLITE_ROW)
