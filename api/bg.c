@@ -59,7 +59,8 @@ sweep(struct db *db, double cutoff, double prev_cutoff)
 		return 0;
 	if (db_begin(db) < 0)
 		return -1;
-	st = db_stmt(db, "api.bg.sweep_free", "UPDATE queue SET reserved_by = NULL, "
+	st = db_stmt(db, "api.bg.sweep_free",
+	    "UPDATE queue SET reserved_by = NULL, "
 	    "reserved_since = NULL, run_id = NULL "
 	    "WHERE reserved_by IS NOT NULL AND reserved_by NOT IN "
 	    "(SELECT name FROM workers WHERE last_seen >= ?)");
@@ -69,7 +70,8 @@ sweep(struct db *db, double cutoff, double prev_cutoff)
 	if (db_step_done(db, st) < 0)
 		goto fail;
 	n = sqlite3_changes(db_handle(db));
-	st = db_stmt(db, "api.bg.sweep_dirty", "INSERT OR IGNORE INTO dirty (kind, key) "
+	st = db_stmt(db, "api.bg.sweep_dirty",
+	    "INSERT OR IGNORE INTO dirty (kind, key) "
 	    "SELECT 'worker', name FROM workers "
 	    "WHERE last_seen < ?1 AND last_seen >= ?2");
 	if (st == NULL)

@@ -224,7 +224,8 @@ new_run_id(char *out)
 static int
 is_live(struct db *db, const char *name, double cutoff)
 {
-	sqlite3_stmt *st = db_stmt(db, "api.status.is_live", "SELECT last_seen >= ? FROM workers "
+	sqlite3_stmt *st = db_stmt(db, "api.status.is_live",
+	    "SELECT last_seen >= ? FROM workers "
 	    "WHERE name = ?");
 	int r, live = 0;
 
@@ -252,7 +253,8 @@ store_worker(struct db *db, const char *name, const struct status_req *q,
 	sqlite3_stmt *st;
 	int r, changed = 1;
 
-	st = db_stmt(db, "api.status.store_worker", "SELECT secret, last_seen >= ?, status, "
+	st = db_stmt(db, "api.status.store_worker",
+	    "SELECT secret, last_seen >= ?, status, "
 	    "coalesce(run_id, ''), coalesce(info, ''), "
 	    "coalesce(last_output, '') FROM workers WHERE name = ?");
 	if (st == NULL)
@@ -283,7 +285,8 @@ store_worker(struct db *db, const char *name, const struct status_req *q,
 	}
 	sqlite3_reset(st);
 
-	st = db_stmt(db, "api.status.insert_worker", "INSERT INTO workers (name, secret, info, "
+	st = db_stmt(db, "api.status.insert_worker",
+	    "INSERT INTO workers (name, secret, info, "
 	    "first_seen, last_seen, status, run_id, run_commit_id, run_start, "
 	    "last_output) VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7, ?8, ?9) "
 	    "ON CONFLICT (name) DO UPDATE SET secret = excluded.secret, "
@@ -317,7 +320,8 @@ static int
 reserve(struct db *db, int64_t cid, const char *name, double t,
     const char *id)
 {
-	sqlite3_stmt *st = db_stmt(db, "api.status.reserve", "UPDATE queue SET reserved_by = ?, "
+	sqlite3_stmt *st = db_stmt(db, "api.status.reserve",
+	    "UPDATE queue SET reserved_by = ?, "
 	    "reserved_since = ?, run_id = ? WHERE commit_id = ?");
 
 	if (st == NULL)
@@ -345,7 +349,8 @@ check_working(struct db *db, const char *name, const struct status_req *q,
 
 	if (cid == 0)
 		return 1;
-	st = db_stmt(db, "api.status.check_working", "SELECT reserved_by, reserved_since, "
+	st = db_stmt(db, "api.status.check_working",
+	    "SELECT reserved_by, reserved_since, "
 	    "coalesce(run_id, '') = ? FROM queue WHERE commit_id = ?");
 	if (st == NULL)
 		return -1;
@@ -401,7 +406,8 @@ hand_out(struct db *db, const char *name, const char *method, double now,
 	int r;
 
 	*run = NULL;
-	st = db_stmt(db, "api.status.hand_out", "UPDATE queue SET reserved_by = NULL, "
+	st = db_stmt(db, "api.status.hand_out",
+	    "UPDATE queue SET reserved_by = NULL, "
 	    "reserved_since = NULL, run_id = NULL WHERE reserved_by = ?");
 	if (st == NULL)
 		return -1;
@@ -442,7 +448,8 @@ quiet_ping(struct db *db, struct api *api, const char *name,
 
 	if (q->has_submit || q->request_run || q->type == W_WORKING)
 		return 0;
-	st = db_stmt(db, "api.status.quiet_ping", "SELECT secret, last_seen, status, run_id IS NULL, "
+	st = db_stmt(db, "api.status.quiet_ping",
+	    "SELECT secret, last_seen, status, run_id IS NULL, "
 	    "coalesce(info, ''), last_output IS NULL FROM workers "
 	    "WHERE name = ?");
 	if (st == NULL)

@@ -20,7 +20,8 @@ show(struct gen *g, long long id)
 	char *state = NULL;
 	int r, rc = -1;
 
-	st = db_stmt(g->db, "gen.change.show", "SELECT m.name, c.ref, b.hash, a.hash, "
+	st = db_stmt(g->db, "gen.change.show",
+	    "SELECT m.name, c.ref, b.hash, a.hash, "
 	    "c.n_between, c.before_value, c.after_value, c.delta_pct, "
 	    "c.state, coalesce(m.unit, '') FROM changes c JOIN metrics m ON "
 	    "m.id = c.metric_id JOIN commits b ON b.id = c.before_commit JOIN "
@@ -120,7 +121,8 @@ cmd_change(struct gen *g, int argc, char **argv)
 	}
 	if (gen_setup(g, 1) < 0)
 		return EXIT_ERR;
-	st = db_stmt(g->db, "gen.change.cmd_change", "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE "
+	st = db_stmt(g->db, "gen.change.cmd_change",
+	    "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE "
 	    "type = 'table' AND name = 'changes')");
 	if (st == NULL)
 		return gen_fail(g);

@@ -95,7 +95,8 @@ resolve(struct gen *g, const char *what, struct side *s)
 	sqlite3_stmt *st;
 	int r;
 
-	st = db_stmt(g->db, "gen.check.resolve", "SELECT r.id, c.hash, c.id FROM runs r JOIN "
+	st = db_stmt(g->db, "gen.check.resolve",
+	    "SELECT r.id, c.hash, c.id FROM runs r JOIN "
 	    "commits c ON c.id = r.commit_id WHERE r.id = ?");
 	if (st == NULL)
 		return -1;
@@ -113,7 +114,8 @@ resolve(struct gen *g, const char *what, struct side *s)
 	sqlite3_reset(st);
 	if (gen_resolve(g, what, &s->commit_id, s->hash) < 0)
 		return -1;
-	st = db_stmt(g->db, "gen.check.resolve_2", "SELECT id FROM runs WHERE commit_id = ? "
+	st = db_stmt(g->db, "gen.check.resolve_2",
+	    "SELECT id FROM runs WHERE commit_id = ? "
 	    "ORDER BY coalesce(end_time, start_time) DESC, id DESC LIMIT 1");
 	if (st == NULL)
 		return -1;
@@ -151,7 +153,8 @@ load(struct gen *g, const char *run, struct runm *rm)
 	int r;
 
 	memset(rm, 0, sizeof(*rm));
-	st = db_stmt(g->db, "gen.check.load", "SELECT m.id, m.name, m.unit, m.direction, "
+	st = db_stmt(g->db, "gen.check.load",
+	    "SELECT m.id, m.name, m.unit, m.direction, "
 	    "x.vals FROM measurements x JOIN metrics m ON m.id = x.metric_id "
 	    "WHERE x.run_id = ? AND x.n > 0 ORDER BY m.name");
 	if (st == NULL)
@@ -201,7 +204,8 @@ noise(struct gen *g, int64_t metric_id, const char *head_run,
 	size_t *nv = NULL, n = 0, i;
 	int r;
 
-	st = db_stmt(g->db, "gen.check.noise", "SELECT vals FROM (SELECT x.vals, "
+	st = db_stmt(g->db, "gen.check.noise",
+	    "SELECT vals FROM (SELECT x.vals, "
 	    "c.committer_time AS t, r.start_time AS s FROM measurements x "
 	    "JOIN runs r ON r.id = x.run_id JOIN commits c ON "
 	    "c.id = r.commit_id WHERE x.metric_id = ? AND x.n > 0 AND "
@@ -303,7 +307,8 @@ cmd_check(struct gen *g, int argc, char **argv)
 	cJSON_AddStringToObject(e, "run", head.run);
 	cJSON_AddStringToObject(e, "commit", head.hash);
 	arr = cJSON_AddArrayToObject(doc, "changes");
-	buf_must(buf_addf(&md_out, "| metric | base | head | change | verdict |\n"
+	buf_must(buf_adds(&md_out,
+	    "| metric | base | head | change | verdict |\n"
 	    "|---|---:|---:|---:|---|\n"));
 	for (i = 0; i < rh.n; i++) {
 		struct meas *h = &rh.m[i], *b = find(&rb, h->name);
@@ -361,10 +366,12 @@ cmd_check(struct gen *g, int argc, char **argv)
 		buf_must(buf_adds(&md_out, " | "));
 		md_value(&md_out, mh, h->unit);
 		if (isfinite(rel))
-			buf_must(buf_addf(&md_out, " | %+.1f %% | ", 100 * rel));
+			buf_must(buf_addf(&md_out, " | %+.1f %% | ",
+			    100 * rel));
 		else
 			buf_must(buf_adds(&md_out, " | n/a | "));
-		buf_must(buf_addf(&md_out, "%s%s |\n", failing ? "**regression**" :
+		buf_must(buf_addf(&md_out, "%s%s |\n", failing ?
+		    "**regression**" :
 		    kind, failing && o.has_fail_above ? " (over the limit)" :
 		    ""));
 	}

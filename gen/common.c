@@ -190,7 +190,8 @@ resolve_in_db(struct gen *g, const char *rev, int64_t *id, char *hash)
 		hi[i] = i < n ? lo[i] : 'f';
 	}
 	lo[40] = hi[40] = '\0';
-	st = db_stmt(g->db, "gen.common.resolve_in_db", "SELECT id, hash FROM commits WHERE hash BETWEEN "
+	st = db_stmt(g->db, "gen.common.resolve_in_db",
+	    "SELECT id, hash FROM commits WHERE hash BETWEEN "
 	    "? AND ? LIMIT 2");
 	if (st == NULL)
 		return -1;

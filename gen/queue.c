@@ -126,7 +126,8 @@ queue_rm(struct gen *g, const char *rev)
 	int64_t id;
 
 	if (gen_resolve(g, rev, &id, hash) < 0 ||
-	    db_run_int(g->db, "gen.queue.queue_rm", "DELETE FROM queue WHERE commit_id = ?", id) < 0)
+	    db_run_int(g->db, "gen.queue.queue_rm",
+	    "DELETE FROM queue WHERE commit_id = ?", id) < 0)
 		return -1;
 	if (sqlite3_changes(db_handle(g->db)) == 0) {
 		err_set("%s is not queued (tj-gen queue list shows the queue)",
@@ -149,7 +150,8 @@ queue_prio(struct gen *g, const char *rev, long long prio)
 
 	if (gen_resolve(g, rev, &id, hash) < 0)
 		return -1;
-	st = db_stmt(g->db, "gen.queue.queue_prio", "UPDATE queue SET priority = ? WHERE commit_id = ?");
+	st = db_stmt(g->db, "gen.queue.queue_prio",
+	    "UPDATE queue SET priority = ? WHERE commit_id = ?");
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, prio);
@@ -177,7 +179,8 @@ queue_batch(struct gen *g, long long n, struct qopts *q)
 	if (db_exec(g->db, "CREATE TEMP TABLE IF NOT EXISTS batch (id INTEGER "
 	    "PRIMARY KEY); DELETE FROM temp.batch") < 0)
 		return -1;
-	st = db_stmt(g->db, "gen.queue.queue_batch", "INSERT INTO temp.batch (id) SELECT id FROM "
+	st = db_stmt(g->db, "gen.queue.queue_batch",
+	    "INSERT INTO temp.batch (id) SELECT id FROM "
 	    "commits c WHERE reachable = 2 AND NOT EXISTS (SELECT 1 FROM runs "
 	    "WHERE commit_id = c.id) AND NOT EXISTS (SELECT 1 FROM queue "
 	    "WHERE commit_id = c.id) ORDER BY committer_time DESC, id "
@@ -188,7 +191,8 @@ queue_batch(struct gen *g, long long n, struct qopts *q)
 	if (db_step_done(g->db, st) < 0)
 		return -1;
 	added = sqlite3_changes(db_handle(g->db));
-	st = db_stmt(g->db, "gen.queue.queue_batch_2", "INSERT INTO queue (commit_id, added, priority, "
+	st = db_stmt(g->db, "gen.queue.queue_batch_2",
+	    "INSERT INTO queue (commit_id, added, priority, "
 	    "reason) SELECT id, ?, ?, 'backfill' FROM temp.batch");
 	if (st == NULL)
 		return -1;
@@ -216,7 +220,8 @@ static int
 first_parent_range(struct gen *g, int64_t a, int64_t b, int64_t **out,
     size_t *n)
 {
-	sqlite3_stmt *st = db_stmt(g->db, "gen.queue.first_parent_range", "SELECT parent FROM commit_edges "
+	sqlite3_stmt *st = db_stmt(g->db, "gen.queue.first_parent_range",
+	    "SELECT parent FROM commit_edges "
 	    "WHERE child = ? AND idx = 0");
 	int64_t *v = NULL, cur = b;
 	size_t len = 0, cap = 0;
@@ -281,7 +286,8 @@ queue_range(struct gen *g, const char *spec, struct qopts *q)
 	if (r < 0 || gen_resolve(g, dots + 2, &b, hb) < 0 ||
 	    first_parent_range(g, a, b, &v, &n) < 0)
 		goto out;
-	st = db_stmt(g->db, "gen.queue.queue_range", "SELECT EXISTS (SELECT 1 FROM runs WHERE "
+	st = db_stmt(g->db, "gen.queue.queue_range",
+	    "SELECT EXISTS (SELECT 1 FROM runs WHERE "
 	    "commit_id = ?1) OR EXISTS (SELECT 1 FROM queue WHERE "
 	    "commit_id = ?1)");
 	if (st == NULL)

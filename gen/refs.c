@@ -32,7 +32,8 @@ cmd_refs(struct gen *g, int argc, char **argv)
 		return rc;
 	if (gen_setup(g, 1) < 0)
 		return EXIT_ERR;
-	st = db_stmt(g->db, "gen.refs.cmd_refs", "SELECT r.tracked, c.hash, r.name, c.message FROM "
+	st = db_stmt(g->db, "gen.refs.cmd_refs",
+	    "SELECT r.tracked, c.hash, r.name, c.message FROM "
 	    "refs r JOIN commits c ON c.id = r.commit_id ORDER BY r.tracked "
 	    "DESC, r.name");
 	if (st == NULL)
@@ -68,7 +69,8 @@ find_ref(struct gen *g, const char *ref)
 
 	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
 		name = xasprintf("%s%s", prefixes[i], ref);
-		st = db_stmt(g->db, "gen.refs.find_ref", "SELECT 1 FROM refs WHERE name = ?");
+		st = db_stmt(g->db, "gen.refs.find_ref",
+		    "SELECT 1 FROM refs WHERE name = ?");
 		if (st == NULL) {
 			free(name);
 			return NULL;
@@ -127,7 +129,8 @@ set_tracked(struct gen *g, int argc, char **argv, int tracked)
 	name = find_ref(g, argv[first]);
 	if (name == NULL)
 		goto fail;
-	st = db_stmt(g->db, "gen.refs.set_tracked", "UPDATE refs SET tracked = ? WHERE name = ? AND "
+	st = db_stmt(g->db, "gen.refs.set_tracked",
+	    "UPDATE refs SET tracked = ? WHERE name = ? AND "
 	    "tracked != ?");
 	if (st == NULL)
 		goto fail;

@@ -49,7 +49,8 @@ static int
 runs_load(struct db *db, int64_t cid, int64_t mid, int64_t change_id,
     struct runs *rs)
 {
-	sqlite3_stmt *st = db_stmt(db, "bisect_db.runs_load", "SELECT r.id, m.vals, b.kind FROM "
+	sqlite3_stmt *st = db_stmt(db, "bisect_db.runs_load",
+	    "SELECT r.id, m.vals, b.kind FROM "
 	    "runs r JOIN measurements m ON m.run_id = r.id AND "
 	    "m.metric_id = ?2 LEFT JOIN bisect_runs b ON b.run_id = r.id "
 	    "AND b.change_id = ?3 WHERE r.commit_id = ?1 AND m.n > 0 AND "
@@ -103,7 +104,8 @@ runs_load(struct db *db, int64_t cid, int64_t mid, int64_t change_id,
 static int64_t
 parent(struct db *db, int64_t c, int idx)
 {
-	sqlite3_stmt *st = db_stmt(db, "bisect_db.parent", "SELECT parent FROM commit_edges "
+	sqlite3_stmt *st = db_stmt(db, "bisect_db.parent",
+	    "SELECT parent FROM commit_edges "
 	    "WHERE child = ? AND idx = ?");
 	int64_t p = 0;
 	int r;
@@ -186,7 +188,8 @@ merge_branch(struct db *db, int64_t m, int64_t **out, size_t *n)
 	if (db_exec(db, "CREATE TEMP TABLE IF NOT EXISTS bisect_anc (id "
 	    "INTEGER PRIMARY KEY); DELETE FROM temp.bisect_anc") < 0)
 		return -1;
-	st = db_stmt(db, "bisect_db.merge_branch", "WITH RECURSIVE a(id) AS (SELECT ?1 UNION SELECT "
+	st = db_stmt(db, "bisect_db.merge_branch",
+	    "WITH RECURSIVE a(id) AS (SELECT ?1 UNION SELECT "
 	    "e.parent FROM commit_edges e JOIN a ON e.child = a.id LIMIT ?2) "
 	    "INSERT OR IGNORE INTO temp.bisect_anc (id) SELECT id FROM a");
 	if (st == NULL)
@@ -195,7 +198,8 @@ merge_branch(struct db *db, int64_t m, int64_t **out, size_t *n)
 	sqlite3_bind_int(st, 2, ANCESTORS_MAX);
 	if (db_step_done(db, st) < 0)
 		return -1;
-	st = db_stmt(db, "bisect_db.merge_branch_2", "SELECT EXISTS (SELECT 1 FROM temp.bisect_anc WHERE "
+	st = db_stmt(db, "bisect_db.merge_branch_2",
+	    "SELECT EXISTS (SELECT 1 FROM temp.bisect_anc WHERE "
 	    "id = ?)");
 	if (st == NULL)
 		return -1;
@@ -247,7 +251,8 @@ static int
 set_state(struct db *db, const struct change *ch, const char *state,
     int *changed)
 {
-	sqlite3_stmt *st = db_stmt(db, "bisect_db.set_state", "UPDATE changes SET state = ? WHERE "
+	sqlite3_stmt *st = db_stmt(db, "bisect_db.set_state",
+	    "UPDATE changes SET state = ? WHERE "
 	    "id = ? AND state IS NOT ?");
 	char key[32];
 
@@ -274,7 +279,8 @@ static int
 set_notes(struct db *db, const struct change *ch, int64_t culprit,
     int64_t via, int step, int steps, int *changed)
 {
-	sqlite3_stmt *st = db_stmt(db, "bisect_db.set_notes", "INSERT INTO change_notes (change_id, "
+	sqlite3_stmt *st = db_stmt(db, "bisect_db.set_notes",
+	    "INSERT INTO change_notes (change_id, "
 	    "culprit, via, step, steps, updated) VALUES (?1, ?2, ?3, ?4, ?5, "
 	    "?6) ON CONFLICT (change_id) DO UPDATE SET culprit = ?2, "
 	    "via = ?3, step = ?4, steps = ?5, updated = ?6 WHERE "
@@ -308,7 +314,8 @@ set_notes(struct db *db, const struct change *ch, int64_t culprit,
 static int
 unqueue(struct db *db, const struct change *ch, int *changed)
 {
-	sqlite3_stmt *st = db_stmt(db, "bisect_db.unqueue", "DELETE FROM queue WHERE change_id = ? "
+	sqlite3_stmt *st = db_stmt(db, "bisect_db.unqueue",
+	    "DELETE FROM queue WHERE change_id = ? "
 	    "AND reason IN ('confirm', 'bisect') AND reserved_by IS NULL");
 
 	if (st == NULL)
@@ -346,7 +353,8 @@ enqueue(struct db *db, const struct config *cfg, const struct change *ch,
 static int64_t
 spent(struct db *db, int64_t id)
 {
-	sqlite3_stmt *st = db_stmt(db, "bisect_db.spent", "SELECT count(*) FROM bisect_runs b "
+	sqlite3_stmt *st = db_stmt(db, "bisect_db.spent",
+	    "SELECT count(*) FROM bisect_runs b "
 	    "JOIN runs r ON r.id = b.run_id WHERE b.change_id = ?");
 	int64_t n = -1;
 
@@ -365,7 +373,8 @@ spent(struct db *db, int64_t id)
 static int
 set_verdict(struct db *db, int64_t id, int64_t cid, int side)
 {
-	sqlite3_stmt *st = db_stmt(db, "bisect_db.set_verdict", "UPDATE bisect_runs SET verdict = ?1 "
+	sqlite3_stmt *st = db_stmt(db, "bisect_db.set_verdict",
+	    "UPDATE bisect_runs SET verdict = ?1 "
 	    "WHERE change_id = ?2 AND verdict IS NOT ?1 AND run_id IN "
 	    "(SELECT id FROM runs WHERE commit_id = ?3)");
 
@@ -578,7 +587,8 @@ out:
 static int
 has_changes(struct db *db)
 {
-	sqlite3_stmt *st = db_stmt(db, "bisect_db.has_changes", "SELECT EXISTS (SELECT 1 FROM "
+	sqlite3_stmt *st = db_stmt(db, "bisect_db.has_changes",
+	    "SELECT EXISTS (SELECT 1 FROM "
 	    "sqlite_master WHERE type = 'table' AND name = 'changes')");
 	int r = -1;
 
@@ -609,7 +619,8 @@ bisect_db_tick(struct db *db, const struct config *cfg)
 	if (db_begin(db) < 0)
 		return -1;
 	/* Those in progress first, then the suspected, oldest first. */
-	st = db_stmt(db, "bisect_db.bisect_db_tick", "SELECT c.id, c.metric_id, c.before_commit, "
+	st = db_stmt(db, "bisect_db.bisect_db_tick",
+	    "SELECT c.id, c.metric_id, c.before_commit, "
 	    "c.after_commit, c.before_value, c.after_value, c.delta_pct, "
 	    "c.state, m.name FROM changes c JOIN metrics m ON "
 	    "m.id = c.metric_id WHERE c.state IN ('new', 'confirming', "
@@ -670,7 +681,8 @@ out:
 static void
 hash_of_id(struct db *db, int64_t id, char *out)
 {
-	sqlite3_stmt *st = db_stmt(db, "bisect_db.hash_of_id", "SELECT hash FROM commits WHERE id = ?");
+	sqlite3_stmt *st = db_stmt(db, "bisect_db.hash_of_id",
+	    "SELECT hash FROM commits WHERE id = ?");
 
 	out[0] = '\0';
 	if (st == NULL)
@@ -692,7 +704,8 @@ bisect_db_json(struct db *db, int64_t change_id, const char *state)
 	if (state == NULL)
 		state = BISECT_ST_NEW;
 	cJSON_AddStringToObject(o, "state", state);
-	st = db_stmt(db, "bisect_db.bisect_db_json", "SELECT culprit, via, step, steps, triage, note FROM "
+	st = db_stmt(db, "bisect_db.bisect_db_json",
+	    "SELECT culprit, via, step, steps, triage, note FROM "
 	    "change_notes WHERE change_id = ?");
 	if (st == NULL)
 		goto fail;
@@ -738,7 +751,8 @@ bisect_db_json(struct db *db, int64_t change_id, const char *state)
 			cJSON_AddStringToObject(o, "via", via);
 	}
 	arr = cJSON_AddArrayToObject(o, "steps");
-	st = db_stmt(db, "bisect_db.bisect_db_json_2", "SELECT b.kind, b.step, b.run_id, c.hash, b.verdict "
+	st = db_stmt(db, "bisect_db.bisect_db_json_2",
+	    "SELECT b.kind, b.step, b.run_id, c.hash, b.verdict "
 	    "FROM bisect_runs b JOIN runs r ON r.id = b.run_id JOIN commits c "
 	    "ON c.id = r.commit_id WHERE b.change_id = ? ORDER BY "
 	    "r.start_time, r.id");
@@ -783,7 +797,8 @@ bisect_db_triage(struct db *db, int64_t change_id, const char *verb,
 	char key[32];
 	int r;
 
-	st = db_stmt(db, "bisect_db.bisect_db_triage", "SELECT EXISTS (SELECT 1 FROM changes WHERE id = ?)");
+	st = db_stmt(db, "bisect_db.bisect_db_triage",
+	    "SELECT EXISTS (SELECT 1 FROM changes WHERE id = ?)");
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, change_id);
@@ -797,14 +812,16 @@ bisect_db_triage(struct db *db, int64_t change_id, const char *verb,
 		return -1;
 	}
 	if (strcmp(verb, "ack") == 0 || strcmp(verb, "ignore") == 0) {
-		st = db_stmt(db, "bisect_db.bisect_db_triage_2", "INSERT INTO change_notes (change_id, triage, "
+		st = db_stmt(db, "bisect_db.bisect_db_triage_2",
+		    "INSERT INTO change_notes (change_id, triage, "
 		    "updated) VALUES (?1, ?2, ?3) ON CONFLICT (change_id) DO "
 		    "UPDATE SET triage = ?2, updated = ?3");
 		if (st == NULL)
 			return -1;
 		sqlite3_bind_text(st, 2, verb, -1, SQLITE_STATIC);
 	} else if (strcmp(verb, "note") == 0) {
-		st = db_stmt(db, "bisect_db.bisect_db_triage_3", "INSERT INTO change_notes (change_id, note, "
+		st = db_stmt(db, "bisect_db.bisect_db_triage_3",
+		    "INSERT INTO change_notes (change_id, note, "
 		    "updated) VALUES (?1, ?2, ?3) ON CONFLICT (change_id) DO "
 		    "UPDATE SET note = ?2, updated = ?3");
 		if (st == NULL)

@@ -438,7 +438,8 @@ q_next_with_runs(struct db *db, int64_t id, struct q_commit_ref **out,
 			}
 			*out = grow(*out, &ocap, *n, sizeof(**out));
 			(*out)[*n].id = sqlite3_column_int64(st, 0);
-			col_copy(st, 1, (*out)[*n].hash, sizeof((*out)[*n].hash));
+			col_copy(st, 1, (*out)[*n].hash,
+			    sizeof((*out)[*n].hash));
 			(*n)++;
 		}
 		sqlite3_reset(st);

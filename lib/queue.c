@@ -75,7 +75,8 @@ queue_put(struct db *db, const struct queue_entry *e)
 
 	/* The upsert changes nothing (no row counted) when it keeps the
 	 * current entry. */
-	st = db_stmt(db, "queue.queue_put", "INSERT INTO queue (commit_id, added, priority, "
+	st = db_stmt(db, "queue.queue_put",
+	    "INSERT INTO queue (commit_id, added, priority, "
 	    "reason, change_id, step, steps) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
 	    "?7) ON CONFLICT (commit_id) DO UPDATE SET priority = ?3, "
 	    "reason = ?4, change_id = ?5, step = ?6, steps = ?7 "
@@ -103,7 +104,8 @@ queue_put(struct db *db, const struct queue_entry *e)
 		return 0;
 	if (db_dirty(db, "queue", "") < 0 || db_dirty(db, "index", "") < 0)
 		return -1;
-	st = db_stmt(db, "queue.queue_put_2", "INSERT OR IGNORE INTO dirty (kind, key) "
+	st = db_stmt(db, "queue.queue_put_2",
+	    "INSERT OR IGNORE INTO dirty (kind, key) "
 	    "SELECT 'commit', hash FROM commits WHERE id = ?");
 	if (st == NULL)
 		return -1;

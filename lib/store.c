@@ -63,7 +63,8 @@ store_measurement(struct db *db, const char *run_id, const cJSON *m)
 
 	if (cJSON_IsString(dir))
 		proto_direction_parse(dir->valuestring, &d);
-	st = db_stmt(db, "store.store_measurement", "INSERT INTO metrics (name, unit, direction) "
+	st = db_stmt(db, "store.store_measurement",
+	    "INSERT INTO metrics (name, unit, direction) "
 	    "VALUES (?1, ?2, ?3) ON CONFLICT (name) DO UPDATE SET "
 	    "unit = CASE WHEN ?4 THEN excluded.unit ELSE unit END, "
 	    "direction = CASE WHEN ?5 THEN excluded.direction "
@@ -81,7 +82,8 @@ store_measurement(struct db *db, const char *run_id, const cJSON *m)
 	sqlite3_bind_int(st, 5, cJSON_IsString(dir));
 	if (db_step_done(db, st) < 0)
 		goto out;
-	st = db_stmt(db, "store.store_measurement_2", "SELECT id FROM metrics WHERE name = ?");
+	st = db_stmt(db, "store.store_measurement_2",
+	    "SELECT id FROM metrics WHERE name = ?");
 	if (st == NULL)
 		goto out;
 	sqlite3_bind_text(st, 1, m->string, -1, SQLITE_STATIC);
@@ -93,7 +95,8 @@ store_measurement(struct db *db, const char *run_id, const cJSON *m)
 	metric = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 
-	st = db_stmt(db, "store.store_measurement_3", "INSERT INTO measurements (run_id, metric_id, vals, "
+	st = db_stmt(db, "store.store_measurement_3",
+	    "INSERT INTO measurements (run_id, metric_id, vals, "
 	    "n, median, min, max, stddev, error) "
 	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
 	if (st == NULL)
@@ -149,7 +152,8 @@ store_output(struct db *db, const char *run_id, const cJSON *out)
 		char *fixed = utf8_repair(text, strlen(text), NULL);
 		int r;
 
-		st = db_stmt(db, "store.store_output", "INSERT INTO run_output (run_id, line, "
+		st = db_stmt(db, "store.store_output",
+		    "INSERT INTO run_output (run_id, line, "
 		    "source, text) VALUES (?, ?, ?, ?)");
 		if (st == NULL) {
 			free(fixed);
@@ -197,7 +201,8 @@ store_run(struct db *db, const struct store_run *s, const char *worker)
 		    s->hash);
 		return STORE_UNKNOWN_COMMIT;
 	}
-	st = db_stmt(db, "store.store_run_2", "INSERT INTO runs (id, commit_id, bench_method, "
+	st = db_stmt(db, "store.store_run_2",
+	    "INSERT INTO runs (id, commit_id, bench_method, "
 	    "worker, start_time, end_time, exit_code, error) "
 	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
 	if (st == NULL)
@@ -234,7 +239,8 @@ store_run(struct db *db, const struct store_run *s, const char *worker)
 	}
 	/* A run of a commit queued to confirm or bisect a change counts
 	 * for that change (lib/bisect_db.c). */
-	st = db_stmt(db, "store.store_run_3", "INSERT OR IGNORE INTO bisect_runs (run_id, "
+	st = db_stmt(db, "store.store_run_3",
+	    "INSERT OR IGNORE INTO bisect_runs (run_id, "
 	    "change_id, kind, step) SELECT ?, change_id, reason, step FROM "
 	    "queue WHERE commit_id = ? AND reason IN ('confirm', 'bisect') "
 	    "AND change_id IS NOT NULL");
@@ -244,7 +250,8 @@ store_run(struct db *db, const struct store_run *s, const char *worker)
 	sqlite3_bind_int64(st, 2, cid);
 	if (db_step_done(db, st) < 0)
 		return -1;
-	st = db_stmt(db, "store.store_run_4", "DELETE FROM queue WHERE commit_id = ?");
+	st = db_stmt(db, "store.store_run_4",
+	    "DELETE FROM queue WHERE commit_id = ?");
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, cid);

@@ -400,7 +400,8 @@ insert_edges(struct db *db, const struct rec *r)
 	int i;
 
 	for (i = 0; i < r->nparents; i++) {
-		st = db_stmt(db, "update.insert_edges", "INSERT INTO commit_edges (child, parent, idx) "
+		st = db_stmt(db, "update.insert_edges",
+		    "INSERT INTO commit_edges (child, parent, idx) "
 		    "VALUES (?, ?, ?)");
 		if (st == NULL)
 			return -1;
@@ -757,7 +758,8 @@ out:
 static int
 load_db_refs(struct db *db, struct db_ref **out, size_t *nout)
 {
-	sqlite3_stmt *st = db_stmt(db, "update.load_db_refs", "SELECT r.name, r.commit_id, "
+	sqlite3_stmt *st = db_stmt(db, "update.load_db_refs",
+	    "SELECT r.name, r.commit_id, "
 	    "r.tracked, c.hash FROM refs r JOIN commits c ON c.id = "
 	    "r.commit_id ORDER BY r.name");
 	struct db_ref *refs = NULL;
@@ -793,7 +795,8 @@ load_db_refs(struct db *db, struct db_ref **out, size_t *nout)
 static int
 dirty_commit_id(struct db *db, int64_t id)
 {
-	return db_run_int(db, "update.dirty_commit_id", "INSERT OR IGNORE INTO dirty (kind, key) SELECT "
+	return db_run_int(db, "update.dirty_commit_id",
+	    "INSERT OR IGNORE INTO dirty (kind, key) SELECT "
 	    "'commit', hash FROM commits WHERE id = ?", id);
 }
 
@@ -807,7 +810,8 @@ raise_from(struct db *db, int64_t tip, int level)
 {
 	sqlite3_stmt *st;
 
-	st = db_stmt(db, "update.raise_from", "INSERT OR IGNORE INTO temp.raised (id) "
+	st = db_stmt(db, "update.raise_from",
+	    "INSERT OR IGNORE INTO temp.raised (id) "
 	    "WITH RECURSIVE r(id) AS ("
 	    "  SELECT id FROM commits WHERE id = ?1 AND reachable < ?2"
 	    "  UNION"
@@ -823,7 +827,8 @@ raise_from(struct db *db, int64_t tip, int level)
 	if (level == 2 && db_exec(db, "INSERT OR IGNORE INTO temp.newly (id) "
 	    "SELECT id FROM temp.raised") < 0)
 		return -1;
-	st = db_stmt(db, "update.raise_from_set", "UPDATE commits SET reachable = ?1 WHERE id IN "
+	st = db_stmt(db, "update.raise_from_set",
+	    "UPDATE commits SET reachable = ?1 WHERE id IN "
 	    "(SELECT id FROM temp.raised)");
 	if (st == NULL)
 		return -1;
@@ -898,7 +903,8 @@ queue_newly(struct db *db, enum update_queue mode)
 	    "(SELECT commit_id FROM refs WHERE tracked)") < 0)
 		return -1;
 	before = sqlite3_total_changes64(db_handle(db));
-	st = db_stmt(db, "update.queue_newly", "INSERT OR IGNORE INTO queue (commit_id, added, "
+	st = db_stmt(db, "update.queue_newly",
+	    "INSERT OR IGNORE INTO queue (commit_id, added, "
 	    "priority) SELECT id, ?, 0 FROM temp.newly");
 	if (st == NULL)
 		return -1;
@@ -1061,7 +1067,8 @@ sync_refs(struct db *db, git_repository *repo, struct repo_ref *rr,
 		else
 			c = strcmp(rr[i].name, dr[j].name);
 		if (c < 0) {
-			s = db_stmt(db, "update.sync_refs", "INSERT INTO refs (name, commit_id, "
+			s = db_stmt(db, "update.sync_refs",
+			    "INSERT INTO refs (name, commit_id, "
 			    "tracked) VALUES (?, ?, ?)");
 			if (s == NULL)
 				goto out;
@@ -1078,7 +1085,8 @@ sync_refs(struct db *db, git_repository *repo, struct repo_ref *rr,
 			changed = 1;
 			i++;
 		} else if (c > 0) {
-			s = db_stmt(db, "update.sync_refs_delete", "DELETE FROM refs WHERE name = ?");
+			s = db_stmt(db, "update.sync_refs_delete",
+			    "DELETE FROM refs WHERE name = ?");
 			if (s == NULL)
 				goto out;
 			sqlite3_bind_text(s, 1, dr[j].name, -1, SQLITE_STATIC);
@@ -1092,7 +1100,8 @@ sync_refs(struct db *db, git_repository *repo, struct repo_ref *rr,
 			j++;
 		} else {
 			if (rr[i].id != dr[j].commit_id) {
-				s = db_stmt(db, "update.sync_refs_move", "UPDATE refs SET commit_id = ? "
+				s = db_stmt(db, "update.sync_refs_move",
+				    "UPDATE refs SET commit_id = ? "
 				    "WHERE name = ?");
 				if (s == NULL)
 					goto out;
@@ -1153,7 +1162,8 @@ mark_tracked(struct db *db, git_repository *repo, struct repo_ref *rr,
 			rr[i].tracked = head && strcmp(head, rr[i].name) == 0;
 			continue;
 		}
-		s = db_stmt(db, "update.mark_tracked", "SELECT tracked FROM refs WHERE name = ?");
+		s = db_stmt(db, "update.mark_tracked",
+		    "SELECT tracked FROM refs WHERE name = ?");
 		if (s == NULL)
 			return -1;
 		sqlite3_bind_text(s, 1, rr[i].name, -1, SQLITE_STATIC);
@@ -1171,10 +1181,12 @@ static int
 dirty_new(struct db *db, int64_t max_id)
 {
 	/* In hash order, so the rows append to dirty's b-tree. */
-	if (db_run_int(db, "update.dirty_new", "INSERT OR IGNORE INTO dirty (kind, key) SELECT "
+	if (db_run_int(db, "update.dirty_new",
+	    "INSERT OR IGNORE INTO dirty (kind, key) SELECT "
 	    "'commit', hash FROM commits WHERE id > ? ORDER BY hash",
 	    max_id) < 0 ||
-	    db_run_int(db, "update.dirty_new_parents", "INSERT OR IGNORE INTO dirty (kind, key) SELECT "
+	    db_run_int(db, "update.dirty_new_parents",
+	    "INSERT OR IGNORE INTO dirty (kind, key) SELECT "
 	    "'commit', c.hash FROM commit_edges e JOIN commits c ON c.id = "
 	    "e.parent WHERE e.child > ?1 AND e.parent <= ?1", max_id) < 0 ||
 	    db_dirty(db, "graph", "") < 0 || db_dirty(db, "index", "") < 0)
@@ -1186,14 +1198,16 @@ dirty_new(struct db *db, int64_t max_id)
 static int
 new_level2(struct db *db, int64_t max_id)
 {
-	return db_run_int(db, "update.new_level2", "INSERT OR IGNORE INTO temp.newly (id) SELECT id "
+	return db_run_int(db, "update.new_level2",
+	    "INSERT OR IGNORE INTO temp.newly (id) SELECT id "
 	    "FROM commits WHERE id > ? AND reachable = 2", max_id);
 }
 
 static int
 max_commit_id(struct db *db, int64_t *max, int *empty)
 {
-	sqlite3_stmt *st = db_stmt(db, "update.max_commit_id", "SELECT max(id) FROM commits");
+	sqlite3_stmt *st = db_stmt(db, "update.max_commit_id",
+	    "SELECT max(id) FROM commits");
 
 	if (st == NULL || sqlite3_step(st) != SQLITE_ROW)
 		return db_err(db, "reading commits");

@@ -136,13 +136,15 @@ load_commits(struct rctx *r, struct graph *g)
 	int32_t *idx = NULL;
 	int step, rc = -1;
 
-	st = db_stmt(r->db, "site.page_graph.load_commits", "SELECT max(id) FROM commits");
+	st = db_stmt(r->db, "site.page_graph.load_commits",
+	    "SELECT max(id) FROM commits");
 	if (st == NULL)
 		return -1;
 	g->maxid = sqlite3_step(st) == SQLITE_ROW ?
 	    sqlite3_column_int64(st, 0) : 0;
 	sqlite3_reset(st);
-	st = db_stmt(r->db, "site.page_graph.load_commits_2", "SELECT c.id, c.committer_time, (SELECT x.error IS "
+	st = db_stmt(r->db, "site.page_graph.load_commits_2",
+	    "SELECT c.id, c.committer_time, (SELECT x.error IS "
 	    "NOT NULL OR x.exit_code IS NOT 0 FROM runs x WHERE x.commit_id = "
 	    "c.id ORDER BY x.start_time DESC LIMIT 1) FROM commits c WHERE "
 	    "c.reachable = 2 AND EXISTS (SELECT 1 FROM runs WHERE commit_id = "
@@ -174,7 +176,8 @@ load_commits(struct rctx *r, struct graph *g)
 	indeg = xcalloc(g->n + 1, sizeof(*indeg));
 	for (i = 0; i < g->n; i++)
 		head[i] = SIZE_MAX;
-	pst = db_stmt(r->db, "site.page_graph.load_commits_3", "SELECT parent FROM commit_edges WHERE child = ?");
+	pst = db_stmt(r->db, "site.page_graph.load_commits_3",
+	    "SELECT parent FROM commit_edges WHERE child = ?");
 	if (pst == NULL)
 		goto out;
 	for (i = 0; i < g->n; i++) {
@@ -323,7 +326,8 @@ write_chunk(struct rctx *r, struct graph *g, size_t k)
 	int rc = -1;
 	int e = 0;
 
-	st = db_stmt(r->db, "site.page_graph.write_chunk", "SELECT hash, substr(message, 1, instr(message || "
+	st = db_stmt(r->db, "site.page_graph.write_chunk",
+	    "SELECT hash, substr(message, 1, instr(message || "
 	    "char(10), char(10)) - 1) FROM commits WHERE id = ?");
 	if (st == NULL)
 		return -1;
@@ -448,7 +452,8 @@ write_level(struct rctx *r, struct graph *g, int level, size_t f,
 		for (i = p0; i < p1; i++)
 			nf += g->c[i].failed;
 		if (nf) {
-			e |= buf_addf(&fl, "%s[%zu,%d]", first ? "" : ",", b, nf);
+			e |= buf_addf(&fl, "%s[%zu,%d]", first ? "" : ",", b,
+			    nf);
 			first = 0;
 		}
 	}
@@ -566,7 +571,8 @@ load_metrics(struct rctx *r, struct graph *g, char *const *dirty,
 	size_t i;
 	int step;
 
-	st = db_stmt(r->db, "site.page_graph.load_metrics", "SELECT id, name, unit, direction FROM metrics m "
+	st = db_stmt(r->db, "site.page_graph.load_metrics",
+	    "SELECT id, name, unit, direction FROM metrics m "
 	    "WHERE EXISTS (SELECT 1 FROM measurements WHERE metric_id = m.id) "
 	    "ORDER BY id");
 	if (st == NULL)
@@ -593,7 +599,8 @@ load_metrics(struct rctx *r, struct graph *g, char *const *dirty,
 	if (step != SQLITE_DONE)
 		return render_dberr(r, "reading metrics");
 	/* runs_commit orders by commit and start: the latest run wins. */
-	st = db_stmt(r->db, "site.page_graph.load_metrics_2", "SELECT r.commit_id, s.metric_id, s.median, s.min, "
+	st = db_stmt(r->db, "site.page_graph.load_metrics_2",
+	    "SELECT r.commit_id, s.metric_id, s.median, s.min, "
 	    "s.max FROM runs r JOIN measurements s ON s.run_id = r.id WHERE "
 	    "s.median IS NOT NULL ORDER BY r.commit_id, r.start_time");
 	if (st == NULL)
@@ -629,7 +636,8 @@ add_changes(struct rctx *r, struct graph *g, cJSON *metrics, cJSON *dflt)
 	sqlite3_stmt *st;
 	int step, ndefault = 0;
 
-	st = db_stmt(r->db, "site.page_graph.add_changes", "SELECT 1 FROM sqlite_master WHERE type = 'table' "
+	st = db_stmt(r->db, "site.page_graph.add_changes",
+	    "SELECT 1 FROM sqlite_master WHERE type = 'table' "
 	    "AND name = 'changes'");
 	if (st == NULL)
 		return -1;
@@ -637,7 +645,8 @@ add_changes(struct rctx *r, struct graph *g, cJSON *metrics, cJSON *dflt)
 	sqlite3_reset(st);
 	if (step != SQLITE_ROW)
 		return 0;
-	st = db_stmt(r->db, "site.page_graph.add_changes_2", "SELECT m.name, x.after_commit, x.before_commit, "
+	st = db_stmt(r->db, "site.page_graph.add_changes_2",
+	    "SELECT m.name, x.after_commit, x.before_commit, "
 	    "x.delta_pct, x.verdict, x.id FROM changes x JOIN metrics m ON "
 	    "m.id = x.metric_id JOIN commits c ON c.id = x.after_commit "
 	    "ORDER BY c.committer_time DESC, x.id DESC");
@@ -722,7 +731,8 @@ write_metrics(struct rctx *r, struct graph *g)
 static int
 touch_runs(struct rctx *r, struct graph *g, char *const *runs, size_t nruns)
 {
-	sqlite3_stmt *st = db_stmt(r->db, "site.page_graph.touch_runs", "SELECT commit_id FROM runs WHERE "
+	sqlite3_stmt *st = db_stmt(r->db, "site.page_graph.touch_runs",
+	    "SELECT commit_id FROM runs WHERE "
 	    "id = ?");
 	size_t i;
 

@@ -13,7 +13,8 @@
 static int
 output(struct rctx *r, cJSON *model, const char *id)
 {
-	sqlite3_stmt *st = db_stmt(r->db, "site.run.output", "SELECT source, text FROM run_output "
+	sqlite3_stmt *st = db_stmt(r->db, "site.run.output",
+	    "SELECT source, text FROM run_output "
 	    "WHERE run_id = ? ORDER BY line");
 	cJSON *arr = cJSON_AddArrayToObject(model, "output");
 	int rc;

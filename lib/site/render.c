@@ -357,10 +357,12 @@ plan_derived(struct rctx *r, struct work *w, int64_t commit_max)
 		    "SELECT c.hash FROM runs r JOIN commits c ON "
 		    "c.id = r.commit_id WHERE r.id = ?", runs->v[i], -1) < 0 ||
 		    collect(r, &w->set[SET_WORKERS], "site.run.worker",
-		    "SELECT worker FROM runs WHERE id = ?", runs->v[i], -1) < 0 ||
+		    "SELECT worker FROM runs WHERE id = ?", runs->v[i],
+		    -1) < 0 ||
 		    collect(r, &w->set[SET_METRICS], "site.run.metrics",
 		    "SELECT m.name FROM measurements s JOIN metrics m ON "
-		    "m.id = s.metric_id WHERE s.run_id = ?", runs->v[i], -1) < 0)
+		    "m.id = s.metric_id WHERE s.run_id = ?", runs->v[i],
+		    -1) < 0)
 			return -1;
 	}
 	for (i = 0; i < n; i++)
@@ -460,7 +462,8 @@ execute(struct rctx *r, struct work *w)
 static int
 max_commit(struct rctx *r, int64_t *max)
 {
-	sqlite3_stmt *st = db_stmt(r->db, "site.render.max_commit", "SELECT coalesce(max(id), 0) FROM "
+	sqlite3_stmt *st = db_stmt(r->db, "site.render.max_commit",
+	    "SELECT coalesce(max(id), 0) FROM "
 	    "commits");
 	int rc;
 

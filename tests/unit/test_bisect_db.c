@@ -142,7 +142,8 @@ static const char *
 state(int id)
 {
 	static char s[64];
-	sqlite3_stmt *st = db_stmt(db, "test_bisect_db.state", "SELECT state FROM changes WHERE id = ?");
+	sqlite3_stmt *st = db_stmt(db, "test_bisect_db.state",
+	    "SELECT state FROM changes WHERE id = ?");
 
 	s[0] = '\0';
 	sqlite3_bind_int(st, 1, id);

@@ -161,7 +161,8 @@ test_stmt_cache(const char *path)
 	/* Far past any fixed table: all cached, all usable. */
 	for (i = 0; i < 300; i++) {
 		snprintf(name, sizeof(name), "t.n%d", i);
-		snprintf(sql, sizeof(sql), "SELECT v + %d FROM t WHERE v = 1", i);
+		snprintf(sql, sizeof(sql), "SELECT v + %d FROM t WHERE v = 1",
+		    i);
 		a = db_stmt(db, name, sql);
 		T_OK(a != NULL && sqlite3_step(a) == SQLITE_ROW &&
 		    sqlite3_column_int(a, 0) == i + 1);
