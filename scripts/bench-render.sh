@@ -4,8 +4,7 @@
 # Full render against the filesystem floor (the same files, sizes and
 # layout written by a minimal C writer, in the same run), render --all over
 # an unchanged db, render after one new run (on this history and on one a
-# tenth its size: it must stay flat), and the graph page's first load
-# (bytes, and first paint in headless Chromium when it is installed).
+# tenth its size: it must stay flat). The graph page: bench-graph.sh.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin=${1:-$top/build}
@@ -189,39 +188,6 @@ mkdb "$work/small.db" $((N / 10))
 "$gen" render --all --db "$work/small.db" --out "$work/out-small" --quiet
 one_small=$(one_run "$work/small.db" "$work/out-small")
 
-g=$work/out
-graph_bytes=$(python3 - "$g" <<'PY'
-import json, os, sys
-g = sys.argv[1]
-idx = json.load(open(g + "/graph/commits.json"))
-key = json.load(open(g + "/graph/metrics.json"))["metrics"][0]["key"]
-files = ["graph/index.html", "static/style.css", "static/uPlot.iife.min.js",
-    "static/uPlot.min.css", "static/graph.js", "graph/commits.json",
-    "graph/metrics.json"]
-for n, _ in idx["chunks"]:
-    files += ["graph/c/%d.json" % n, "graph/m/%s/%d.json" % (key, n)]
-print(sum(os.path.getsize(os.path.join(g, f)) for f in files))
-PY
-)
-
-paint="n/a (no chromium or node_modules)"
-if [ -x /usr/bin/chromium ] && [ -d "$top/node_modules/playwright-core" ]; then
-	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
-	"$gen" serve --out "$work/out" --listen "127.0.0.1:$port" >/dev/null 2>&1 &
-	pids="$pids $!"
-	for _ in $(seq 50); do
-		curl -sf "http://127.0.0.1:$port/" >/dev/null && break
-		sleep 0.1
-	done
-	if TJ_TOP=$top timeout 120 node "$top/tests/e2e/t06/graph.js" \
-	    "http://127.0.0.1:$port/graph/" run/nbody/time run/fannkuch/time \
-	    >"$work/graph.json" 2>/dev/null; then
-		paint=$(python3 -c 'import json,sys; j = json.load(open(sys.argv[1])); print("%d ms (%d bytes fetched)" % (j["first_paint_ms"], j["first_load_bytes"]))' "$work/graph.json")
-	else
-		paint="failed: $(head -c 300 "$work/graph.json")"
-	fi
-fi
-
 ratio=$(python3 -c "print('%.2f' % ($full / max($floor, 1)))")
 echo "bench-render: $files files, $bytes bytes"
 echo "  full render:              $full ms"
@@ -230,5 +196,4 @@ echo "  full / floor:             $ratio (target <= 3)"
 echo "  render --all, unchanged:  $again ms ($(python3 -c "print('%.2f' % ($again / max($full, 1)))") x full)"
 echo "  one new run, $N commits: $one_big ms (median of 5; target < 100)"
 echo "  one new run, $((N / 10)) commits: $one_small ms (flat: $(python3 -c "print('%.2f' % ($one_big / max($one_small, 1)))") x)"
-echo "  graph first load:         $graph_bytes bytes"
-echo "  graph first paint:        $paint (target < 2000 ms)"
+echo "  (the graph's first load and paint: bench-graph.sh)"

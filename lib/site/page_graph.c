@@ -411,6 +411,16 @@ cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* v to 12 significant digits: a mean of two values prints short. */
+static double
+round12(double v)
+{
+	char s[40];
+
+	snprintf(s, sizeof(s), "%.12g", v);
+	return strtod(s, NULL);
+}
+
 /* bucket size fan^level */
 static size_t
 bucket_size(int level)
@@ -493,7 +503,7 @@ write_level(struct rctx *r, struct graph *g, int level, size_t f,
 			qsort(tmp, n, sizeof(*tmp), cmp_double);
 			e |= buf_adds(&v, sep);
 			e |= add_num(&v, n % 2 ? tmp[n / 2] :
-			    (tmp[n / 2 - 1] + tmp[n / 2]) / 2);
+			    round12((tmp[n / 2 - 1] + tmp[n / 2]) / 2));
 			e |= buf_adds(&lo, sep);
 			e |= add_num(&lo, tmp[0]);
 			e |= buf_adds(&hi, sep);

@@ -4,7 +4,7 @@
  * the finest level that keeps the view under MAX_POINTS points. */
 "use strict";
 (function () {
-	var MAX_POINTS = 4000, MAX_FILES = 4, MAX_SELECTED = 12;
+	var MAX_POINTS = 2000, MAX_FILES = 4, MAX_SELECTED = 12;
 	var statusEl = document.getElementById("status");
 	var plotEl = document.getElementById("plot");
 	var treeEl = document.getElementById("tree");
@@ -17,6 +17,7 @@
 	var top = null;		/* the top level's bucket times: pos <-> time */
 	var view = null;	/* what the plot shows: {level, rows, ...} */
 	var gen = 0;		/* bumps on every redraw request */
+	var topP = null;
 
 	function status(t) { statusEl.textContent = t; }
 	function getJSON(url) {
@@ -118,11 +119,11 @@
 			idx.dflt = r[1]["default"].filter(function (n) {
 				return byName.has(n);
 			});
-			if (idx.levels === 0 || idx.n === 0)
-				return null;
-			return getJSON("l/" + idx.levels + "/0.json");
-		}).then(function (t) {
-			top = t;
+			/* Fetched alongside the first view's files. */
+			topP = idx.levels === 0 || idx.n === 0 ?
+			    Promise.resolve(null) :
+			    getJSON("l/" + idx.levels + "/0.json");
+			topP.then(function (t) { top = t; }, function () {});
 		}).catch(function (e) {
 			if (e.message === "changed" && tries > 0)
 				return loadIndex(tries - 1);
@@ -591,8 +592,13 @@
 			return;
 		}
 		status("loading…");
-		var r = range || fullRange(), my = ++gen, pr = posRange(r);
-		loadView(pr[0], pr[1]).then(function (v) {
+		var r = range || fullRange(), my = ++gen;
+		/* Day mode maps times to positions with the top level. */
+		(daysEl.checked ? topP : Promise.resolve()).then(function () {
+			var pr = posRange(r);
+			return Promise.all([loadView(pr[0], pr[1]), topP]);
+		}).then(function (vt) {
+			var v = vt[0];
 			if (my !== gen)
 				return;
 			view = v;
