@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,11 +18,11 @@
 #include "api.h"
 #include "err.h"
 #include "log.h"
+#include "token.h"
 
 #define THREADS 4
 /* How long shutdown waits for requests in flight. */
 #define DRAIN_SECS 10
-#define TOKEN_META_KEY "token"
 
 static void
 usage(FILE *f)
@@ -89,40 +88,19 @@ read_token_file(const char *path)
 static char *
 db_token(struct api *api)
 {
-	static const char al[] = "abcdefghijklmnopqrstuvwxyz0123456789";
 	struct db *db = pool_get(&api->pool);
-	unsigned char rnd[32];
-	char tok[sizeof(rnd) + 1], *t = NULL;
-	size_t i;
+	char *t;
+	int made;
 
 	if (db == NULL)
 		return NULL;
-	if (db_begin(db) < 0)
-		goto out;
-	t = db_meta_get(db, TOKEN_META_KEY);
-	if (t == NULL && err_get()[0] == '\0') {
-		if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
-			err_set("getrandom: %s", strerror(errno));
-			goto out;
-		}
-		for (i = 0; i < sizeof(rnd); i++)
-			tok[i] = al[rnd[i] % 36];
-		tok[sizeof(rnd)] = '\0';
-		if (db_meta_set(db, TOKEN_META_KEY, tok) < 0)
-			goto out;
-		t = xstrdup(tok);
+	t = token_db(db, &made);
+	if (t != NULL && made)
 		log_info("generated a new worker token");
-	}
-	if (t != NULL && db_commit(db) < 0) {
-		free(t);
-		t = NULL;
-	}
-out:
 	if (t != NULL)
-		fprintf(stderr, "tj-api: worker token is in %s (meta.%s); "
-		    "read it with: sqlite3 %s \"SELECT value FROM meta "
-		    "WHERE key = '%s'\"\n", api->cfg.db_path, TOKEN_META_KEY,
-		    api->cfg.db_path, TOKEN_META_KEY);
+		fprintf(stderr, "tj-api: the worker token is kept in %s; print "
+		    "it with: tj-gen token --db %s\n", api->cfg.db_path,
+		    api->cfg.db_path);
 	pool_put(&api->pool, db);
 	return t;
 }
@@ -255,10 +233,11 @@ serve(struct api *api, int local_worker)
 	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
 	if (info != NULL)
 		port = info->port;
-	log_info("listening on %s (port %u), db %s, repo %s%s",
+	log_info("listening on %s (port %u), db %s, repo %s%s%s",
 	    api->cfg.api_listen, port, api->cfg.db_path,
 	    api->have_repo ? api->cfg.repo_path : "(none)",
-	    api->cfg.bench_repo ? ", bench repo" : "");
+	    api->cfg.bench_repo ? ", bench repo " : "",
+	    api->cfg.bench_repo ? api->cfg.bench_repo : "");
 	if (local_worker) {
 		char *url = local_url(&ss, port);
 

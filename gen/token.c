@@ -1,9 +1,11 @@
-/* token: `tj-gen token`, print the worker token tj-api checks. */
+/* token: `tj-gen token`, print the worker token tj-api checks (making
+ * the db's one when there is none yet, as tj-api would). */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "err.h"
 #include "gen.h"
+#include "token.h"
 
 int
 cmd_token(struct gen *g, int argc, char **argv)
@@ -11,7 +13,7 @@ cmd_token(struct gen *g, int argc, char **argv)
 	static const struct option opts[] = {GEN_OPTIONS};
 	const char *env = getenv("TJ_TOKEN");
 	char *tok;
-	int rc;
+	int rc, made;
 
 	rc = gen_parse(g, argc, argv, opts, NULL, NULL, NULL);
 	if (rc >= 0)
@@ -30,15 +32,13 @@ cmd_token(struct gen *g, int argc, char **argv)
 	g->db = db_open(g->cfg.db_path);
 	if (g->db == NULL)
 		return gen_fail(g);
-	tok = db_meta_get(g->db, "token");
-	if (tok == NULL) {
-		if (err_get()[0] != '\0')
-			return gen_fail(g);
-		fprintf(stderr, "tj-gen token: no token yet: tj-api makes one "
-		    "the first time it starts with this db (or set [api] "
-		    "token)\n");
-		return EXIT_ERR;
-	}
+	/* None yet: make the one tj-api will use (it keeps it). */
+	tok = token_db(g->db, &made);
+	if (tok == NULL)
+		return gen_fail(g);
+	if (made && !g->quiet)
+		fprintf(stderr, "tj-gen token: generated a new worker token, "
+		    "kept in %s\n", g->cfg.db_path);
 	printf("%s\n", tok);
 	free(tok);
 	return EXIT_OK;

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <git2.h>
@@ -266,6 +267,10 @@ set_key(struct config *c, const char *key, const char *value,
 		return -1;
 	}
 	field = (char *)c + k->off;
+	if (field == (void *)&c->db_path)
+		c->db_path_set = 1;
+	if (field == (void *)&c->site_out)
+		c->site_out_set = 1;
 	switch (k->kind) {
 	case K_STR:
 		setstr(field, value);
@@ -451,9 +456,48 @@ repo_name_from_path(const char *path)
 	return name;
 }
 
+/* "<repo>/.git/tablejohn" when the current directory is the work tree of
+ * the non-bare repo at repo (its .git a directory), else NULL. */
+static char *
+worktree_state_dir(const char *repo)
+{
+	char *top = realpath(repo, NULL), *cwd = realpath(".", NULL), *git,
+	    *dir = NULL;
+	struct stat sb;
+
+	if (top == NULL || cwd == NULL || strcmp(top, cwd) != 0)
+		goto out;
+	git = xasprintf("%s/.git", top);
+	if (stat(git, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		dir = xasprintf("%s/tablejohn", git);
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+			free(dir);
+			dir = NULL;
+		}
+	}
+	free(git);
+out:
+	free(top);
+	free(cwd);
+	return dir;
+}
+
 void
 config_finish(struct config *c)
 {
+	if (!c->db_path_set || !c->site_out_set) {
+		char *dir = worktree_state_dir(c->repo_path);
+
+		if (dir != NULL && !c->db_path_set) {
+			free(c->db_path);
+			c->db_path = xasprintf("%s/tablejohn.db", dir);
+		}
+		if (dir != NULL && !c->site_out_set) {
+			free(c->site_out);
+			c->site_out = xasprintf("%s/out", dir);
+		}
+		free(dir);
+	}
 
 	if (c->repo_n_fetch_refspecs == 0) {
 		c->repo_fetch_refspecs = xmalloc(sizeof(char *));

@@ -29,9 +29,12 @@ struct config {
 	size_t repo_n_fetch_refspecs;
 	int repo_clone;		/* repo.clone, default false */
 
-	char *db_path;		/* db.path, default "tablejohn.db" */
+	char *db_path;		/* db.path, default "tablejohn.db", or
+				 * .git/tablejohn/tablejohn.db: see below */
+	int db_path_set, site_out_set;	/* given by the file or config_set */
 
-	char *site_out;		/* site.out, default "out" */
+	char *site_out;		/* site.out, default "out", or
+				 * .git/tablejohn/out: see below */
 	char *site_title;	/* site.title, default "<name> benchmarks" */
 	char *site_base_url;	/* site.base-url */
 	char *site_theme;	/* site.theme, default: the built-in theme */
@@ -102,5 +105,12 @@ int config_parse_size(const char *s, int64_t *bytes);
 /* Derived defaults (repo.name from repo.path, site.title from the name):
  * call once after loading and overriding. */
 void config_finish(struct config *c);
+/*
+ * (config_finish) When db.path or site.out is not given and the current
+ * directory is the work tree of the non-bare repo repo.path names (the
+ * quick start: `cd project && tj-gen update`), its default goes inside
+ * that repo's .git/tablejohn/ (made if missing), where git never shows it
+ * as an untracked file.
+ */
 
 #endif

@@ -113,10 +113,14 @@ check "config paths relative to the file" test -f "$T_DIR/other.db"
 check "config site.out" test -f "$T_DIR/site/index.html"
 check "flag overrides the file" gen update --config "$T_DIR/c.conf" --db "$T_DIR/third.db" --no-render
 check "overridden db written" test -f "$T_DIR/third.db"
-# token: TJ_TOKEN, else [api] token, else the one tj-api keeps in the db.
-check_fails "no token yet" gen token --db "$DB"
-check_match "no token: says where one comes from" "$(cat "$T_DIR/.out")" "tj-api makes one"
-q "INSERT INTO meta (key, value) VALUES ('token', 'from-the-db')"
+# token: TJ_TOKEN, else [api] token, else the one kept in the db, made by
+# whichever of tj-gen token and tj-api needs it first.
+tok=$(gen token --db "$DB" 2>"$T_DIR/tok.err")
+check_match "no token yet: one is made" "$tok" '^[a-z0-9]{32}$'
+check_match "and said so" "$(cat "$T_DIR/tok.err")" "generated a new worker token"
+check_eq "kept in the db" "$(q "SELECT value FROM meta WHERE key = 'token'")" "$tok"
+check_eq "the same one next time" "$(gen token --db "$DB" 2>&1)" "$tok"
+q "UPDATE meta SET value = 'from-the-db' WHERE key = 'token'"
 check_eq "token from the db" "$(gen token --db "$DB")" from-the-db
 printf '[api]\n\ttoken = from-the-file\n' >"$T_DIR/tok.conf"
 check_eq "token from the config" "$(gen token --config "$T_DIR/tok.conf" --db "$DB")" from-the-file
@@ -124,4 +128,17 @@ check_eq "token from TJ_TOKEN" "$(TJ_TOKEN=from-env gen token --config "$T_DIR/t
 printf '[api]\n\tworker-timeout = soon\n' >"$T_DIR/bad.conf"
 check_fails "bad config value" gen refs --config "$T_DIR/bad.conf"
 check_match "bad config: file, key, reason" "$(cat "$T_DIR/.out")" "bad.conf.*api.worker-timeout.*not a duration"
+# The quick start: from the top of a non-bare repo with no config, the db
+# and the site go into its .git/tablejohn/, and git shows nothing new.
+git init -q qs
+mkcommit qs a.txt 1 "first"
+cd qs || exit 1
+	check "update from the work tree" "$TJ_GEN" update --quiet
+	check "the db is in .git/tablejohn/" test -f .git/tablejohn/tablejohn.db
+	check "the site too" test -f .git/tablejohn/out/index.html
+	check_eq "nothing untracked" "$(git status --porcelain)" ""
+	check_match "tj-gen token finds that db" "$("$TJ_GEN" token 2>/dev/null)" \
+	    '^[a-z0-9]{32}$'
+	check_eq "still nothing untracked" "$(git status --porcelain)" ""
+cd "$T_DIR" || exit 1
 t_done

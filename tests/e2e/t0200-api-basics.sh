@@ -49,7 +49,9 @@ mkdir db1
 api_start --db "$T_DIR/db1/tj.db"
 tok=$(sql db1/tj.db "SELECT value FROM meta WHERE key = 'token'")
 check_match "a token was generated" "$tok" '^[a-z0-9]{32}$'
-check_match "its place is printed" "$(cat api.log)" "worker token is in .*db1/tj.db"
+check_match "its place is printed, with the command that prints it" \
+    "$(cat api.log)" "worker token is kept in .*db1/tj.db; print it with: tj-gen token --db .*db1/tj.db"
+check_eq "that command prints it" "$("$TJ_GEN" token --db "$T_DIR/db1/tj.db")" "$tok"
 check_eq "the generated token works" "$(post w "$(idle s)" "$tok")" 200
 api_stop
 check_eq "stop: exit 0" "$API_RC" 0
@@ -59,6 +61,14 @@ check_eq "a restart keeps the token" \
 check_eq "the kept token still works" "$(post w "$(idle s)" "$tok")" 200
 api_stop
 check_eq "stop again: exit 0" "$API_RC" 0
+# tj-gen token before tj-api ever ran: tj-api then uses that token.
+mkdir db2
+tok2=$("$TJ_GEN" token --db "$T_DIR/db2/tj.db" 2>/dev/null)
+check_match "tj-gen token on a new db makes one" "$tok2" '^[a-z0-9]{32}$'
+api_start --db "$T_DIR/db2/tj.db"
+check_eq "tj-api takes it" "$(post w "$(idle s)" "$tok2")" 200
+api_stop
+check_eq "stop: exit 0" "$API_RC" 0
 if grep -q "$tok" api.log; then
 	not_ok "the token never appears in the log"
 else

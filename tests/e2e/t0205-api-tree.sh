@@ -155,6 +155,8 @@ b=$(git -C bench rev-parse HEAD)
 api_conf "[bench]
 	repo = $T_DIR/bench"
 api_start --config "$T_DIR/tj.conf"
+check "the start line names the bench repo" \
+    grep -q "listening on .*, bench repo $T_DIR/bench\$" "$T_DIR/api.log"
 same_tree bench "$b" bench "$API/api/worker/bench_repo/$b/tree.tar.gz"
 same_tree bench2 "$b" bench "$API/api/worker/bench-repo/$b/tree.tar.gz"
 code=$(curl -s -o /dev/null -w '%{http_code}' -u "w:$TOKEN" \

@@ -266,6 +266,42 @@ test_detect(void)
 	config_fini(&c);
 }
 
+/* In the work tree of a non-bare repo, the defaults go into its .git/. */
+static void
+test_worktree_defaults(void)
+{
+	struct config c;
+	char *top = realpath(".", NULL), want[600];
+
+	T_INT_EQ(system("mkdir -p wt/.git && : > wt/tablejohn.conf"), 0);
+	T_INT_EQ(chdir("wt"), 0);
+	config_init(&c);
+	T_INT_EQ(config_load(&c, NULL), 0);
+	config_finish(&c);
+	snprintf(want, sizeof(want), "%s/wt/.git/tablejohn/tablejohn.db", top);
+	T_STR_EQ(c.db_path, want);
+	snprintf(want, sizeof(want), "%s/wt/.git/tablejohn/out", top);
+	T_STR_EQ(c.site_out, want);
+	T_OK(access(".git/tablejohn", F_OK) == 0);
+	config_fini(&c);
+	/* Given ones stay as given. */
+	config_init(&c);
+	T_INT_EQ(config_set(&c, "db.path", "x.db"), 0);
+	T_INT_EQ(config_set(&c, "site.out", "site"), 0);
+	config_finish(&c);
+	T_STR_EQ(c.db_path, "x.db");
+	T_STR_EQ(c.site_out, "site");
+	config_fini(&c);
+	/* A subdirectory, or another repo.path: the plain defaults. */
+	config_init(&c);
+	T_INT_EQ(config_set(&c, "repo.path", ".."), 0);
+	config_finish(&c);
+	T_STR_EQ(c.db_path, "tablejohn.db");
+	config_fini(&c);
+	T_INT_EQ(chdir(".."), 0);
+	free(top);
+}
+
 int
 main(void)
 {
@@ -278,6 +314,7 @@ main(void)
 		return 1;
 	unsetenv("TJ_CONFIG");
 	test_defaults();
+	test_worktree_defaults();
 	test_file();
 	test_bisect_keys();
 	test_bad();
