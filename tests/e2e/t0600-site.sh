@@ -6,11 +6,20 @@
 
 R=$T_DIR/repo D=$T_DIR/t.db O=$T_DIR/out
 site_repo "$R"
+# Subjects that end in a full stop (on a branch of their own, main stays
+# as the checks below know it): a page must not add a second one.
+git -C "$R" checkout -q -b dots
+tick; mkcommit "$R" a.txt 9 "Updated spec."
+tick; mkcommit "$R" a.txt 10 "Fix the build."
+git -C "$R" checkout -q main
 check "import and populate" site_db "$R" "$D"
 check "render" "$TJ_GEN" render --db "$D" --out "$O"
 check_eq "the dirty table is drained" "$(sql "$D" 'SELECT count(*) FROM dirty')" 0
 
 n_commits=$(sql "$D" 'SELECT count(*) FROM commits')
+doubled=$(cd "$O" && grep -rlE 'Updated spec\.(</a>)?[[:space:]]*\.|Fix the build\.(</a>)?[[:space:]]*\.' --include=index.html . | head -n 3)
+check_eq "no page says \"Updated spec. .\"" "$doubled" ""
+check "the subject is on its child's pages" grep -rq "Updated spec\.</" "$O/commit"
 check_eq "a page per commit" \
     "$(find "$O/commit" -name index.html | wc -l)" "$n_commits"
 check_eq "a JSON twin per commit" \
