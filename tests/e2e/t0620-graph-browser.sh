@@ -145,4 +145,16 @@ check_match "queue/ refreshes itself" "$(pj total_before) $(pj total_after)" \
     '^[0-9]+ [0-9]+$'
 check "with the new entries" test "$(pj total_after)" -gt "$(pj total_before)"
 check_eq "and their rows" "$(pj queue_rows)" "$(pj total_after)"
+check "queue.js rebuilds the rows queue.html has, with the same classes and <time>" \
+    python3 -c '
+import json, sys
+j = json.load(open(sys.argv[1]))
+a, b = j["queue_static"], j["queue_rebuilt"]
+assert a["workers"] and a["queue"], a
+for k in a:
+    assert a[k] == b[k], (k, a[k], b[k])
+assert "<time>" in "".join(b["workers"]) and "<time>" in "".join(b["queue"])
+assert "class=\"num\"" in b["queue"][0], b["queue"][0]
+' "$T_DIR/pages.json"
+check_eq "and \"… and N more\" when the queue is cut" "$(pj queue_more)" "['… and 7 more.', None]"
 t_done

@@ -18,25 +18,12 @@
 			a.textContent = text;
 		return a;
 	}
-	function row(cells) {
-		var tr = el("tr");
-		cells.forEach(function (c) {
-			var td = el("td");
-			if (c instanceof Node)
-				td.appendChild(c);
-			else if (c !== null && c !== undefined)
-				td.textContent = String(c);
-			tr.appendChild(td);
-		});
-		return tr;
-	}
-	function commit(c) {
-		var s = el("span");
+	/* A commit as commitlink.html has it, appended to parent. */
+	function commit(c, parent) {
 		if (!c)
-			return s;
-		s.appendChild(link(c.url, c.short, true));
-		s.appendChild(document.createTextNode(" " + c.summary));
-		return s;
+			return;
+		parent.appendChild(link(c.url, c.short, true));
+		parent.appendChild(document.createTextNode(" " + c.summary));
 	}
 	function output(lines) {
 		var pre = el("pre", null, "output");
@@ -46,25 +33,56 @@
 		});
 		return pre;
 	}
+	function cell(c, cls) {
+		var td = el("td", null, cls);
+		if (c instanceof Node)
+			td.appendChild(c);
+		else if (c !== null && c !== undefined)
+			td.textContent = String(c);
+		return td;
+	}
+	/* A paragraph after the element after, with id: made, updated or
+	 * removed, as the template has it or not. */
+	function note(after, id, text) {
+		var p = document.getElementById(id);
+		if (text === null) {
+			if (p)
+				p.remove();
+			return;
+		}
+		if (!p) {
+			p = el("p", null, "muted");
+			p.id = id;
+			after.after(p);
+		}
+		p.textContent = text;
+	}
+	/* The same rows, classes and <time> elements as queue.html. */
 	function show(q) {
 		var wb = document.querySelector("#workers tbody");
 		var qb = document.querySelector("#queue tbody");
 		var pr = document.getElementById("progress");
 		wb.replaceChildren();
 		q.workers.forEach(function (w) {
-			var run = el("span");
+			var tr = el("tr"), run_td = el("td");
 			if (w.run) {
-				run.appendChild(el("code", w.run.id));
+				run_td.appendChild(el("code", w.run.id));
 				if (w.run.commit) {
-					run.appendChild(document.createTextNode(" "));
-					run.appendChild(link(w.run.commit.url,
+					run_td.appendChild(document.createTextNode(" "));
+					run_td.appendChild(link(w.run.commit.url,
 					    w.run.commit.short, true));
 				}
 			}
-			wb.appendChild(row([link(w.url, w.name),
-			    el("span", w.status, "state " + w.status),
-			    w.last_seen, run, w.info]));
+			tr.appendChild(cell(link(w.url, w.name)));
+			tr.appendChild(cell(el("span", w.status, "state " +
+			    w.status)));
+			tr.appendChild(cell(el("time", w.last_seen)));
+			tr.appendChild(run_td);
+			tr.appendChild(cell(w.info, "info"));
+			wb.appendChild(tr);
 		});
+		note(document.getElementById("workers").parentNode, "no-workers",
+		    q.workers.length ? null : "No worker has reported yet.");
 		pr.replaceChildren();
 		if (q.in_progress.length === 0)
 			pr.appendChild(el("p", "Nothing is running.", "muted"));
@@ -75,7 +93,11 @@
 			h.appendChild(link(p.worker_url, p.worker));
 			if (p.commit) {
 				h.appendChild(document.createTextNode(" for "));
-				h.appendChild(commit(p.commit));
+				commit(p.commit, h);
+			}
+			if (p.start) {
+				h.appendChild(document.createTextNode(", since "));
+				h.appendChild(el("time", p.start));
 			}
 			d.appendChild(h);
 			d.appendChild(output(p.last_output));
@@ -83,15 +105,26 @@
 		});
 		qb.replaceChildren();
 		q.queue.forEach(function (e) {
-			qb.appendChild(row([e.pos, commit(e.commit), e.priority,
-			    el("span", e.reason, "reason " + e.reason_kind),
-			    e.added, e.reserved_by]));
+			var tr = el("tr"), c = el("td");
+			tr.appendChild(cell(e.pos, "num"));
+			commit(e.commit, c);
+			tr.appendChild(c);
+			tr.appendChild(cell(e.priority, "num"));
+			tr.appendChild(cell(el("span", e.reason, "reason " +
+			    e.reason_kind)));
+			tr.appendChild(cell(el("time", e.added)));
+			tr.appendChild(cell(e.reserved_by));
+			qb.appendChild(tr);
 		});
+		note(document.getElementById("queue").parentNode, "queue-more",
+		    q.queue_more ? "… and " + q.queue_more + " more." : null);
 		document.getElementById("total").textContent = q.queue_total;
 		document.getElementById("refreshed").textContent =
 		    "Refreshed " + new Date().toLocaleTimeString() +
 		    "; refreshes every 5 s.";
 	}
+	/* For the browser tests. */
+	window.tjQueueShow = show;
 	function tick() {
 		fetch("queue.json", {cache: "no-store"}).then(function (r) {
 			if (!r.ok)

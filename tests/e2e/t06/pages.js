@@ -54,6 +54,31 @@ async function main() {
 		// queue/: refreshes itself from queue.json.
 		await page.goto(`${base}queue/`);
 		out.total_before = await page.textContent("#total");
+		// queue.js rebuilds the tables as queue.html has them: the
+		// same rows, classes, <time> elements and notes.
+		const snap = () => page.evaluate(() => {
+			const norm = (e) => e.outerHTML.replace(/>\s+</g, "><")
+			    .replace(/\s+/g, " ").replace(/ </g, "<");
+			const all = (sel) => Array.from(
+			    document.querySelectorAll(sel)).map(norm);
+			return { workers: all("#workers tbody tr"),
+			    progress: all("#progress > *"),
+			    queue: all("#queue tbody tr"),
+			    notes: all("#no-workers, #queue-more") };
+		});
+		out.queue_static = await snap();
+		await page.evaluate(() => fetch("queue.json").then((r) =>
+		    r.json()).then(window.tjQueueShow));
+		out.queue_rebuilt = await snap();
+		out.queue_more = await page.evaluate(() => fetch("queue.json")
+		    .then((r) => r.json()).then((q) => {
+			q.queue_more = 7;
+			window.tjQueueShow(q);
+			const a = document.getElementById("queue-more").textContent;
+			q.queue_more = 0;
+			window.tjQueueShow(q);
+			return [a, document.getElementById("queue-more")];
+		    }));
 		execSync(process.env.TJ_QUEUE_CMD, { stdio: "inherit" });
 		await page.waitForFunction((t) =>
 		    document.getElementById("total").textContent !== t,
