@@ -164,7 +164,8 @@ load_commits(struct rctx *r, struct graph *g)
 	sqlite3_reset(st);
 	if (step != SQLITE_DONE)
 		return render_dberr(r, "reading the graph's commits");
-	qsort(g->c, g->n, sizeof(*g->c), by_time);
+	if (g->n > 1)
+		qsort(g->c, g->n, sizeof(*g->c), by_time);
 	/* Date order, then parents before children (Kahn, smallest date
 	 * position first). idx: commit id -> date position. */
 	idx = xmalloc((size_t)(g->maxid + 1) * sizeof(*idx));
@@ -567,6 +568,8 @@ metric_by_id(struct graph *g, int64_t id)
 {
 	struct gmet key;
 
+	if (g->nm == 0)
+		return NULL;
 	key.id = id;
 	return bsearch(&key, g->m, g->nm, sizeof(*g->m), by_id);
 }
@@ -635,7 +638,8 @@ load_metrics(struct rctx *r, struct graph *g, char *const *dirty,
 	sqlite3_reset(st);
 	if (step != SQLITE_DONE)
 		return render_dberr(r, "reading the metrics' values");
-	qsort(g->m, g->nm, sizeof(*g->m), by_name);
+	if (g->nm > 1)
+		qsort(g->m, g->nm, sizeof(*g->m), by_name);
 	return 0;
 }
 
