@@ -24,6 +24,7 @@ struct iopts {
 	const char *format;
 	const char *from;
 	const char *worker;
+	int dry_run;
 };
 
 static int
@@ -40,6 +41,8 @@ opt(struct gen *g, void *ctx, int c, const char *arg)
 		o->from = arg;
 	else if (c == 'W')
 		o->worker = arg;
+	else if (c == 'n')
+		o->dry_run = 1;
 	return 0;
 }
 
@@ -138,6 +141,37 @@ now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* --dry-run: read and check the document, store nothing. */
+static int
+check_one(struct gen *g, struct iopts *o, const char *file)
+{
+	struct result r;
+	struct buf b;
+	enum fmt f = FMT_UNKNOWN, used = FMT_UNKNOWN;
+	int rc = EXIT_ERR;
+
+	result_init(&r);
+	buf_init(&b, RESULT_MAX_FILE);
+	if (o->format != NULL && (f = fmt_by_name(o->format)) == FMT_UNKNOWN) {
+		rc = gen_usage(g, "%s", err_get());
+	} else if (read_all(file, &b) < 0 || fmt_read(&r, b.data, b.len,
+	    strcmp(file, "-") ? file : NULL, f, &used) < 0) {
+		err_wrap("%s", file);
+		rc = gen_fail(g);
+	} else {
+		for (size_t i = 0; i < r.n_warn; i++)
+			fprintf(stderr, "tj-gen import: warning: %s\n",
+			    r.warn[i]);
+		printf("%s: %s, %zu metrics, %zu values%s%s (not stored)\n",
+		    file, fmt_name(used), r.n, r.n_values, r.error ?
+		    "; run error: " : "", r.error ? r.error : "");
+		rc = EXIT_OK;
+	}
+	result_fini(&r);
+	buf_fini(&b);
+	return rc;
+}
+
 /* One document on one commit. */
 static int
 import_one(struct gen *g, struct iopts *o, const char *file)
@@ -211,6 +245,7 @@ cmd_import(struct gen *g, int argc, char **argv)
 		{"format", required_argument, NULL, 'F'},
 		{"from", required_argument, NULL, 'R'},
 		{"worker", required_argument, NULL, 'W'},
+		{"dry-run", no_argument, NULL, 'n'},
 		GEN_OPTIONS
 	};
 	struct iopts o;
@@ -229,6 +264,8 @@ cmd_import(struct gen *g, int argc, char **argv)
 	if (o.from != NULL && (o.commit != NULL || o.format != NULL))
 		return gen_usage(g, "--from takes no --commit or --format: "
 		    "each entry names its commit");
+	if (o.dry_run && o.from == NULL)
+		return check_one(g, &o, argv[first]);
 	if (o.from == NULL && o.commit == NULL)
 		return gen_usage(g, "--commit REV (or --from gab|asv)");
 	if (o.from != NULL && strcmp(o.from, "gab") != 0 &&

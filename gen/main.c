@@ -58,6 +58,7 @@ static const struct gen_verb verbs[] = {
 	    "  note TEXT    keep a note with it (\"\" clears it)\n"
 	    "Triage is kept apart from detection and survives it.\n"},
 	{"import", cmd_import, "--commit REV [--format F] [--worker NAME] FILE"
+	    " | --dry-run [--format F] FILE"
 	    " | --from gab data.js | --from asv results/",
 	    "store results made elsewhere as runs",
 	    "Stores a result document made elsewhere as a run on a commit,\n"
@@ -69,6 +70,7 @@ static const struct gen_verb verbs[] = {
 	    "                 gab-smaller, gab-bigger (default: a first line\n"
 	    "                 \"#format F\", the file name, or recognised)\n"
 	    "  --worker NAME  the run's worker (default: import)\n"
+	    "  --dry-run      only read and check FILE (no --commit needed)\n"
 	    "  FILE           the document; - for stdin\n"
 	    "  --from gab data.js    github-action-benchmark's whole history\n"
 	    "  --from asv results/   asv's whole results directory\n"

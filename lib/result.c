@@ -1,6 +1,7 @@
 /* result: a run's measurements, read from JSON Lines or a VelCom document. */
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,7 @@ result_fini(struct result *r)
 	for (i = 0; i < r->n_warn; i++)
 		free(r->warn[i]);
 	free(r->warn);
+	free(r->idx);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -49,16 +51,61 @@ printable(const char *s, size_t max)
 	return 1;
 }
 
+static size_t
+name_hash(const char *s)
+{
+	size_t h = 1469598103934665603ULL & SIZE_MAX;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * (1099511628211ULL & SIZE_MAX);
+	return h;
+}
+
+static void
+idx_put(struct result *r, size_t i)
+{
+	size_t k = name_hash(r->m[i].name) & (r->idx_cap - 1);
+
+	while (r->idx[k] != 0)
+		k = (k + 1) & (r->idx_cap - 1);
+	r->idx[k] = i + 1;
+}
+
+/* Bring the index up to date with r->m; rebuilt when m moved or it is
+ * half full. */
+static void
+idx_sync(struct result *r)
+{
+	size_t i;
+
+	if (r->idx_m != r->m || r->idx_n > r->n ||
+	    2 * (r->n + 1) > r->idx_cap) {
+		r->idx_cap = 64;
+		while (r->idx_cap < 4 * (r->n + 1))
+			r->idx_cap *= 2;
+		free(r->idx);
+		r->idx = xcalloc(r->idx_cap, sizeof(*r->idx));
+		r->idx_n = 0;
+		r->idx_m = r->m;
+	}
+	for (i = r->idx_n; i < r->n; i++)
+		idx_put(r, i);
+	r->idx_n = r->n;
+}
+
 struct metric *
 result_metric(struct result *r, const char *name)
 {
 	struct metric *m;
-	size_t i;
+	size_t k;
 
-	/* Search from the end: repeated lines usually name a recent metric. */
-	for (i = r->n; i > 0; i--)
-		if (strcmp(r->m[i - 1].name, name) == 0)
-			return &r->m[i - 1];
+	if (r->n > 0) {
+		idx_sync(r);
+		for (k = name_hash(name) & (r->idx_cap - 1); r->idx[k] != 0;
+		    k = (k + 1) & (r->idx_cap - 1))
+			if (strcmp(r->m[r->idx[k] - 1].name, name) == 0)
+				return &r->m[r->idx[k] - 1];
+	}
 	if (name[0] == '\0' || !printable(name, RESULT_MAX_NAME)) {
 		err_set("metric name '%.64s' is empty, longer than %d bytes or "
 		    "holds control characters", name, RESULT_MAX_NAME);

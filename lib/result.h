@@ -24,6 +24,10 @@ struct result {
 	char **warn;		/* what the parsers had to say, for the run's
 				 * output (RESULT_MAX_WARN at most) */
 	size_t n_warn;
+	/* Metric lookup by name: open addressing over m[] (index + 1, 0
+	 * free), valid for idx_m and its first idx_n metrics. */
+	size_t *idx, idx_cap, idx_n;
+	const struct metric *idx_m;
 };
 
 #define RESULT_MAX_METRICS 20000

@@ -197,6 +197,12 @@ id=$(run_id "$o")
 check_eq "velcom legacy keys: values" "$(vals "$id" run/score)" "[7,8]"
 check_eq "velcom legacy keys: direction" "$(meta run/score)" "points|1"
 
+# --dry-run: read and checked, nothing stored, no commit needed.
+n0=$(nruns)
+o=$(gen import --dry-run bmf.json --quiet)
+check_match "--dry-run: what it holds" "$o" "^bmf.json: bmf, 4 metrics, 4 values \(not stored\)$"
+check_eq "--dry-run: nothing stored" "$(nruns)" "$n0"
+
 # ---- Malformed files of every format: the field or line, nothing stored.
 n0=$(nruns)
 bad() { # name format file expected-message
