@@ -473,9 +473,37 @@ test_merge(void)
 	result_fini(&r);
 }
 
+static void
+test_many_metrics(void)
+{
+	struct result r;
+	struct metric *m;
+	char name[32];
+	int i, bad = 0;
+
+	/* The lookup index across growth of the metric array. */
+	result_init(&r);
+	for (i = 0; i < 5000; i++) {
+		snprintf(name, sizeof(name), "m/%d", i);
+		m = result_metric(&r, name);
+		if (m == NULL || result_add_value(&r, m, i) < 0)
+			bad++;
+	}
+	for (i = 4999; i >= 0; i--) {
+		snprintf(name, sizeof(name), "m/%d", i);
+		m = result_metric(&r, name);
+		if (m == NULL || m->n != 1 || m->values[0] != i)
+			bad++;
+	}
+	T_INT_EQ(bad, 0);
+	T_INT_EQ(r.n, 5000);
+	result_fini(&r);
+}
+
 int
 main(void)
 {
+	test_many_metrics();
 	test_gbench();
 	test_hyperfine();
 	test_pytest();
