@@ -22,44 +22,48 @@ cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Store one measurement of run id: 0, -1, or -2 when the run has that
- * metric already. */
-static int
-store_measurement(struct db *db, const char *run_id, const cJSON *m)
+/* The values of measurement m ("values" then "value") into *xs (*n of
+ * them, malloc'd) and as a JSON array into *json (malloc'd). */
+static void
+measurement_values(const cJSON *m, double **xs, size_t *n, char **json)
 {
 	const cJSON *vals = cJSON_GetObjectItemCaseSensitive(m, "values");
 	const cJSON *val = cJSON_GetObjectItemCaseSensitive(m, "value");
-	const cJSON *unit = cJSON_GetObjectItemCaseSensitive(m, "unit");
-	const cJSON *dir = cJSON_GetObjectItemCaseSensitive(m, "direction");
-	const cJSON *error = cJSON_GetObjectItemCaseSensitive(m, "error");
 	const cJSON *v;
 	cJSON *arr = cJSON_CreateArray();
-	sqlite3_stmt *st;
-	double *xs = NULL, sum = 0, mean, ss = 0;
-	size_t n = 0, i;
-	char *json = NULL, *unit_fixed = NULL, *error_fixed = NULL;
-	int64_t metric;
-	int d = 0, rc = -1;
+	size_t i;
 
+	*n = 0;
 	if (cJSON_IsArray(vals))
-		n = (size_t)cJSON_GetArraySize(vals);
+		*n = (size_t)cJSON_GetArraySize(vals);
 	if (cJSON_IsNumber(val))
-		n++;
-	xs = xcalloc(n ? n : 1, sizeof(*xs));
-	n = 0;
+		(*n)++;
+	*xs = xcalloc(*n ? *n : 1, sizeof(**xs));
+	*n = 0;
 	if (cJSON_IsArray(vals)) {
 		cJSON_ArrayForEach(v, vals)
-			xs[n++] = v->valuedouble;
+			(*xs)[(*n)++] = v->valuedouble;
 	}
 	if (cJSON_IsNumber(val))
-		xs[n++] = val->valuedouble;
-	for (i = 0; i < n; i++) {
-		cJSON_AddItemToArray(arr, cJSON_CreateNumber(xs[i]));
-		sum += xs[i];
-	}
-	json = cJSON_PrintUnformatted(arr);
-	if (json == NULL)
+		(*xs)[(*n)++] = val->valuedouble;
+	for (i = 0; i < *n; i++)
+		cJSON_AddItemToArray(arr, cJSON_CreateNumber((*xs)[i]));
+	*json = cJSON_PrintUnformatted(arr);
+	if (*json == NULL)
 		abort();
+	cJSON_Delete(arr);
+}
+
+/* The metric named by m's key, made or updated with m's unit and
+ * direction when m has them: its id into *metric. 0 or -1. */
+static int
+metric_upsert(struct db *db, const cJSON *m, int64_t *metric)
+{
+	const cJSON *unit = cJSON_GetObjectItemCaseSensitive(m, "unit");
+	const cJSON *dir = cJSON_GetObjectItemCaseSensitive(m, "direction");
+	sqlite3_stmt *st;
+	char *unit_fixed = NULL;
+	int d = 0, rc = -1;
 
 	if (cJSON_IsString(dir))
 		proto_direction_parse(dir->valuestring, &d);
@@ -70,7 +74,7 @@ store_measurement(struct db *db, const char *run_id, const cJSON *m)
 	    "direction = CASE WHEN ?5 THEN excluded.direction "
 	    "ELSE direction END");
 	if (st == NULL)
-		goto out;
+		return -1;
 	sqlite3_bind_text(st, 1, m->string, -1, SQLITE_STATIC);
 	if (cJSON_IsString(unit)) {
 		unit_fixed = utf8_repair(unit->valuestring,
@@ -92,9 +96,87 @@ store_measurement(struct db *db, const char *run_id, const cJSON *m)
 		sqlite3_reset(st);
 		goto out;
 	}
-	metric = sqlite3_column_int64(st, 0);
+	*metric = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
+	rc = 0;
+out:
+	free(unit_fixed);
+	return rc;
+}
 
+/* Bind n, median, min, max and stddev (columns 4 to 8) of xs[0..n),
+ * sorting xs; the summary columns stay NULL without values. */
+static void
+bind_summary(sqlite3_stmt *st, double *xs, size_t n)
+{
+	double sum = 0, mean, ss = 0;
+	size_t i;
+
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)n);
+	if (n == 0)
+		return;
+	for (i = 0; i < n; i++)
+		sum += xs[i];
+	mean = sum / (double)n;
+	for (i = 0; i < n; i++)
+		ss += (xs[i] - mean) * (xs[i] - mean);
+	qsort(xs, n, sizeof(*xs), cmp_double);
+	sqlite3_bind_double(st, 5, n % 2 ? xs[n / 2] :
+	    (xs[n / 2 - 1] + xs[n / 2]) / 2);
+	sqlite3_bind_double(st, 6, xs[0]);
+	sqlite3_bind_double(st, 7, xs[n - 1]);
+	sqlite3_bind_double(st, 8, n > 1 ? sqrt(ss / (double)(n - 1)) : 0);
+}
+
+/* The runs row of s, on commit cid. 0 or -1. */
+static int
+insert_run(struct db *db, const struct store_run *s, const char *worker,
+    int64_t cid)
+{
+	sqlite3_stmt *st;
+	char *err_fixed = NULL;
+	int r;
+
+	st = db_stmt(db, "store.store_run_2",
+	    "INSERT INTO runs (id, commit_id, bench_method, "
+	    "worker, start_time, end_time, exit_code, error) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, s->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, cid);
+	sqlite3_bind_text(st, 3, s->bench_method, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, worker, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 5, s->start);
+	if (s->has_end)
+		sqlite3_bind_double(st, 6, s->end);
+	if (s->has_exit)
+		sqlite3_bind_int64(st, 7, s->exit_code);
+	if (s->error != NULL) {
+		err_fixed = utf8_repair(s->error, strlen(s->error), NULL);
+		sqlite3_bind_text(st, 8, err_fixed, -1, SQLITE_STATIC);
+	}
+	r = db_step_done(db, st);
+	free(err_fixed);
+	return r;
+}
+
+/* Store one measurement of run id: 0, -1, or -2 when the run has that
+ * metric already. */
+static int
+store_measurement(struct db *db, const char *run_id, const cJSON *m)
+{
+	const cJSON *error = cJSON_GetObjectItemCaseSensitive(m, "error");
+	sqlite3_stmt *st;
+	double *xs;
+	size_t n;
+	char *json, *error_fixed = NULL;
+	int64_t metric;
+	int rc = -1;
+
+	measurement_values(m, &xs, &n, &json);
+	if (metric_upsert(db, m, &metric) < 0)
+		goto out;
 	st = db_stmt(db, "store.store_measurement_3",
 	    "INSERT INTO measurements (run_id, metric_id, vals, "
 	    "n, median, min, max, stddev, error) "
@@ -104,19 +186,7 @@ store_measurement(struct db *db, const char *run_id, const cJSON *m)
 	sqlite3_bind_text(st, 1, run_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, metric);
 	sqlite3_bind_text(st, 3, json, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)n);
-	if (n > 0) {
-		mean = sum / (double)n;
-		for (i = 0; i < n; i++)
-			ss += (xs[i] - mean) * (xs[i] - mean);
-		qsort(xs, n, sizeof(*xs), cmp_double);
-		sqlite3_bind_double(st, 5, n % 2 ? xs[n / 2] :
-		    (xs[n / 2 - 1] + xs[n / 2]) / 2);
-		sqlite3_bind_double(st, 6, xs[0]);
-		sqlite3_bind_double(st, 7, xs[n - 1]);
-		sqlite3_bind_double(st, 8, n > 1 ? sqrt(ss / (double)(n - 1))
-		    : 0);
-	}
+	bind_summary(st, xs, n);
 	if (cJSON_IsString(error)) {
 		error_fixed = utf8_repair(error->valuestring,
 		    strlen(error->valuestring), NULL);
@@ -132,9 +202,7 @@ store_measurement(struct db *db, const char *run_id, const cJSON *m)
 		goto out;
 	rc = 0;
 out:
-	cJSON_Delete(arr);
 	free(json);
-	free(unit_fixed);
 	free(error_fixed);
 	free(xs);
 	return rc;
@@ -178,7 +246,6 @@ store_run(struct db *db, const struct store_run *s, const char *worker)
 	sqlite3_stmt *st;
 	const cJSON *m;
 	int64_t cid;
-	char *err_fixed = NULL;
 	int r;
 
 	st = db_stmt(db, "store.store_run", "SELECT 1 FROM runs WHERE id = ?");
@@ -201,28 +268,7 @@ store_run(struct db *db, const struct store_run *s, const char *worker)
 		    s->hash);
 		return STORE_UNKNOWN_COMMIT;
 	}
-	st = db_stmt(db, "store.store_run_2",
-	    "INSERT INTO runs (id, commit_id, bench_method, "
-	    "worker, start_time, end_time, exit_code, error) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_text(st, 1, s->id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, cid);
-	sqlite3_bind_text(st, 3, s->bench_method, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, worker, -1, SQLITE_STATIC);
-	sqlite3_bind_double(st, 5, s->start);
-	if (s->has_end)
-		sqlite3_bind_double(st, 6, s->end);
-	if (s->has_exit)
-		sqlite3_bind_int64(st, 7, s->exit_code);
-	if (s->error != NULL) {
-		err_fixed = utf8_repair(s->error, strlen(s->error), NULL);
-		sqlite3_bind_text(st, 8, err_fixed, -1, SQLITE_STATIC);
-	}
-	r = db_step_done(db, st);
-	free(err_fixed);
-	if (r < 0)
+	if (insert_run(db, s, worker, cid) < 0)
 		return -1;
 	if (s->output != NULL && store_output(db, s->id, s->output) < 0)
 		return -1;
