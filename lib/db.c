@@ -484,8 +484,8 @@ db_bulk_indexes(struct db *db, int build)
 {
 	if (build)
 		return db_exec(db, INDEX_COMMITS_HASH INDEX_EDGES_PARENT);
-	return db_exec(db, "DROP INDEX IF EXISTS commits_hash;"
-	    "DROP INDEX IF EXISTS commit_edges_parent;");
+	return db_exec(db, "DROP INDEX commits_hash;"
+	    "DROP INDEX commit_edges_parent;");
 }
 
 int

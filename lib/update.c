@@ -1141,12 +1141,6 @@ out:
 	return rc;
 }
 
-/* The indexes a first import drops and builds at the end (as in
- * lib/db.c's schema). */
-#define INDEXES                                                              \
-	"CREATE UNIQUE INDEX commits_hash ON commits(hash);"                 \
-	"CREATE INDEX commit_edges_parent ON commit_edges(parent, child);"
-
 /* Which refs are tracked: as in the db, and on a first import the branch
  * HEAD points to. */
 static int
@@ -1271,14 +1265,13 @@ update_repo(struct db *db, const struct config *cfg, int flags,
 		goto out;
 	/* A first import builds the indexes once at the end: much faster
 	 * than keeping them up to date row by row. */
-	if (empty && db_exec(db, "DROP INDEX commits_hash; DROP INDEX "
-	    "commit_edges_parent;") < 0)
+	if (empty && db_bulk_indexes(db, 0) < 0)
 		goto out;
 	phase(&t0, "listing refs");
 	if (walk_import(&w, rr, nrr) < 0)
 		goto out;
 	phase(&t0, "importing commits");
-	if (empty && db_exec(db, INDEXES) < 0)
+	if (empty && db_bulk_indexes(db, 1) < 0)
 		goto out;
 	phase(&t0, "indexing");
 	st->new_commits = w.next_id - (max_id + 1);
