@@ -102,8 +102,19 @@ export TJ_QUEUE_CMD="sqlite3 '$D' \"INSERT INTO queue (commit_id, added,
     priority) SELECT id, 1, 5 FROM commits WHERE id NOT IN (SELECT commit_id
     FROM queue) LIMIT 3; INSERT INTO dirty VALUES ('queue', '')\" &&
     '$TJ_GEN' render --db '$D' --out '$W/bench' >/dev/null"
+# A run with a base run whose rows carry a verdict: compare/ must show it.
+vpair=$(python3 -c '
+import glob, json, sys
+for f in sorted(glob.glob(sys.argv[1] + "/run/*/run.json")):
+    r = json.load(open(f))
+    if r.get("base_run") and any(m.get("class") in ("better", "worse")
+                                 for m in r["measurements"]):
+        print(r["base_run"]["id"], r["id"])
+        break
+' "$W/bench")
+check_match "some run has a base run and a verdict" "$vpair" '^r-[0-9]+ r-[0-9]+$'
 TJ_TOP=$TJ_TOP timeout 120 node "$TJ_TOP/tests/e2e/t06/pages.js" \
-    "http://127.0.0.1:$P/bench/" r-0001 r-0004 "${h:0:7}" \
+    "http://127.0.0.1:$P/bench/" r-0001 r-0004 "${h:0:7}" $vpair \
     >"$T_DIR/pages.json" 2>"$T_DIR/pages.err"
 check_eq "the pages' browser run ends cleanly" "$?" 0
 head -n 20 "$T_DIR/pages.err"
@@ -135,6 +146,24 @@ assert "%d better, %d worse" % (better, worse) in s, s
 assert "%.4f" % math.exp(sum(logs) / len(logs)) in s, s
 assert got["filtered"] == ["run/nbody/time"], got["filtered"]
 ' "$T_DIR/pages.json" "$W/bench"
+check "compare/ shows the verdict run.json carries when A is B's base run" python3 -c '
+import json, sys
+got = json.load(open(sys.argv[1]))
+rb = json.load(open(sys.argv[2] + "/run/" + sys.argv[3] + "/run.json"))
+want = {m["metric"]: m for m in rb["measurements"]
+        if m.get("class") not in (None, "new")}
+rows = {r[1]: r for r in got["judged_rows"]}
+assert sorted(rows) == sorted(want), (sorted(rows), sorted(want))
+nsig = 0
+for name, m in want.items():
+    cls = rows[name][0].split()
+    assert cls[0] == m["class"], (name, cls, m["class"])
+    assert ("sig" in cls) == m["significant"], (name, cls, m)
+    assert rows[name][7] == ("significant" if m["significant"] else
+                             "within noise"), rows[name]
+    nsig += m["significant"]
+assert "%d significant" % nsig in got["judged_summary"], got["judged_summary"]
+' "$T_DIR/pages.json" "$W/bench" "${vpair#* }"
 pj() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$T_DIR/pages.json" "$1" 2>/dev/null; }
 mainrun=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["refs"]["main"][1])' "$W/bench/go/refs.json")
 check_match "compare/?a= resolves a ref name to its latest run" "$(pj picked)" \

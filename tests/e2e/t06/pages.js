@@ -1,5 +1,6 @@
-// pages.js BASE RUN_A RUN_B PREFIX: drive compare/, go/ and queue/ in
-// headless Chromium. TJ_QUEUE_CMD is run (a shell command that changes the
+// pages.js BASE RUN_A RUN_B PREFIX [BASE_RUN RUN]: drive compare/, go/ and
+// queue/ in headless Chromium; with BASE_RUN and RUN (BASE_RUN is RUN's base
+// run) compare/ also shows the verdict run.json carries. TJ_QUEUE_CMD is run (a shell command that changes the
 // queue and re-renders) while queue/ is open: the page must pick it up.
 // Prints one JSON object of findings; exits 1 on any console error.
 "use strict";
@@ -8,7 +9,7 @@ const { execSync } = require("child_process");
 const top = process.env.TJ_TOP || path.join(__dirname, "../../..");
 const { chromium } = require(path.join(top, "node_modules/playwright-core"));
 
-const [base, a, b, prefix] = process.argv.slice(2);
+const [base, a, b, prefix, va, vb] = process.argv.slice(2);
 const out = { errors: [] };
 
 async function main() {
@@ -40,6 +41,14 @@ async function main() {
 		await page.fill("#filter", "nbody");
 		out.filtered = await page.$$eval("#rows tbody tr:not([hidden])",
 		    (trs) => trs.map((tr) => tr.children[0].textContent));
+		if (va && vb) {
+			await page.goto(`${base}compare/?a=${va}&b=${vb}`);
+			await page.waitForSelector("#result:not([hidden])");
+			out.judged_summary = await page.textContent("#summary");
+			out.judged_rows = await page.$$eval("#rows tbody tr",
+			    (trs) => trs.map((tr) => [tr.className].concat(
+			    Array.from(tr.children).map((td) => td.textContent))));
+		}
 		// Only a: the form resolves a ref name to its latest run.
 		await page.goto(`${base}compare/?a=${a}`);
 		await page.fill("#b", "main");
