@@ -190,7 +190,8 @@ render_measurements(struct rctx *r, const char *run_id, const char *base_id,
 	if (base_id != NULL) {
 		if (q_measurements(r->db, base_id, &base, &nbase) < 0)
 			goto out;
-		qsort(base, nbase, sizeof(*base), cmp_metric_id);
+		if (nbase > 1)
+			qsort(base, nbase, sizeof(*base), cmp_metric_id);
 	}
 	if (q_measurements(r->db, run_id, &ms, &n) < 0)
 		goto out;
