@@ -168,8 +168,13 @@ enum MHD_Result tree_bench_repo(struct api *api, struct MHD_Connection *c,
 void pool_init(struct pool *p, const char *path);
 /* A connection for this thread's request: NULL with err_set. */
 struct db *pool_get(struct pool *p);
-/* Give it back (rolled back if a transaction is open). */
+/* Give it back (rolled back if a transaction is open; closed if it cannot
+ * write). */
 void pool_put(struct pool *p, struct db *db);
+/* Close it instead of giving it back: its request failed on a db error. */
+void pool_drop(struct pool *p, struct db *db);
+/* 1 if db was opened read-write (sqlite falls back to read-only). */
+int pool_writable(struct db *db);
 void pool_fini(struct pool *p);
 
 /* bg.c: start/stop the background threads; bg_notify after a commit that

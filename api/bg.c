@@ -1,6 +1,7 @@
 /* bg: tj-api's background threads: the debounced re-render, the periodic
  * repo update, and the sweep that frees the reservations of silent workers. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -94,19 +95,52 @@ fail:
 	return r;
 }
 
-static void
+/*
+ * The thread's connection, (re)opened when there is none or the last use
+ * failed or it is read-only (see pool.c: sqlite keeps a connection opened
+ * while the db could not be written read-only): NULL while the db cannot
+ * be opened (logged once per what).
+ */
+static struct db *
+bg_db(struct api *api, struct db *db, int failed, const char *what,
+    int *logged)
+{
+	if (db != NULL && !failed && pool_writable(db))
+		return db;
+	db_close(db);
+	db = db_open(api->cfg.db_path);
+	if (db == NULL) {
+		if (!*logged)
+			log_error("%s thread: %s (retrying)", what, err_get());
+		*logged = 1;
+		return NULL;
+	}
+	*logged = 0;
+	return db;
+}
+
+/* 0, or -1 when the render failed (and should be tried again). */
+static int
 render(struct api *api, struct db *db)
 {
+	static char last[512];	/* the render thread's last error */
 	long written = 0, unchanged = 0;
 
 	if (api->bg.no_render)
-		return;
+		return 0;
 	if (render_site(db, &api->cfg, 0) < 0) {
-		log_error("render: %s", err_get());
-		return;
+		/* Retried twice a second: say each failure once. */
+		if (strcmp(last, err_get()) != 0)
+			log_error("render: %s", err_get());
+		snprintf(last, sizeof(last), "%s", err_get());
+		return -1;
 	}
+	if (last[0] != '\0')
+		log_info("render: works again");
+	last[0] = '\0';
 	render_stats(&written, &unchanged);
 	log_debug("render: %ld written, %ld unchanged", written, unchanged);
+	return 0;
 }
 
 /* One pass of the bisect engine; 1 if it queued or moved anything. */
@@ -126,15 +160,10 @@ render_main(void *cls)
 	struct api *api = cls;
 	struct bg *bg = &api->bg;
 	struct timespec ts;
-	struct db *db;
+	struct db *db = NULL;
 	double prev_cutoff = 0;
-	int stop = 0, dirty, first = 1;
+	int stop = 0, dirty, first = 1, failed = 0, logged = 0, retry = 0;
 
-	db = db_open(api->cfg.db_path);
-	if (db == NULL) {
-		log_error("render thread: %s", err_get());
-		return NULL;
-	}
 	pthread_mutex_lock(&bg->mu);
 	while (!stop) {
 		deadline(&ts, SWEEP_MS);
@@ -143,8 +172,17 @@ render_main(void *cls)
 			    ETIMEDOUT)
 				break;
 		stop = bg->stop;
-		dirty = bg->dirty;
+		dirty = bg->dirty || retry;
 		pthread_mutex_unlock(&bg->mu);
+		db = bg_db(api, db, failed, "render", &logged);
+		failed = 0;
+		if (db == NULL) {
+			/* Render once the db opens again. */
+			retry = 1;
+			pthread_mutex_lock(&bg->mu);
+			bg->dirty = 0;
+			continue;
+		}
 		if (dirty && !stop) {
 			/* Debounce: let a burst of changes land first. */
 			struct timespec d = {0, DEBOUNCE_MS * 1000000L};
@@ -158,19 +196,26 @@ render_main(void *cls)
 
 			if (r > 0)
 				dirty = 1;
-			else if (r < 0)
+			else if (r < 0) {
 				log_error("sweep: %s", err_get());
+				failed = 1;
+			}
 			prev_cutoff = cutoff;
 		}
 		pthread_mutex_lock(&bg->mu);
 		bg->dirty = 0;
 		pthread_mutex_unlock(&bg->mu);
+		/* A failed render is tried again at the next sweep, on a fresh
+		 * connection: the dirty rows are still there. */
+		retry = 0;
 		if (dirty || first) {
-			render(api, db);
+			if (render(api, db) < 0)
+				failed = retry = 1;
 			/* After the render's detection: confirm and bisect
 			 * what it found (and, at start, what was left). */
-			if (bisect_pass(api, db) > 0)
-				render(api, db);
+			if (!failed && bisect_pass(api, db) > 0 &&
+			    render(api, db) < 0)
+				failed = retry = 1;
 			first = 0;
 		}
 		pthread_mutex_lock(&bg->mu);
@@ -187,21 +232,22 @@ update_main(void *cls)
 	struct bg *bg = &api->bg;
 	struct update_stats st;
 	struct timespec ts;
-	struct db *db;
+	struct db *db = NULL;
 	int flags = api->cfg.repo_fetch_url != NULL ? UPDATE_FETCH : 0;
+	int failed = 0, logged = 0;
 
-	db = db_open(api->cfg.db_path);
-	if (db == NULL) {
-		log_error("update thread: %s", err_get());
-		return NULL;
-	}
 	pthread_mutex_lock(&bg->mu);
 	while (!bg->stop) {
 		bg->update_now = 0;
 		pthread_mutex_unlock(&bg->mu);
 		memset(&st, 0, sizeof(st));
-		if (update_repo(db, &api->cfg, flags, &st) < 0) {
+		db = bg_db(api, db, failed, "update", &logged);
+		failed = 0;
+		if (db == NULL) {
+			/* Tried again at the next update. */
+		} else if (update_repo(db, &api->cfg, flags, &st) < 0) {
 			log_error("update: %s", err_get());
+			failed = 1;
 		} else {
 			log_msg(st.new_commits || st.queued ? LOG_INFO :
 			    LOG_DEBUG, "update: %lld new commits, %lld queued",

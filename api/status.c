@@ -632,7 +632,10 @@ fail:
 	else
 		ret = route_error(c, e.status, e.field, "%s", e.msg);
 out:
-	if (db != NULL)
+	/* A connection a db error went through is not reused (see pool.c). */
+	if (db != NULL && e.status == 500)
+		pool_drop(&api->pool, db);
+	else if (db != NULL)
 		pool_put(&api->pool, db);
 	cJSON_Delete(reply);
 	cJSON_Delete(root);
