@@ -45,6 +45,7 @@ struct api {
 				 * changes nothing is not written */
 	pthread_mutex_t write_mu;	/* one status transaction at a time */
 	_Atomic int inflight;	/* requests begun and not yet completed */
+	_Atomic unsigned long refused;	/* connections over the per-IP limit */
 	size_t max_upload;	/* bytes */
 	int have_repo;		/* cfg.repo_path opens as a git repository */
 };
@@ -163,6 +164,17 @@ enum MHD_Result tree_repo(struct api *api, struct MHD_Connection *c,
     struct req *r, const char *rest);
 enum MHD_Result tree_bench_repo(struct api *api, struct MHD_Connection *c,
     struct req *r, const char *rest);
+
+/*
+ * conn.c: the per-address connection limit ([api] max-connections-per-ip):
+ * conn_accept is MHD's accept policy (cls: api), conn_notify its
+ * MHD_OPTION_NOTIFY_CONNECTION callback; conn_fini frees the counts.
+ */
+enum MHD_Result conn_accept(void *cls, const struct sockaddr *addr,
+    socklen_t addrlen);
+void conn_notify(void *cls, struct MHD_Connection *c, void **socket_context,
+    enum MHD_ConnectionNotificationCode toe);
+void conn_fini(void);
 
 /* pool.c */
 void pool_init(struct pool *p, const char *path);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -44,18 +45,57 @@ usage(FILE *f)
 	    "Exit status: 0 after SIGTERM/SIGINT, 1 on errors, 2 on bad usage.\n");
 }
 
+/*
+ * libmicrohttpd's messages, each at most once per MHD_LOG_EVERY seconds
+ * (with how many were left out): a flood of connections must not become a
+ * flood of log lines.
+ */
+#define MHD_LOG_EVERY 10
+
 static void
 mhd_log(void *cls, const char *fmt, va_list ap)
 {
+	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	static struct {
+		char fmt[128];
+		time_t t;
+		unsigned long skipped;
+	} seen[8];
+	static unsigned next;
 	char msg[1024];
-	size_t n;
+	unsigned long skipped = 0;
+	time_t now = time(NULL);
+	size_t n, i;
 
 	(void)cls;
+	pthread_mutex_lock(&mu);
+	for (i = 0; i < sizeof(seen) / sizeof(seen[0]); i++)
+		if (strcmp(seen[i].fmt, fmt) == 0)
+			break;
+	if (i < sizeof(seen) / sizeof(seen[0]) &&
+	    now - seen[i].t < MHD_LOG_EVERY) {
+		seen[i].skipped++;
+		pthread_mutex_unlock(&mu);
+		return;
+	}
+	if (i == sizeof(seen) / sizeof(seen[0])) {
+		i = next++ % (sizeof(seen) / sizeof(seen[0]));
+		snprintf(seen[i].fmt, sizeof(seen[i].fmt), "%s", fmt);
+		seen[i].skipped = 0;
+	}
+	skipped = seen[i].skipped;
+	seen[i].skipped = 0;
+	seen[i].t = now;
+	pthread_mutex_unlock(&mu);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	n = strlen(msg);
 	while (n > 0 && msg[n - 1] == '\n')
 		msg[--n] = '\0';
-	log_warn("http: %s", msg);
+	if (skipped > 0)
+		log_warn("http: %s (%lu more like it not logged)", msg,
+		    skipped);
+	else
+		log_warn("http: %s", msg);
 }
 
 /* Read the token from a file: its first line, trailing space cut. */
@@ -186,6 +226,46 @@ setup_token(struct api *api, const char *token_file)
 	return api->token == NULL ? -1 : 0;
 }
 
+/* Descriptors kept for the db, the repo, trees and logs besides the
+ * connections. */
+#define FD_RESERVE 128
+
+/*
+ * How many connections tj-api takes at once: [api] max-connections (0: as
+ * many as descriptors allow), within the descriptor limit, whose soft
+ * value is raised towards the hard one to make room.
+ */
+static unsigned
+connection_limit(struct api *api)
+{
+	int64_t want = api->cfg.api_max_connections;
+	struct rlimit rl;
+	rlim_t need;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return want > 0 ? (unsigned)want : 1000;
+	need = want > 0 ? (rlim_t)want + FD_RESERVE : rl.rlim_max;
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
+		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY ||
+		    rl.rlim_max > need ? need : rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1000000)
+		rl.rlim_cur = 1000000;
+	if (rl.rlim_cur < 2 * FD_RESERVE)
+		rl.rlim_cur = 2 * FD_RESERVE;
+	if (want == 0 || (rlim_t)want + FD_RESERVE > rl.rlim_cur) {
+		if (want != 0)
+			log_warn("[api] max-connections %lld: the descriptor "
+			    "limit (ulimit -n %llu) allows %llu", (long long)want,
+			    (unsigned long long)rl.rlim_cur,
+			    (unsigned long long)(rl.rlim_cur - FD_RESERVE));
+		want = (int64_t)(rl.rlim_cur - FD_RESERVE);
+	}
+	return (unsigned)want;
+}
+
 static int
 serve(struct api *api, int local_worker)
 {
@@ -194,7 +274,7 @@ serve(struct api *api, int local_worker)
 	struct MHD_Daemon *d = NULL;
 	const union MHD_DaemonInfo *info;
 	sigset_t set;
-	unsigned port = 0;
+	unsigned port = 0, limit;
 	int sig, rc = 1, i, r;
 	siginfo_t si;
 	struct timespec tick = {0, 250000000L};
@@ -211,6 +291,7 @@ serve(struct api *api, int local_worker)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	limit = connection_limit(api);
 	if (bg_start(api) < 0) {
 		log_error("%s", err_get());
 		goto out;
@@ -218,12 +299,19 @@ serve(struct api *api, int local_worker)
 	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
 	    MHD_USE_ERROR_LOG | MHD_USE_ITC |
 	    (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
-	    0, NULL, NULL, route_request, api,
+	    0, conn_accept, api, route_request, api,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)THREADS,
 	    MHD_OPTION_NOTIFY_COMPLETED, route_completed, api,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+	    /* Idle and half-sent connections are bounded: in number, per
+	     * client address and in time (a connection silent for
+	     * request-timeout is closed, whatever its state). */
+	    MHD_OPTION_CONNECTION_LIMIT, limit,
+	    MHD_OPTION_NOTIFY_CONNECTION, conn_notify, api,
+	    MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned)((api->cfg.api_request_timeout + 999) / 1000),
+	    MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
 	    MHD_OPTION_END);
 	if (d == NULL) {
 		log_error("cannot listen on %s (in use, or not an address of "
@@ -233,8 +321,8 @@ serve(struct api *api, int local_worker)
 	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
 	if (info != NULL)
 		port = info->port;
-	log_info("listening on %s (port %u), db %s, repo %s%s%s",
-	    api->cfg.api_listen, port, api->cfg.db_path,
+	log_info("listening on %s (port %u, %u connections), db %s, repo %s%s%s",
+	    api->cfg.api_listen, port, limit, api->cfg.db_path,
 	    api->have_repo ? api->cfg.repo_path : "(none)",
 	    api->cfg.bench_repo ? ", bench repo " : "",
 	    api->cfg.bench_repo ? api->cfg.bench_repo : "");
@@ -273,6 +361,10 @@ out:
 	if (d != NULL)
 		MHD_stop_daemon(d);
 	bg_stop(api);
+	conn_fini();
+	if (api->refused > 0)
+		log_info("%lu connection(s) refused over [api] "
+		    "max-connections-per-ip", (unsigned long)api->refused);
 	return rc;
 }
 

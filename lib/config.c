@@ -40,6 +40,9 @@ static const struct key keys[] = {
 	{"api.token", K_STR, F(api_token)},
 	{"api.worker-timeout", K_DUR, F(api_worker_timeout)},
 	{"api.max-upload", K_SIZE, F(api_max_upload)},
+	{"api.max-connections", K_COUNT, F(api_max_connections)},
+	{"api.max-connections-per-ip", K_COUNT, F(api_max_connections_per_ip)},
+	{"api.request-timeout", K_DUR, F(api_request_timeout)},
 	{"bench.repo", K_PATH, F(bench_repo)},
 	{"worker.name", K_STR, F(worker_name)},
 	{"worker.dir", K_PATH, F(worker_dir)},
@@ -84,6 +87,9 @@ config_init(struct config *c)
 	c->api_listen = xstrdup("127.0.0.1:8221");
 	c->api_worker_timeout = 60 * 1000;
 	c->api_max_upload = 8 * 1024 * 1024;
+	c->api_max_connections = 1000;
+	c->api_max_connections_per_ip = 64;
+	c->api_request_timeout = 10 * 1000;
 	c->worker_ping = 10 * 1000;
 	c->worker_batch = 60 * 1000;
 	c->worker_timeout = 2 * 3600 * 1000;

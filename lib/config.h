@@ -43,6 +43,9 @@ struct config {
 	char *api_token;	/* api.token */
 	int64_t api_worker_timeout;	/* api.worker-timeout, default 60s */
 	int64_t api_max_upload;	/* api.max-upload, default 8m */
+	int64_t api_max_connections;	/* api.max-connections, 1000 */
+	int64_t api_max_connections_per_ip;	/* 64; 0: no limit */
+	int64_t api_request_timeout;	/* api.request-timeout, 10s */
 
 	char *bench_repo;	/* bench.repo; NULL: the internal method */
 
