@@ -56,6 +56,7 @@ struct req {
 	char name[65];		/* the authenticated worker */
 	struct buf body;
 	int too_big;
+	int head;		/* a HEAD request (GET routes) */
 };
 
 typedef enum MHD_Result (*route_fn)(struct api *api,
@@ -73,6 +74,9 @@ enum MHD_Result route_request(void *cls, struct MHD_Connection *c,
     const char *upload, size_t *upload_size, void **con_cls);
 void route_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     enum MHD_RequestTerminationCode toe);
+/* MHD's URL unescaper: %XX decoded, except %00, kept as it is (a URL path
+ * with a NUL would be cut there). */
+size_t route_unescape(void *cls, struct MHD_Connection *c, char *uri);
 
 /*
  * Queue a JSON reply: route_reply takes ownership of the cJSON tree;
@@ -93,6 +97,7 @@ int auth_check(struct api *api, struct MHD_Connection *c, char *name,
     const char **why);
 /* 1 if the strings are equal, in time that depends only on their lengths. */
 int auth_equal(const char *a, const char *b);
+int auth_equal_n(const char *a, size_t na, const char *b, size_t nb);
 /* Queue the 401 reply with WWW-Authenticate. */
 enum MHD_Result auth_fail(struct MHD_Connection *c, const char *why);
 
@@ -128,6 +133,14 @@ int check_hash(const cJSON *obj, const char *key, const char *path,
  * *present telling. */
 int check_time(const cJSON *obj, const char *key, const char *path,
     double *t, int *present, struct verr *e);
+/*
+ * The raw request text s[0..n): no NUL byte, no raw control character or
+ * \u0000 in a string, every number by JSON's grammar (cJSON takes "01",
+ * "1." and a string cut at its NUL). 0, or -1 with e set (400).
+ */
+int check_raw_json(const char *s, size_t n, struct verr *e);
+/* No object in j (at field path) has the same key twice. 0 or -1. */
+int check_dup_keys(const cJSON *j, const char *path, struct verr *e);
 /* 1 if line is a valid [source, text] output line. */
 int check_output_line(const cJSON *line);
 /* obj's bench_method as canonical JSON (malloc'd), or NULL with e set. */

@@ -309,6 +309,7 @@ serve(struct api *api, int local_worker)
 	     * request-timeout is closed, whatever its state). */
 	    MHD_OPTION_CONNECTION_LIMIT, limit,
 	    MHD_OPTION_NOTIFY_CONNECTION, conn_notify, api,
+	    MHD_OPTION_UNESCAPE_CALLBACK, route_unescape, api,
 	    MHD_OPTION_CONNECTION_TIMEOUT,
 	    (unsigned)((api->cfg.api_request_timeout + 999) / 1000),
 	    MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,

@@ -178,8 +178,14 @@ begin(struct api *api, struct MHD_Connection *c, const char *url,
 	    MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (cl != NULL && strtoull(cl, NULL, 10) > api->max_upload)
 		return too_large(api, c);
-	if (strcmp(rt->method, "GET") == 0)
-		return rt->fn(api, c, NULL, rest);
+	if (strcmp(rt->method, "GET") == 0) {
+		struct req get;
+
+		memset(&get, 0, sizeof(get));
+		get.route = rt;
+		get.head = strcmp(method, "HEAD") == 0;
+		return rt->fn(api, c, &get, rest);
+	}
 	r = xcalloc(1, sizeof(*r));
 	r->route = rt;
 	memcpy(r->name, name, sizeof(name));
@@ -216,6 +222,38 @@ route_request(void *cls, struct MHD_Connection *c, const char *url,
 	if (find(url, method, &rest, &allow) != r->route)
 		return MHD_NO;
 	return r->route->fn(api, c, r, rest);
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+size_t
+route_unescape(void *cls, struct MHD_Connection *c, char *uri)
+{
+	char *r = uri, *w = uri;
+	int hi, lo;
+
+	(void)cls;
+	(void)c;
+	while (*r != '\0') {
+		if (r[0] == '%' && (hi = hexval(r[1])) >= 0 &&
+		    (lo = hexval(r[2])) >= 0 && (hi | lo) != 0) {
+			*w++ = (char)(hi * 16 + lo);
+			r += 3;
+		} else
+			*w++ = *r++;
+	}
+	*w = '\0';
+	return (size_t)(w - uri);
 }
 
 void

@@ -153,8 +153,10 @@ parse_request(const cJSON *root, struct status_req *q, struct verr *e)
 		verr_set(e, 400, "secret", "expected a string");
 		return -1;
 	}
-	if (x->valuestring[0] == '\0' || strlen(x->valuestring) > SECRET_MAX) {
-		verr_set(e, 400, "secret", "must be 1 to %d bytes", SECRET_MAX);
+	if (x->valuestring[0] == '\0' || strlen(x->valuestring) > SECRET_MAX ||
+	    !utf8_valid(x->valuestring, strlen(x->valuestring))) {
+		verr_set(e, 400, "secret", "must be 1 to %d bytes of UTF-8",
+		    SECRET_MAX);
 		return -1;
 	}
 	q->secret = x->valuestring;
@@ -573,6 +575,8 @@ status_handle(struct api *api, struct MHD_Connection *c, struct req *r,
 	if (r->body.len == 0)
 		return route_error(c, 400, NULL, "empty request body: expected "
 		    "a JSON object");
+	if (check_raw_json(r->body.data, r->body.len, &e) < 0)
+		return route_error(c, e.status, NULL, "%s", e.msg);
 	root = cJSON_ParseWithLengthOpts(r->body.data, r->body.len, &end, 0);
 	if (root == NULL) {
 		return route_error(c, 400, NULL, "malformed JSON at byte %zu",
@@ -588,7 +592,7 @@ status_handle(struct api *api, struct MHD_Connection *c, struct req *r,
 			    (size_t)(end - r->body.data));
 		}
 	}
-	if (parse_request(root, &q, &e) < 0)
+	if (check_dup_keys(root, "", &e) < 0 || parse_request(root, &q, &e) < 0)
 		goto fail;
 	if (q.request_run && q.type != W_WORKING &&
 	    (method = handout_method(api)) == NULL) {

@@ -87,8 +87,16 @@ check_measurement(const cJSON *m, struct verr *e)
 		if (check_number(val, f, e) < 0)
 			return -1;
 	}
-	if (check_string(m, "unit", path, &s, e) < 0 ||
-	    check_string(m, "error", path, &s, e) < 0)
+	if (check_string(m, "unit", path, &s, e) < 0)
+		return -1;
+	/* A unit names what the numbers are: valid UTF-8 or refused, like
+	 * metric names (the worker skips such records itself). */
+	if (s != NULL && !utf8_valid(s, strlen(s))) {
+		snprintf(f, sizeof(f), "%sunit", path);
+		verr_set(e, 400, f, "not valid UTF-8");
+		return -1;
+	}
+	if (check_string(m, "error", path, &s, e) < 0)
 		return -1;
 	if (check_absent(vals) && check_absent(val) && s == NULL) {
 		verr_set(e, 400, path, "needs values, value or error");
@@ -122,6 +130,10 @@ submit_parse(const cJSON *j, struct submission *s, struct verr *e)
 	if (check_time(j, "start", P, &s->start, NULL, e) < 0 ||
 	    check_time(j, "end", P, &s->end, &s->has_end, e) < 0)
 		goto fail;
+	if (s->has_end && s->end < s->start) {
+		verr_set(e, 400, "submit_run.end", "before the run's start");
+		goto fail;
+	}
 	x = cJSON_GetObjectItemCaseSensitive(j, "exit_code");
 	if (!check_absent(x)) {
 		if (!cJSON_IsNumber(x) || x->valuedouble != floor(x->valuedouble)

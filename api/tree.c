@@ -341,7 +341,8 @@ open_bare(git_repository **repo, const char *path)
 
 /* Serve the tree of commit hex of the repo at path. */
 static enum MHD_Result
-serve(struct MHD_Connection *c, const char *path, const char *rest)
+serve(struct MHD_Connection *c, const char *path, const char *rest,
+    int head)
 {
 	struct MHD_Response *resp;
 	struct tarstream *t = xcalloc(1, sizeof(*t));
@@ -375,6 +376,20 @@ serve(struct MHD_Connection *c, const char *path, const char *rest)
 	if (git_commit_lookup(&commit, t->repo, &oid) < 0 ||
 	    git_commit_tree(&tree, commit) < 0) {
 		ret = route_error(c, 404, NULL, "no such commit");
+		goto out;
+	}
+	if (head) {
+		/* HEAD: the headers a GET would get, and no body. */
+		resp = MHD_create_response_from_buffer(0, (void *)"",
+		    MHD_RESPMEM_PERSISTENT);
+		if (resp == NULL) {
+			ret = MHD_NO;
+			goto out;
+		}
+		MHD_add_response_header(resp, "Content-Type",
+		    "application/gzip");
+		ret = MHD_queue_response(c, 200, resp);
+		MHD_destroy_response(resp);
 		goto out;
 	}
 	t->mtime = (time_t)git_commit_time(commit);
@@ -415,18 +430,16 @@ enum MHD_Result
 tree_repo(struct api *api, struct MHD_Connection *c, struct req *r,
     const char *rest)
 {
-	(void)r;
 	if (!api->have_repo)
 		return route_error(c, 404, NULL, "no repository is configured");
-	return serve(c, api->cfg.repo_path, rest);
+	return serve(c, api->cfg.repo_path, rest, r->head);
 }
 
 enum MHD_Result
 tree_bench_repo(struct api *api, struct MHD_Connection *c, struct req *r,
     const char *rest)
 {
-	(void)r;
 	if (api->cfg.bench_repo == NULL)
 		return route_error(c, 404, NULL, "no bench repo is configured");
-	return serve(c, api->cfg.bench_repo, rest);
+	return serve(c, api->cfg.bench_repo, rest, r->head);
 }
