@@ -213,9 +213,12 @@ render_main(void *cls)
 				failed = retry = 1;
 			/* After the render's detection: confirm and bisect
 			 * what it found (and, at start, what was left). */
-			if (!failed && bisect_pass(api, db) > 0 &&
-			    render(api, db) < 0)
-				failed = retry = 1;
+			if (!failed) {
+				int b = bisect_pass(api, db);
+
+				if (b < 0 || (b > 0 && render(api, db) < 0))
+					failed = retry = 1;
+			}
 			first = 0;
 		}
 		pthread_mutex_lock(&bg->mu);
