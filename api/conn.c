@@ -5,7 +5,9 @@
  * libmicrohttpd's own per-IP limit is kept per thread of its pool, so a
  * client gets the limit once per thread; this one is shared. A connection
  * is counted from MHD's "started" notification to its "closed" one (always
- * paired); the accept policy refuses an address already at the limit.
+ * paired); the accept policy refuses an address already at the limit (a
+ * few more may slip in when threads accept from one address at the same
+ * instant: at most one per thread).
  */
 #include <stdlib.h>
 #include <string.h>
