@@ -11,6 +11,7 @@
 
 #include "err.h"
 #include "log.h"
+#include "proto.h"
 #include "worker.h"
 
 /* The fields of a handed-out run, borrowed from its JSON. */
@@ -267,7 +268,16 @@ submission(struct worker *w, const struct run_spec *sp, int ran,
 {
 	cJSON *sub = run_object(sp, cJSON_CreateObject());
 	char *end_time = util_now_rfc3339();
+	double t_start, t_end;
 
+	/* The start is the server's clock, the end ours: a clock behind the
+	 * server's must not make the run end before it started (the server
+	 * refuses that), so the end is at least the start. */
+	if (proto_time_parse(sp->start, &t_start) == 0 &&
+	    proto_time_parse(end_time, &t_end) == 0 && t_end < t_start) {
+		free(end_time);
+		end_time = xstrdup(sp->start);
+	}
 	cJSON_AddStringToObject(sub, "end", end_time);
 	if (ran)
 		cJSON_AddNumberToObject(sub, "exit_code", end->exit_code);
