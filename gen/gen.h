@@ -125,5 +125,6 @@ int cmd_serve(struct gen *g, int argc, char **argv);
 int cmd_detect(struct gen *g, int argc, char **argv);
 int cmd_import(struct gen *g, int argc, char **argv);
 int cmd_check(struct gen *g, int argc, char **argv);
+int cmd_changes(struct gen *g, int argc, char **argv);
 
 #endif

@@ -98,6 +98,17 @@ static const struct gen_verb verbs[] = {
 	    "Renders the pages the dirty table names (and new commits) into\n"
 	    "[site] out, atomically, leaving unchanged files alone.\n"
 	    "  --all        rewrite every page (unchanged bytes still skip)\n"},
+	{"changes", cmd_changes, "[--json] [--regressions|--improvements]"
+	    " [--metric M] [--ref R] [--recompute]",
+	    "list the changes found along the tracked refs",
+	    "Lists every change detected on a tracked ref's first-parent\n"
+	    "history, newest first: id, metric, change in %, kind, confidence,\n"
+	    "commit range (last run before..first run after, commits between),\n"
+	    "levels, state and ref. Runs any detection still pending first.\n"
+	    "  --json          as JSON, each change as in changes.json\n"
+	    "  --regressions, --improvements  only those\n"
+	    "  --metric M, --ref R  only those of metric M, of ref R\n"
+	    "  --recompute     detect again over every tracked ref's history\n"},
 	{"detect", cmd_detect, "[--penalty X] [--min-points N] [--alpha X]"
 	    " [--window N] FILE",
 	    "find the change points of a series given as JSON or CSV",

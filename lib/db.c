@@ -181,6 +181,47 @@ static const char *const migrations[] = {
 	"  note TEXT,"
 	"  updated REAL"
 	");",
+	/* 3 -> 4: changes found by the detector (lib/changes.c) along a
+	 * tracked ref's first-parent history: the last run before and the
+	 * first after, n_between commits with no run between their commits,
+	 * the levels, delta in the unit and in %, confidence 0..1, verdict
+	 * (-1 regression, 1 improvement, 0 neither, by the metric's
+	 * direction), state ('new' from detection; bisect adds its own).
+	 * noise: each metric's noise model on a ref (lib/stats.h). The
+	 * 'detect' dirty row with key '*' asks for a full detection. */
+	"CREATE TABLE changes ("
+	"  id INTEGER PRIMARY KEY,"
+	"  metric_id INTEGER NOT NULL REFERENCES metrics(id),"
+	"  ref TEXT NOT NULL,"
+	"  before_run TEXT NOT NULL,"
+	"  after_run TEXT NOT NULL,"
+	"  before_commit INTEGER NOT NULL REFERENCES commits(id),"
+	"  after_commit INTEGER NOT NULL REFERENCES commits(id),"
+	"  n_between INTEGER NOT NULL,"
+	"  before_value REAL NOT NULL,"
+	"  after_value REAL NOT NULL,"
+	"  delta REAL NOT NULL,"
+	"  delta_pct REAL NOT NULL,"
+	"  confidence REAL NOT NULL,"
+	"  verdict INTEGER NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'new',"
+	"  found REAL NOT NULL,"
+	"  updated REAL NOT NULL"
+	");"
+	"CREATE INDEX changes_metric_ref ON changes(metric_id, ref, "
+	"after_commit);"
+	"CREATE INDEX changes_found ON changes(found);"
+	"CREATE TABLE noise ("
+	"  metric_id INTEGER NOT NULL REFERENCES metrics(id),"
+	"  ref TEXT NOT NULL,"
+	"  runs INTEGER NOT NULL,"
+	"  deterministic INTEGER NOT NULL,"
+	"  run_to_run REAL NOT NULL,"
+	"  within_run REAL NOT NULL,"
+	"  floor REAL,"
+	"  PRIMARY KEY (metric_id, ref)"
+	") WITHOUT ROWID;"
+	"INSERT OR IGNORE INTO dirty (kind, key) VALUES ('detect', '*');",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))

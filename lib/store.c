@@ -305,7 +305,8 @@ store_run(struct db *db, const struct store_run *s, const char *worker)
 	    db_dirty(db, "commit", s->hash) < 0 ||
 	    db_dirty(db, "worker", worker) < 0 ||
 	    db_dirty(db, "queue", "") < 0 || db_dirty(db, "index", "") < 0 ||
-	    db_dirty(db, "graph", "") < 0)
+	    db_dirty(db, "graph", "") < 0 ||
+	    db_dirty(db, "detect", s->hash) < 0)
 		return -1;
 	return 1;
 }

@@ -1,10 +1,12 @@
-/* page_feed: feed.xml, an Atom feed of the latest runs' significant changes. */
+/* page_feed: feed.xml, an Atom feed of the newest changes (the changes
+ * table). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "buf.h"
+#include "changes.h"
 #include "config.h"
 #include "err.h"
 #include "esc.h"
@@ -12,80 +14,37 @@
 #include "render_int.h"
 #include "tpl.h"
 
-#define FEED_RUNS 20
+#define FEED_CHANGES 20
 
-/* The significant rows of run id against base (the changes an entry
- * lists) into e's "changes". 0 or -1. */
-static int
-significant(struct rctx *r, cJSON *e, const char *id, const char *base)
-{
-	cJSON *rows = NULL, *row, *sig;
-
-	if (base != NULL && (rows = render_measurements(r, id, base, 0)) ==
-	    NULL)
-		return -1;
-	sig = cJSON_AddArrayToObject(e, "changes");
-	if (rows != NULL) {
-		cJSON_ArrayForEach(row, rows)
-			if (cJSON_IsTrue(cJSON_GetObjectItem(row,
-			    "significant")))
-				cJSON_AddItemToArray(sig,
-				    cJSON_Duplicate(row, 1));
-	}
-	cJSON_Delete(rows);
-	return 0;
-}
-
-/* The feed's entries: the latest finished runs with significant changes,
- * newest first; *newest is the latest end time. */
+/* The feed's entries: the newest changes, from the changes table;
+ * *newest is the latest time one was found. */
 static int
 entries_of(struct rctx *r, cJSON *entries, double *newest)
 {
-	struct q_run *runs;
-	char base[Q_ID_SIZE], when[40], *s;
+	char when[40], *s;
 	cJSON *e, *c;
-	size_t n, i;
-	int rc = -1, k;
+	double found;
 
-	if (q_finished_runs(r->db, FEED_RUNS, &runs, &n) < 0)
+	if (changes_json(r->db, entries, 0, FEED_CHANGES) < 0)
 		return -1;
-	for (i = 0; i < n; i++) {
-		e = cJSON_CreateObject();
-		render_add_str(e, "worker",
-		    (const unsigned char *)runs[i].worker);
-		render_time(when, runs[i].end_time, 0);
-		cJSON_AddStringToObject(e, "end", when);
-		if (runs[i].end_time > *newest)
-			*newest = runs[i].end_time;
-		cJSON_AddItemToArray(entries, e);
-	}
-	for (i = n; i-- > 0;) {
-		e = cJSON_GetArrayItem(entries, (int)i);
-		k = q_base_run(r->db, runs[i].commit_id, base);
-		if (k < 0 || significant(r, e, runs[i].id, k ? base : NULL) < 0)
-			goto out;
-		if (cJSON_GetArraySize(cJSON_GetObjectItem(e, "changes")) ==
-		    0) {
-			cJSON_DeleteItemFromArray(entries, (int)i);
-			continue;
-		}
-		cJSON_AddNumberToObject(e, "n_changes", cJSON_GetArraySize(
-		    cJSON_GetObjectItem(e, "changes")));
-		c = render_commit_brief(r, runs[i].commit_id);
-		if (c == NULL)
-			goto out;
-		cJSON_AddItemToObject(e, "commit", c);
-		s = render_url_run(runs[i].id);
-		cJSON_AddStringToObject(e, "url", s);
-		free(s);
-		s = xasprintf("tag:tablejohn,2024:run/%s", runs[i].id);
+	cJSON_ArrayForEach(e, entries) {
+		page_change_decorate(e);
+		found = cJSON_GetObjectItem(e, "found")->valuedouble;
+		if (found > *newest)
+			*newest = found;
+		render_time(when, found, 0);
+		cJSON_AddStringToObject(e, "updated", when);
+		s = xasprintf("tag:tablejohn,2024:change/%d",
+		    cJSON_GetObjectItem(e, "id")->valueint);
 		cJSON_AddStringToObject(e, "entry_id", s);
 		free(s);
+		c = render_commit_brief(r, db_commit_id(r->db,
+		    cJSON_GetObjectItem(e, "after_commit")->valuestring));
+		if (c == NULL)
+			return -1;
+		cJSON_AddItemToObject(e, "commit", c);
 	}
-	rc = 0;
-out:
-	q_runs_free(runs, n);
-	return rc;
+	return 0;
 }
 
 int

@@ -1,9 +1,11 @@
-/* page_index: the model of index.html (refs, latest runs, changes, queue). */
+/* page_index: the model of index.html (recent changes, tracked refs, latest
+ * runs, queue). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "changes.h"
 #include "config.h"
 #include "err.h"
 #include "query.h"
@@ -11,15 +13,15 @@
 
 #define LATEST_RUNS 10
 #define CHANGES_SHOWN 3
+#define RECENT_CHANGES 10
 
 static int
 refs(struct rctx *r, cJSON *m)
 {
 	cJSON *tracked = cJSON_AddArrayToObject(m, "tracked_refs");
-	cJSON *untracked = cJSON_AddArrayToObject(m, "untracked_refs");
 	cJSON *o, *c, *run;
 	struct q_ref *v;
-	size_t n, i;
+	size_t n, i, n_untracked = 0;
 	char *url;
 	int rc = -1;
 
@@ -27,8 +29,13 @@ refs(struct rctx *r, cJSON *m)
 		return -1;
 	/* Tracked first: q_refs sorts them so. */
 	for (i = 0; i < n; i++) {
+		/* The others are counted here; refs/ lists them. */
+		if (!v[i].tracked) {
+			n_untracked++;
+			continue;
+		}
 		o = cJSON_CreateObject();
-		cJSON_AddItemToArray(v[i].tracked ? tracked : untracked, o);
+		cJSON_AddItemToArray(tracked, o);
 		cJSON_AddStringToObject(o, "name", v[i].name);
 		url = render_url_ref(v[i].name);
 		cJSON_AddStringToObject(o, "url", url);
@@ -47,6 +54,7 @@ refs(struct rctx *r, cJSON *m)
 		cJSON_AddStringToObject(run, "url", url);
 		free(url);
 	}
+	cJSON_AddNumberToObject(m, "n_untracked", (double)n_untracked);
 	rc = 0;
 out:
 	q_refs_free(v, n);
@@ -130,6 +138,25 @@ out:
 	return rc;
 }
 
+/* The newest changes (not those bisection did not confirm), first. */
+static int
+recent_changes(struct rctx *r, cJSON *m)
+{
+	cJSON *arr = cJSON_AddArrayToObject(m, "recent_changes"), *o;
+	cJSON *all = cJSON_CreateArray();
+	long n = changes_json(r->db, arr, 0, RECENT_CHANGES);
+	long total = n < 0 ? -1 : changes_json(r->db, all, 0, 0);
+
+	cJSON_Delete(all);
+	if (n < 0 || total < 0)
+		return -1;
+	cJSON_ArrayForEach(o, arr)
+		page_change_decorate(o);
+	cJSON_AddBoolToObject(m, "has_changes", n > 0);
+	cJSON_AddNumberToObject(m, "n_changes", (double)total);
+	return 0;
+}
+
 int
 page_index(struct rctx *r)
 {
@@ -137,7 +164,8 @@ page_index(struct rctx *r)
 	struct q_counts n;
 	int rc = -1;
 
-	if (refs(r, m) < 0 || latest_runs(r, m) < 0)
+	if (recent_changes(r, m) < 0 || refs(r, m) < 0 ||
+	    latest_runs(r, m) < 0)
 		goto out;
 	q = page_queue_summary(r);
 	if (q == NULL)

@@ -20,6 +20,7 @@
 #include "query.h"
 #include "render.h"
 #include "render_int.h"
+#include "changes.h"
 #include "tpl.h"
 #include "utf8.h"
 
@@ -88,14 +89,16 @@ set_free(struct strset *s)
  * in the order of pages[]. A new page is one row in pages[] and its flag in
  * the rows of the dirty kinds that affect it.
  */
-enum { SET_COMMITS, SET_RUNS, SET_WORKERS, SET_REFS, SET_METRICS, NSETS };
+enum { SET_COMMITS, SET_RUNS, SET_WORKERS, SET_REFS, SET_METRICS, SET_CHANGES,
+    NSETS };
 
-#define P_INDEX 0x01	/* index.html and feed.xml */
+#define P_INDEX 0x01	/* index.html, feed.xml, refs/ (and changes/) */
 #define P_QUEUE 0x02	/* queue/ */
 #define P_GRAPH 0x04	/* graph/ data */
 #define P_GO_REFS 0x08	/* go/refs.json */
 #define P_STATIC 0x10	/* static/ and the fixed pages: every render */
 #define P_SHARDS 0x20	/* go/h/<xx>.json of the commits rendered */
+#define P_CHANGES 0x40	/* changes/, changes.json */
 
 /* Everything one render has to write. */
 struct work {
@@ -118,6 +121,8 @@ static const struct {
 	{"queue", -1, P_QUEUE},
 	{"index", -1, P_INDEX},
 	{"graph", -1, P_GRAPH},
+	{"change", SET_CHANGES, P_CHANGES | P_INDEX},
+	{"changes", -1, P_CHANGES | P_INDEX},
 };
 
 /* Every key of a set, for a full render. */
@@ -130,6 +135,7 @@ static const struct {
 	    "SELECT worker FROM runs"},
 	[SET_REFS] = {"site.all.refs", "SELECT name FROM refs"},
 	[SET_METRICS] = {"site.all.metrics", "SELECT name FROM metrics"},
+	[SET_CHANGES] = {"site.all.changes", "SELECT id FROM changes"},
 };
 
 static int graph_pages(struct rctx *r, struct work *w);
@@ -154,6 +160,8 @@ static const struct {
 	{"go refs", -1, NULL, P_GO_REFS, NULL},
 	{"go shards", -1, NULL, P_SHARDS, shard_pages},
 	{"queue", -1, NULL, P_QUEUE, NULL},
+	{"change", SET_CHANGES, page_change, 0, NULL},
+	{"changes", -1, NULL, P_CHANGES | P_INDEX, NULL},
 	{"index", -1, NULL, P_INDEX, index_pages},
 };
 
@@ -199,8 +207,9 @@ claim(struct rctx *r, int64_t *commit_max)
 
 	if (db_begin(r->db) < 0)
 		return -1;
+	/* 'detect' rows are changes_detect_pending's, not pages. */
 	if (db_exec(r->db, "UPDATE OR REPLACE dirty SET kind = '~' || kind "
-	    "WHERE substr(kind, 1, 1) <> '~'") < 0)
+	    "WHERE substr(kind, 1, 1) <> '~' AND kind <> 'detect'") < 0)
 		goto fail;
 	v = db_meta_get(r->db, "render.commit_max");
 	if (v == NULL && *err_get() != '\0')
@@ -410,7 +419,8 @@ static int
 index_pages(struct rctx *r, struct work *w)
 {
 	(void)w;
-	return page_index(r) < 0 || page_feed(r) < 0 ? -1 : 0;
+	return page_index(r) < 0 || page_feed(r) < 0 || page_refs(r) < 0 ?
+	    -1 : 0;
 }
 
 /* The flag pages that take no work. */
@@ -424,6 +434,8 @@ whole(struct rctx *r, unsigned flag)
 		return page_go_refs(r);
 	case P_QUEUE:
 		return page_queue(r);
+	case P_CHANGES | P_INDEX:
+		return page_changes(r);
 	}
 	return 0;
 }
@@ -515,6 +527,10 @@ render_site(struct db *db, const struct config *cfg, int all)
 	if (db_exec(db, "PRAGMA mmap_size = 268435456;"
 	    "PRAGMA cache_size = -32768") < 0)
 		goto out;
+	/* Detection first: the changes it finds are pages of this render. */
+	if (changes_detect_pending(db, cfg) < 0)
+		log_warn("render: detecting changes: %s (tried again next "
+		    "time)", err_get());
 	if (claim(&r, &commit_max) < 0)
 		goto out;
 	/* One read transaction: every page of this call sees one state. */

@@ -139,5 +139,15 @@ int page_go_refs(struct rctx *r);
 int page_go_shard(struct rctx *r, int shard);
 int page_static(struct rctx *r);
 int page_feed(struct rctx *r);
+/* changes/ (+ changes/changes.json and changes.json at the top), one
+ * change's page change/<id>/ (removed when the change is gone), and refs/
+ * (every ref). */
+int page_changes(struct rctx *r);
+int page_change(struct rctx *r, const char *id);
+int page_refs(struct rctx *r);
+/* Add a change object's display fields (pct_text, confidence_text,
+ * range_text, values_text, before/after_url and _short, regression,
+ * hidden_row), for every page that lists changes. */
+void page_change_decorate(cJSON *o);
 
 #endif

@@ -61,6 +61,7 @@ check_eq "the commit left the queue" \
 check_eq "the dirty rows" \
     "$(sql tj.db "SELECT kind || ' ' || key FROM dirty ORDER BY 1")" \
     "commit $h
+detect $h
 graph 
 index 
 metric files/total

@@ -117,7 +117,9 @@ check_match "the ref page redirects to its commit" \
     "http-equiv=\"refresh\" content=\"0; url=../../../../commit/$(git -C "$R" rev-parse v1.0)/\""
 check_match "tracked refs come first on the index" \
     "$(tr -d '\n' <"$O/index.html")" \
-    "Tracked refs</h2>.*refs/heads/&lt;script&gt;x.*refs/heads/main.*Other refs</h2>.*refs/tags/v1.0"
+    "Tracked refs</h2>.*refs/heads/&lt;script&gt;x.*refs/heads/main.*2 other refs, not tracked: <a href=\"refs/\">every ref</a>"
+check_match "refs/ lists the others too" "$(tr -d '\n' <"$O/refs/index.html")" \
+    "refs/heads/main.*refs/tags/v1.0"
 check "go/ shards know every commit" python3 -c '
 import json, sys, subprocess
 o, db = sys.argv[1], sys.argv[2]
@@ -170,16 +172,18 @@ for p in pts:
 assert m["default"] == [m["metrics"][0]["name"]], m["default"]
 ' "$O" "$D" "$R"
 
-check "feed.xml is well-formed Atom with the significant changes" python3 -c '
-import sys, xml.etree.ElementTree as ET
+check "feed.xml is well-formed Atom, an entry per change" python3 -c '
+import subprocess, sys, xml.etree.ElementTree as ET
 ns = {"a": "http://www.w3.org/2005/Atom"}
 f = ET.parse(sys.argv[1]).getroot()
 es = f.findall("a:entry", ns)
-assert es, "no entries"
+n = int(subprocess.check_output(["sqlite3", sys.argv[2], "SELECT count(*) "
+    "FROM changes WHERE ref IN (SELECT name FROM refs WHERE tracked = 1)"]))
+assert len(es) == min(n, 20), (len(es), n)
 for e in es:
-    assert e.find("a:link", ns).get("href").startswith("run/r-")
+    assert e.find("a:link", ns).get("href").startswith("change/")
     assert "%" in e.find("a:content", ns).text
-' "$O/feed.xml"
+' "$O/feed.xml" "$D"
 check_eq "feed.xml has no raw markup from the corpus" \
     "$(grep -c "<script>alert" "$O/feed.xml")" 0
 

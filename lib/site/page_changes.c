@@ -1,0 +1,504 @@
+/* page_changes: changes/ (every change), change/<id>/ (one change: a small
+ * graph around it, the two runs' values, the commits of its range) and
+ * refs/ (every ref). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "changes.h"
+#include "config.h"
+#include "err.h"
+#include "render_int.h"
+#include "stats.h"
+
+/* Points each side of a change in its page's graph. */
+#define AROUND 30
+/* Commits of a range listed on its page. */
+#define RANGE_LISTED 500
+
+/* Text fields a row shows: Δ %, confidence, the range. */
+void
+page_change_decorate(cJSON *o)
+{
+	const cJSON *pct = cJSON_GetObjectItemCaseSensitive(o, "delta_pct");
+	const cJSON *conf = cJSON_GetObjectItemCaseSensitive(o, "confidence");
+	const cJSON *nb = cJSON_GetObjectItemCaseSensitive(o, "n_between");
+	const cJSON *b = cJSON_GetObjectItemCaseSensitive(o, "before_commit");
+	const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, "after_commit");
+	const cJSON *bv = cJSON_GetObjectItemCaseSensitive(o, "before_value");
+	const cJSON *av = cJSON_GetObjectItemCaseSensitive(o, "after_value");
+	char t[96], x[40], y[40];
+	char *url;
+	int n = cJSON_IsNumber(nb) ? nb->valueint : 0;
+
+	snprintf(t, sizeof(t), "%+.2f %%", cJSON_IsNumber(pct) ?
+	    pct->valuedouble : 0);
+	cJSON_AddStringToObject(o, "pct_text", t);
+	snprintf(t, sizeof(t), "%.1f %%", cJSON_IsNumber(conf) ?
+	    100 * conf->valuedouble : 0);
+	if (cJSON_IsNumber(conf) && conf->valuedouble > 0.999 &&
+	    conf->valuedouble < 1)
+		snprintf(t, sizeof(t), "> 99.9 %%");
+	cJSON_AddStringToObject(o, "confidence_text", t);
+	if (cJSON_IsString(a) && cJSON_IsString(b)) {
+		snprintf(t, sizeof(t), "%.7s..%.7s, %d commit%s between",
+		    b->valuestring, a->valuestring, n, n == 1 ? "" : "s");
+		cJSON_AddStringToObject(o, "range_text", t);
+		url = render_url_commit(a->valuestring);
+		cJSON_AddStringToObject(o, "after_url", url);
+		free(url);
+		url = render_url_commit(b->valuestring);
+		cJSON_AddStringToObject(o, "before_url", url);
+		free(url);
+		snprintf(t, sizeof(t), "%.7s", a->valuestring);
+		cJSON_AddStringToObject(o, "after_short", t);
+		snprintf(t, sizeof(t), "%.7s", b->valuestring);
+		cJSON_AddStringToObject(o, "before_short", t);
+	}
+	render_num(x, cJSON_IsNumber(bv) ? bv->valuedouble : NAN);
+	render_num(y, cJSON_IsNumber(av) ? av->valuedouble : NAN);
+	snprintf(t, sizeof(t), "%s → %s", x, y);
+	cJSON_AddStringToObject(o, "values_text", t);
+	cJSON_AddBoolToObject(o, "hidden_row", strcmp(cJSON_GetObjectItem(o,
+	    "state")->valuestring, "not confirmed") == 0);
+	cJSON_AddBoolToObject(o, "regression", strcmp(cJSON_GetObjectItem(o,
+	    "kind")->valuestring, "regression") == 0);
+}
+
+/* "changes below 2.1 % are not detectable here", or NULL. */
+static char *
+floor_text(struct rctx *r, int64_t metric)
+{
+	double rr, wr, fl;
+	long runs;
+	int det, k;
+
+	k = changes_noise(r->db, metric, &det, &rr, &wr, &fl, &runs);
+	if (k <= 0)
+		return NULL;
+	if (det)
+		return xasprintf("deterministic over %ld runs: any change "
+		    "beyond rounding is detectable", runs);
+	if (isnan(fl))
+		return xasprintf("%ld runs so far: too few to know the noise",
+		    runs);
+	return xasprintf("changes below %.2g %% between two runs are not "
+	    "detectable here (run-to-run noise %.2g %%, %ld runs)", 100 * fl,
+	    100 * rr, runs);
+}
+
+int
+page_changes(struct rctx *r)
+{
+	cJSON *m = cJSON_CreateObject(), *arr, *o, *metrics, *refs, *j;
+	struct buf seen;
+	long n;
+	int rc = -1;
+
+	arr = cJSON_AddArrayToObject(m, "changes");
+	n = changes_json(r->db, arr, 0, 0);
+	if (n < 0)
+		goto out;
+	/* The filters' choices. */
+	metrics = cJSON_AddArrayToObject(m, "metrics");
+	refs = cJSON_AddArrayToObject(m, "refs");
+	buf_init(&seen, 0);
+	cJSON_ArrayForEach(o, arr) {
+		const char *mt = cJSON_GetObjectItem(o, "metric")->valuestring;
+		const char *rf = cJSON_GetObjectItem(o, "ref")->valuestring;
+		int found_m = 0, found_r = 0;
+
+		cJSON_ArrayForEach(j, metrics)
+			found_m |= strcmp(j->valuestring, mt) == 0;
+		cJSON_ArrayForEach(j, refs)
+			found_r |= strcmp(j->valuestring, rf) == 0;
+		if (!found_m)
+			cJSON_AddItemToArray(metrics, cJSON_CreateString(mt));
+		if (!found_r)
+			cJSON_AddItemToArray(refs, cJSON_CreateString(rf));
+	}
+	buf_fini(&seen);
+	cJSON_AddNumberToObject(m, "n_changes", (double)n);
+	if (render_json(r, "changes.json", m) < 0)
+		goto out;
+	cJSON_ArrayForEach(o, arr)
+		page_change_decorate(o);
+	rc = render_page(r, "changes", "changelist", m, "changes.json",
+	    "changes");
+out:
+	cJSON_Delete(m);
+	return rc;
+}
+
+/* The metric's points around the change, from the ref's tip down. */
+struct gpt {
+	double median, lo, hi;
+	int64_t commit;
+	int side;	/* -1 before, 1 after */
+};
+
+static int
+around(struct rctx *r, const char *ref, int64_t metric, int64_t before,
+    int64_t after, struct gpt **out, size_t *n)
+{
+	sqlite3_stmt *st = db_stmt(r->db, "site.changes.1",
+	    "WITH RECURSIVE fp(id, d) AS ("
+	    "SELECT (SELECT commit_id FROM refs WHERE name = ?1), 0 UNION ALL "
+	    "SELECT e.parent, fp.d + 1 FROM fp JOIN commit_edges e ON e.child "
+	    "= fp.id AND e.idx = 0) SELECT fp.id, (SELECT s.median FROM runs "
+	    "x JOIN measurements s ON s.run_id = x.id AND s.metric_id = ?2 "
+	    "WHERE x.commit_id = fp.id AND s.error IS NULL AND s.n > 0 ORDER "
+	    "BY coalesce(x.end_time, x.start_time) DESC LIMIT 1), (SELECT "
+	    "s.min FROM runs x JOIN measurements s ON s.run_id = x.id AND "
+	    "s.metric_id = ?2 WHERE x.commit_id = fp.id AND s.error IS NULL "
+	    "AND s.n > 0 ORDER BY coalesce(x.end_time, x.start_time) DESC "
+	    "LIMIT 1), (SELECT s.max FROM runs x JOIN measurements s ON "
+	    "s.run_id = x.id AND s.metric_id = ?2 WHERE x.commit_id = fp.id "
+	    "AND s.error IS NULL AND s.n > 0 ORDER BY coalesce(x.end_time, "
+	    "x.start_time) DESC LIMIT 1) FROM fp");
+	struct gpt ring[AROUND], *p = NULL;
+	size_t nring = 0, head = 0, np = 0, i, below = 0;
+	int step, side = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, ref, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, metric);
+	p = xmalloc((2 * AROUND + 2) * sizeof(*p));
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		struct gpt g;
+		int64_t c = sqlite3_column_int64(st, 0);
+
+		if (c == after)
+			side = 1;
+		if (c == before)
+			side = -1;
+		if (sqlite3_column_type(st, 1) == SQLITE_NULL)
+			continue;
+		g.commit = c;
+		g.median = sqlite3_column_double(st, 1);
+		g.lo = sqlite3_column_double(st, 2);
+		g.hi = sqlite3_column_double(st, 3);
+		g.side = side;
+		if (side == 0) {
+			/* Above the change: keep the nearest AROUND. */
+			ring[head] = g;
+			head = (head + 1) % AROUND;
+			if (nring < AROUND)
+				nring++;
+			continue;
+		}
+		if (side == 1 && np == 0) {
+			/* Flush the ring, nearest last. */
+			for (i = 0; i < nring; i++) {
+				p[np] = ring[(head + AROUND - 1 - i) % AROUND];
+				p[np++].side = 1;
+			}
+			/* reverse to newest first */
+			for (i = 0; i < np / 2; i++) {
+				struct gpt t = p[i];
+
+				p[i] = p[np - 1 - i];
+				p[np - 1 - i] = t;
+			}
+		}
+		if (side == -1 && ++below > AROUND)
+			break;
+		if (np < 2 * AROUND + 2)
+			p[np++] = g;
+	}
+	sqlite3_reset(st);
+	if (step != SQLITE_DONE && step != SQLITE_ROW) {
+		free(p);
+		return render_dberr(r, "reading the series");
+	}
+	/* Oldest first. */
+	for (i = 0; i < np / 2; i++) {
+		struct gpt t = p[i];
+
+		p[i] = p[np - 1 - i];
+		p[np - 1 - i] = t;
+	}
+	*out = p;
+	*n = np;
+	return 0;
+}
+
+/* A static SVG of the points (and each one's min-max), the two levels and
+ * where the change lies. Only numbers go in. */
+static char *
+graph_svg(const struct gpt *p, size_t n, double before, double after)
+{
+	struct buf b;
+	double lo = fmin(before, after), hi = fmax(before, after), x, y0, y1;
+	const double W = 640, H = 180, pad = 8;
+	size_t i, cut = n;
+
+	for (i = 0; i < n; i++) {
+		lo = fmin(lo, p[i].lo);
+		hi = fmax(hi, p[i].hi);
+		if (p[i].side > 0 && cut == n)
+			cut = i;
+	}
+	if (!(hi > lo)) {
+		hi = lo + fabs(lo) * 0.01 + 1e-9;
+		lo -= fabs(lo) * 0.01 + 1e-9;
+	}
+#define X(i_) (pad + (W - 2 * pad) * ((double)(i_) + 0.5) / (double)(n ? n : 1))
+#define Y(v_) (H - pad - (H - 2 * pad) * ((v_) - lo) / (hi - lo))
+	buf_init(&b, 0);
+	buf_must(buf_addf(&b, "<svg class=\"changegraph\" viewBox=\"0 0 %.0f %.0f\" "
+	    "width=\"%.0f\" height=\"%.0f\" role=\"img\" aria-label=\"the "
+	    "metric around the change\">", W, H, W, H));
+	if (cut < n && cut > 0) {
+		x = (X(cut - 1) + X(cut)) / 2;
+		buf_must(buf_addf(&b, "<line class=\"cut\" x1=\"%.1f\" y1=\"0\" "
+		    "x2=\"%.1f\" y2=\"%.0f\"/>", x, x, H));
+		buf_must(buf_addf(&b, "<line class=\"level before\" x1=\"%.1f\" "
+		    "y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", pad, Y(before), x,
+		    Y(before)));
+		buf_must(buf_addf(&b, "<line class=\"level after\" x1=\"%.1f\" "
+		    "y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", x, Y(after),
+		    W - pad, Y(after)));
+	}
+	for (i = 0; i < n; i++) {
+		x = X(i);
+		y0 = Y(p[i].lo);
+		y1 = Y(p[i].hi);
+		if (y0 - y1 > 1)
+			buf_must(buf_addf(&b, "<line class=\"spread\" x1=\"%.1f\" "
+			    "y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", x, y0, x,
+			    y1));
+		buf_must(buf_addf(&b, "<circle class=\"pt %s\" cx=\"%.1f\" cy=\"%.1f\" "
+		    "r=\"3\"/>", p[i].side > 0 ? "after" : "before", x,
+		    Y(p[i].median)));
+	}
+	buf_must(buf_addf(&b, "<text x=\"%.0f\" y=\"12\">%.6g</text><text x=\"%.0f\" "
+	    "y=\"%.0f\">%.6g</text></svg>", pad, hi, pad, H - 2, lo));
+#undef X
+#undef Y
+	return buf_take(&b);
+}
+
+/* A run's values of the metric: {run, url, n, min, median, max, values}. */
+static cJSON *
+run_values(struct rctx *r, const char *run, int64_t metric)
+{
+	sqlite3_stmt *st = db_stmt(r->db, "site.changes.2",
+	    "SELECT vals FROM measurements WHERE "
+	    "run_id = ? AND metric_id = ?");
+	cJSON *o = cJSON_CreateObject(), *vals = NULL, *e;
+	double *v = NULL, lo, hi;
+	size_t n = 0;
+	char t[40], *url;
+
+	sqlite3_bind_text(st, 1, run, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, metric);
+	cJSON_AddStringToObject(o, "run", run);
+	url = render_url_run(run);
+	cJSON_AddStringToObject(o, "url", url);
+	free(url);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		vals = cJSON_Parse((const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	if (cJSON_IsArray(vals)) {
+		v = xmalloc(((size_t)cJSON_GetArraySize(vals) + 1) *
+		    sizeof(*v));
+		cJSON_ArrayForEach(e, vals)
+			if (cJSON_IsNumber(e))
+				v[n++] = e->valuedouble;
+	}
+	cJSON_AddNumberToObject(o, "n", (double)n);
+	lo = hi = n ? v[0] : NAN;
+	for (size_t i = 0; i < n; i++) {
+		lo = fmin(lo, v[i]);
+		hi = fmax(hi, v[i]);
+	}
+	render_num(t, lo);
+	cJSON_AddStringToObject(o, "min_text", t);
+	render_num(t, stats_median(v, n));
+	cJSON_AddStringToObject(o, "median_text", t);
+	render_num(t, hi);
+	cJSON_AddStringToObject(o, "max_text", t);
+	render_num(t, STATS_MAD_SD * stats_mad(v, n));
+	cJSON_AddStringToObject(o, "spread_text", t);
+	if (vals != NULL)
+		cJSON_AddItemToObject(o, "values", vals);
+	else
+		cJSON_AddArrayToObject(o, "values");
+	free(v);
+	return o;
+}
+
+/* The two runs' values as dot strips on one scale. */
+static char *
+dist_svg(const cJSON *b, const cJSON *a)
+{
+	const cJSON *sides[2] = {cJSON_GetObjectItem(b, "values"),
+	    cJSON_GetObjectItem(a, "values")}, *e;
+	double lo = INFINITY, hi = -INFINITY, x;
+	const double W = 640, H = 70, pad = 8;
+	struct buf s;
+	int k;
+
+	for (k = 0; k < 2; k++)
+		cJSON_ArrayForEach(e, sides[k])
+			if (cJSON_IsNumber(e)) {
+				lo = fmin(lo, e->valuedouble);
+				hi = fmax(hi, e->valuedouble);
+			}
+	if (!isfinite(lo))
+		return xstrdup("");
+	if (!(hi > lo)) {
+		hi = lo + fabs(lo) * 0.001 + 1e-9;
+		lo -= fabs(lo) * 0.001 + 1e-9;
+	}
+	buf_init(&s, 0);
+	buf_must(buf_addf(&s, "<svg class=\"distgraph\" viewBox=\"0 0 %.0f %.0f\" "
+	    "width=\"%.0f\" height=\"%.0f\" role=\"img\" aria-label=\"the "
+	    "values of the runs before and after\">", W, H, W, H));
+	for (k = 0; k < 2; k++)
+		cJSON_ArrayForEach(e, sides[k]) {
+			if (!cJSON_IsNumber(e))
+				continue;
+			x = pad + (W - 2 * pad) * (e->valuedouble - lo) /
+			    (hi - lo);
+			buf_must(buf_addf(&s, "<circle class=\"pt %s\" cx=\"%.1f\" "
+			    "cy=\"%.0f\" r=\"4\"/>", k ? "after" : "before", x,
+			    k ? 50.0 : 20.0));
+		}
+	buf_must(buf_addf(&s, "<text x=\"%.0f\" y=\"68\">%.6g</text><text x=\"%.0f\" "
+	    "y=\"68\" text-anchor=\"end\">%.6g</text></svg>", pad, lo,
+	    W - pad, hi));
+	return buf_take(&s);
+}
+
+int
+page_change(struct rctx *r, const char *id)
+{
+	cJSON *m = NULL, *arr, *o, *range, *br, *ar;
+	int64_t cid = strtoll(id, NULL, 10), *ids = NULL, metric = 0;
+	int64_t before = 0, after = 0;
+	sqlite3_stmt *st;
+	struct gpt *pts = NULL;
+	size_t nid = 0, npts = 0, i;
+	char dir[48], title[96], *s;
+	int rc = -1;
+
+	snprintf(dir, sizeof(dir), "change/%lld", (long long)cid);
+	arr = cJSON_CreateArray();
+	if (changes_json(r->db, arr, cid, 0) < 0)
+		goto out;
+	o = cJSON_DetachItemFromArray(arr, 0);
+	if (o == NULL) {
+		rc = render_remove_page(r, dir, "change.json");
+		goto out;
+	}
+	m = o;
+	page_change_decorate(m);
+	st = db_stmt(r->db, "site.changes.3",
+	    "SELECT metric_id, before_commit, after_commit FROM "
+	    "changes WHERE id = ?");
+	if (st == NULL)
+		goto out;
+	sqlite3_bind_int64(st, 1, cid);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		metric = sqlite3_column_int64(st, 0);
+		before = sqlite3_column_int64(st, 1);
+		after = sqlite3_column_int64(st, 2);
+	}
+	sqlite3_reset(st);
+	/* The range, newest first, with links. */
+	if (changes_range(r->db, cid, &ids, &nid) < 0)
+		goto out;
+	range = cJSON_AddArrayToObject(m, "range");
+	for (i = 0; i < nid && i < RANGE_LISTED; i++) {
+		cJSON *c = render_commit_brief(r, ids[i]);
+
+		if (c == NULL)
+			goto out;
+		cJSON_AddItemToArray(range, c);
+	}
+	cJSON_AddNumberToObject(m, "range_more", nid > RANGE_LISTED ?
+	    (double)(nid - RANGE_LISTED) : 0);
+	cJSON_AddItemToObject(m, "before", render_commit_brief(r, before));
+	cJSON_AddItemToObject(m, "after", render_commit_brief(r, after));
+	br = run_values(r, cJSON_GetObjectItem(m, "before_run")->valuestring,
+	    metric);
+	ar = run_values(r, cJSON_GetObjectItem(m, "after_run")->valuestring,
+	    metric);
+	s = dist_svg(br, ar);
+	cJSON_AddStringToObject(m, "dist_html", s);
+	free(s);
+	cJSON_AddItemToObject(m, "before_values", br);
+	cJSON_AddItemToObject(m, "after_values", ar);
+	if (around(r, cJSON_GetObjectItem(m, "ref")->valuestring, metric,
+	    before, after, &pts, &npts) < 0)
+		goto out;
+	s = graph_svg(pts, npts, cJSON_GetObjectItem(m,
+	    "before_value")->valuedouble, cJSON_GetObjectItem(m,
+	    "after_value")->valuedouble);
+	cJSON_AddStringToObject(m, "graph_html", s);
+	free(s);
+	cJSON_AddNumberToObject(m, "graph_points", (double)npts);
+	s = floor_text(r, metric);
+	if (s != NULL)
+		cJSON_AddStringToObject(m, "noise_text", s);
+	free(s);
+	snprintf(title, sizeof(title), "change #%lld", (long long)cid);
+	rc = render_page(r, dir, "change", m, "change.json", title);
+out:
+	cJSON_Delete(m);
+	cJSON_Delete(arr);
+	free(ids);
+	free(pts);
+	return rc;
+}
+
+int
+page_refs(struct rctx *r)
+{
+	sqlite3_stmt *st = db_stmt(r->db, "site.changes.4",
+	    "SELECT r.name, r.tracked, r.commit_id "
+	    "FROM refs r ORDER BY r.tracked DESC, r.name");
+	cJSON *m = cJSON_CreateObject(), *arr, *o, *c;
+	char *url;
+	int step, rc = -1;
+
+	arr = cJSON_AddArrayToObject(m, "refs");
+	if (st == NULL)
+		goto out;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		o = cJSON_CreateObject();
+		render_add_str(o, "name", sqlite3_column_text(st, 0));
+		cJSON_AddBoolToObject(o, "tracked", sqlite3_column_int(st, 1));
+		url = render_url_ref((const char *)sqlite3_column_text(st, 0));
+		cJSON_AddStringToObject(o, "url", url);
+		free(url);
+		cJSON_AddNumberToObject(o, "commit_id",
+		    (double)sqlite3_column_int64(st, 2));
+		cJSON_AddItemToArray(arr, o);
+	}
+	sqlite3_reset(st);
+	if (step != SQLITE_DONE) {
+		render_dberr(r, "reading refs");
+		goto out;
+	}
+	cJSON_ArrayForEach(o, arr) {
+		cJSON *cidj = cJSON_DetachItemFromObject(o, "commit_id");
+
+		c = render_commit_brief(r, (int64_t)cidj->valuedouble);
+		cJSON_Delete(cidj);
+		if (c == NULL)
+			goto out;
+		cJSON_AddItemToObject(o, "commit", c);
+	}
+	rc = render_page(r, "refs", "refs", m, "refs.json", "refs");
+out:
+	cJSON_Delete(m);
+	return rc;
+}
