@@ -3,41 +3,18 @@
 
 #include "buf.h"
 #include "esc.h"
+#include "utf8.h"
 
 #define FILENAME_MAX_LEN 120
 
-/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
-static size_t
-utf8_seq(const unsigned char *s, size_t n)
+/* 1 if HTML allows code point cp in text: no controls but tab and
+ * newlines (C0, DEL, C1), no NUL. */
+static int
+html_char(uint32_t cp)
 {
-	size_t len, i;
-	unsigned cp;
-
-	if (s[0] < 0x80)
-		return s[0] == 0 ? 0 : 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		cp = s[0] & 0x07;
-	} else
-		return 0;
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	/* Overlong forms, surrogates and values past U+10FFFF. */
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return len;
+	if (cp < 0x20)
+		return cp == '\t' || cp == '\n' || cp == '\r';
+	return cp != 0x7f && !(cp >= 0x80 && cp < 0xa0);
 }
 
 /* Append s[0..n) with invalid UTF-8 and forbidden controls replaced, and
@@ -48,6 +25,8 @@ clean(struct buf *b, const char *s, size_t n, int html)
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, start = 0, k;
 	const char *rep;
+	uint32_t cp;
+	long l;
 
 	while (i < n) {
 		rep = NULL;
@@ -73,20 +52,15 @@ clean(struct buf *b, const char *s, size_t n, int html)
 				i++;
 				continue;
 			}
-			k = utf8_seq(p + i, n - i);
-			/* Control characters other than tab and newlines
-			 * are not allowed in HTML: replace them too. */
-			if (k == 1 && p[i] != '\t' && p[i] != '\n' &&
-			    p[i] != '\r')
-				k = 0;
-			if (k == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0)
-				k = 0;
-			if (k > 0) {
-				i += k;
+			/* An invalid sequence (its maximal subpart) or a
+			 * character HTML forbids: one U+FFFD. */
+			l = utf8_next(s + i, n - i, &cp);
+			if (l > 0 && html_char(cp)) {
+				i += (size_t)l;
 				continue;
 			}
 			rep = "\xef\xbf\xbd";
-			k = 1;
+			k = (size_t)(l > 0 ? l : -l);
 			break;
 		}
 		if (buf_add(b, s + start, i - start) < 0 ||
@@ -115,8 +89,10 @@ esc_json(struct buf *b, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strlen(s), i = 0, start = 0, k;
+	size_t n = strlen(s), i = 0, start = 0, k, skip;
 	char e[7];
+	uint32_t cp;
+	long l;
 
 	if (buf_addc(b, '"') < 0)
 		return -1;
@@ -126,11 +102,12 @@ esc_json(struct buf *b, const char *s)
 			i++;
 			continue;
 		}
-		k = p[i] >= 0x80 ? utf8_seq(p + i, n - i) : 0;
-		if (k > 0) {
-			i += k;
+		l = p[i] >= 0x80 ? utf8_next(s + i, n - i, &cp) : -1;
+		if (l > 0) {
+			i += (size_t)l;
 			continue;
 		}
+		skip = (size_t)-l;
 		if (buf_add(b, s + start, i - start) < 0)
 			return -1;
 		if (p[i] == '"' || p[i] == '\\') {
@@ -148,7 +125,8 @@ esc_json(struct buf *b, const char *s)
 		}
 		if (buf_add(b, e, k) < 0)
 			return -1;
-		start = ++i;
+		i += skip;
+		start = i;
 	}
 	if (buf_add(b, s + start, i - start) < 0)
 		return -1;

@@ -9,8 +9,10 @@
 
 /*
  * Append s[0..n) to b escaped for HTML text and quoted attribute values
- * (& < > " ' become entities). Bytes that are not valid UTF-8 and NULs
- * become U+FFFD, so the output is always valid UTF-8. 0 or -1 (cap).
+ * (& < > " ' become entities). Each invalid UTF-8 sequence (its maximal
+ * subpart, as utf8_next decodes it), each NUL and each control character
+ * HTML forbids (C0 but tab and newlines, DEL, C1) becomes one U+FFFD, so
+ * the output is always valid UTF-8. 0 or -1 (cap).
  */
 int esc_html(struct buf *b, const char *s, size_t n) BUF_MUST_CHECK;
 
@@ -23,7 +25,8 @@ int esc_text(struct buf *b, const char *s, size_t n) BUF_MUST_CHECK;
 
 /*
  * Append s to b as a JSON string, quotes included: " and \ escaped,
- * control characters as \u00XX, invalid UTF-8 as \ufffd. 0 or -1 (cap).
+ * control characters as \u00XX, each invalid UTF-8 sequence (maximal
+ * subpart, see utf8_next) as one \ufffd. 0 or -1 (cap).
  */
 int esc_json(struct buf *b, const char *s) BUF_MUST_CHECK;
 

@@ -4,29 +4,31 @@
 #include "buf.h"
 #include "utf8.h"
 
-/*
- * At s (n > 0 bytes left): the length of the valid sequence there, or, if
- * invalid, minus the length of its "maximal subpart" (Unicode 3.9, the
- * bytes that one U+FFFD replaces; at least 1). NUL counts as invalid.
- */
-static long
-seqlen(const unsigned char *s, size_t n)
+long
+utf8_next(const char *s, size_t n, uint32_t *cp)
 {
-	unsigned c = s[0], lo = 0x80, hi = 0xbf;
+	const unsigned char *p = (const unsigned char *)s;
+	unsigned c = p[0], lo = 0x80, hi = 0xbf;
+	uint32_t v;
 	size_t len, i;
 
-	if (c == 0)
-		return -1;
-	if (c < 0x80)
+	*cp = 0xfffd;
+	if (c < 0x80) {
+		*cp = c;
 		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
+	}
+	if (c >= 0xc2 && c <= 0xdf) {
 		len = 2;
-	else if (c >= 0xe0 && c <= 0xef)
+		v = c & 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
 		len = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
+		v = c & 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
 		len = 4;
-	else
+		v = c & 0x07;
+	} else {
 		return -1;
+	}
 	/* The second byte's range excludes overlongs, surrogates and
 	 * values past U+10FFFF. */
 	if (c == 0xe0)
@@ -38,12 +40,25 @@ seqlen(const unsigned char *s, size_t n)
 	else if (c == 0xf4)
 		hi = 0x8f;
 	for (i = 1; i < len; i++) {
-		if (i >= n || s[i] < lo || s[i] > hi)
+		if (i >= n || p[i] < lo || p[i] > hi)
 			return -(long)i;
+		v = (v << 6) | (p[i] & 0x3f);
 		lo = 0x80;
 		hi = 0xbf;
 	}
+	*cp = v;
 	return (long)len;
+}
+
+/* utf8_next, NUL counting as invalid (a 1-byte subpart). */
+static long
+seqlen(const char *s, size_t n)
+{
+	uint32_t cp;
+
+	if (s[0] == '\0')
+		return -1;
+	return utf8_next(s, n, &cp);
 }
 
 int
@@ -58,7 +73,7 @@ utf8_valid(const char *s, size_t n)
 			i++;
 			continue;
 		}
-		l = seqlen(p + i, n - i);
+		l = seqlen(s + i, n - i);
 		if (l < 0)
 			return 0;
 		i += (size_t)l;
@@ -69,7 +84,6 @@ utf8_valid(const char *s, size_t n)
 char *
 utf8_repair(const char *s, size_t n, size_t *outlen)
 {
-	const unsigned char *p = (const unsigned char *)s;
 	struct buf b;
 	size_t i = 0, start = 0;
 	long l;
@@ -82,7 +96,7 @@ utf8_repair(const char *s, size_t n, size_t *outlen)
 	}
 	buf_init(&b, 0);
 	while (i < n) {
-		l = seqlen(p + i, n - i);
+		l = seqlen(s + i, n - i);
 		if (l > 0) {
 			i += (size_t)l;
 			continue;

@@ -3,6 +3,16 @@
 #define TJ_UTF8_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Decode the character at s (n > 0 bytes left). A valid sequence gives its
+ * length and its code point in *cp (NUL is valid here: 1, U+0000). An
+ * invalid one gives minus the length of its "maximal subpart" (Unicode
+ * 3.9: the bytes that one U+FFFD replaces, at least 1), *cp U+FFFD. This is
+ * the one decoder: validation, repair and the escapers all use it.
+ */
+long utf8_next(const char *s, size_t n, uint32_t *cp);
 
 /* 1 if s[0..n) is valid UTF-8 without NUL bytes, else 0. */
 int utf8_valid(const char *s, size_t n);

@@ -60,8 +60,15 @@ main(void)
 	    "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
 	CHECK(html("a\0b", 3), "a\xef\xbf\xbd" "b");
 	CHECK(html("\x01\t\n", 3), "\xef\xbf\xbd\t\n");
-	CHECK(html("\xc2\x85", 2), "\xef\xbf\xbd\xef\xbf\xbd");
-	CHECK(html("\xe2\x82", 2), "\xef\xbf\xbd\xef\xbf\xbd");
+	/* One U+FFFD per character HTML forbids (U+0085 here) and per
+	 * maximal invalid subpart (a truncated sequence here), as lib/utf8.c
+	 * decodes them. */
+	CHECK(html("\xc2\x85", 2), "\xef\xbf\xbd");
+	CHECK(html("\xe2\x82", 2), "\xef\xbf\xbd");
+	CHECK(html("\xe2\x82<", 3), "\xef\xbf\xbd&lt;");
+	CHECK(html("\x7f\xc2\xa0", 3), "\xef\xbf\xbd\xc2\xa0");
+	CHECK(html("\xf4\x90\x80\x80", 4),
+	    "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
 	CHECK(html("\xf0\x9f\x98\x80", 4), "\xf0\x9f\x98\x80");
 
 	{
@@ -70,7 +77,7 @@ main(void)
 		buf_init(&t, 0);
 		T_INT_EQ(esc_text(&t, "<a>\x01\xff\xc2\x80&\n", 9), 0);
 		T_STR_EQ(t.data, "<a>\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
-		    "\xef\xbf\xbd&\n");
+		    "&\n");
 		buf_fini(&t);
 	}
 
@@ -86,6 +93,10 @@ main(void)
 		buf_reset(&j);
 		T_INT_EQ(esc_json(&j, "x\x7fy"), 0);
 		T_STR_EQ(j.data, "\"x\\u007fy\"");
+		buf_reset(&j);
+		/* A truncated sequence is one \ufffd, a C1 control passes. */
+		esc_json(&j, "\xe2\x82x\xc2\x85");
+		T_STR_EQ(j.data, "\"\\ufffdx\xc2\x85\"");
 		buf_fini(&j);
 	}
 
