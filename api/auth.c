@@ -145,7 +145,7 @@ auth_check(struct api *api, struct MHD_Connection *c, char *name,
 		goto out;
 	}
 	if (ulen != strlen(user) || !proto_valid_id(user)) {
-		*why = "invalid worker name (want [A-Za-z0-9._-]{1,64})";
+		*why = "invalid worker name (want " PROTO_ID_RULE ")";
 		goto out;
 	}
 	/* The whole password, NUL bytes and all, against the whole token. */

@@ -6,7 +6,6 @@
 
 #include "api.h"
 #include "err.h"
-#include "fmt.h"
 #include "proto.h"
 
 void
@@ -64,7 +63,7 @@ check_id(const cJSON *obj, const char *key, const char *path,
 		return -1;
 	if (!proto_valid_id(*out))
 		return fail(e, path, key, "invalid run id (want "
-		    "[A-Za-z0-9._-]{1,64})");
+		    PROTO_ID_RULE ")");
 	return 0;
 }
 
@@ -109,71 +108,22 @@ check_output_line(const cJSON *line)
 	    src->valuedouble == PROTO_STDERR);
 }
 
-/*
- * The original protocol's display strings: "internal" or
- * "bench repo, hash <h>". Stored as the object form, so both read alike.
- */
-static char *
-bench_method_string(const char *s, const char *path, struct verr *e)
-{
-	static const char repo[] = "bench repo, hash ";
-
-	if (strcmp(s, "internal") == 0)
-		return xstrdup("{\"type\":\"internal\"}");
-	if (strncmp(s, repo, sizeof(repo) - 1) == 0) {
-		if (!proto_valid_hash(s + sizeof(repo) - 1)) {
-			fail(e, path, "bench_method", "expected 40 lowercase "
-			    "hex digits after \"bench repo, hash \"");
-			return NULL;
-		}
-		return xasprintf("{\"type\":\"repo\",\"hash\":\"%s\"}",
-		    s + sizeof(repo) - 1);
-	}
-	fail(e, path, "bench_method", "unknown bench method (want "
-	    "\"internal\", \"bench repo, hash <hash>\" or an object)");
-	return NULL;
-}
-
 char *
 check_bench_method(const cJSON *obj, const char *path, struct verr *e)
 {
 	const cJSON *j = cJSON_GetObjectItemCaseSensitive(obj, "bench_method");
-	const char *type, *hash;
+	struct proto_bench b;
+	const char *sub;
 	char p[sizeof(e->field)];
 
-	if (snprintf(p, sizeof(p), "%sbench_method.", path) < 0)
-		p[0] = '\0';
-	if (cJSON_IsString(j))
-		return bench_method_string(j->valuestring, path, e);
-	if (!cJSON_IsObject(j)) {
-		fail(e, path, "bench_method", "expected an object or a "
-		    "string");
+	if (proto_bench_parse(j, &b, &sub) < 0) {
+		if (snprintf(p, sizeof(p), "%sbench_method%s%s", path,
+		    *sub ? "." : "", sub) < 0)
+			p[0] = '\0';
+		verr_set(e, 400, p, "%s", err_get());
 		return NULL;
 	}
-	if (check_string(j, "type", p, &type, e) < 0)
-		return NULL;
-	if (type != NULL && strcmp(type, "internal") == 0)
-		return xstrdup("{\"type\":\"internal\"}");
-	if (type != NULL && strcmp(type, "import") == 0) {
-		/* Results made elsewhere (tj-worker submit). */
-		if (check_string(j, "format", p, &hash, e) < 0)
-			return NULL;
-		if (hash == NULL || fmt_by_name(hash) == FMT_UNKNOWN ||
-		    strcmp(fmt_name(fmt_by_name(hash)), hash) != 0) {
-			fail(e, p, "format", "unknown result format");
-			return NULL;
-		}
-		return xasprintf("{\"type\":\"import\",\"format\":\"%s\"}",
-		    hash);
-	}
-	if (type == NULL || strcmp(type, "repo") != 0) {
-		fail(e, p, "type", "unknown bench method type (want "
-		    "\"internal\", \"repo\" or \"import\")");
-		return NULL;
-	}
-	if (check_hash(j, "hash", p, &hash, e) < 0)
-		return NULL;
-	return xasprintf("{\"type\":\"repo\",\"hash\":\"%s\"}", hash);
+	return proto_bench_json(&b);
 }
 
 /* Is s[0..n) a JSON number by the grammar: -?(0|[1-9]d*)(.d+)?([eE][+-]?d+)? */

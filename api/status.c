@@ -426,7 +426,7 @@ hand_out(struct db *db, const char *name, const char *method, double now,
 	if (reserve(db, cid, name, now, id) < 0)
 		return -1;
 	*changed = 1;
-	proto_time_format(now, t);
+	proto_time_format(t, now, 0, PROTO_TIME_AUTO);
 	*run = cJSON_CreateObject();
 	cJSON_AddStringToObject(*run, "id", id);
 	cJSON_AddStringToObject(*run, "hash", hash);

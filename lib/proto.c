@@ -1,11 +1,24 @@
-/* proto: validation and time helpers for the worker protocol. */
+/* proto: the worker protocol's rules, for both sides of the wire. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "buf.h"
 #include "err.h"
+#include "fmt.h"
 #include "proto.h"
+
+const char *
+proto_source_name(int source)
+{
+	if (source == PROTO_STDOUT)
+		return "stdout";
+	if (source == PROTO_STDERR)
+		return "stderr";
+	return "internal";
+}
 
 int
 proto_valid_id(const char *s)
@@ -13,6 +26,8 @@ proto_valid_id(const char *s)
 	size_t n = 0;
 
 	if (s == NULL)
+		return 0;
+	if (s[0] == '.')
 		return 0;
 	for (; s[n] != '\0'; n++) {
 		char c = s[n];
@@ -134,10 +149,11 @@ bad:
 }
 
 void
-proto_time_format(double t, char *out)
+proto_time_format(char *out, double t, int tz, enum proto_time_style style)
 {
 	time_t secs = (time_t)floor(t);
-	long ms = lround((t - (double)secs) * 1000);
+	long ms = style == PROTO_TIME_SECONDS ? 0 :
+	    lround((t - (double)secs) * 1000);
 	struct tm tm;
 	size_t n;
 
@@ -145,12 +161,26 @@ proto_time_format(double t, char *out)
 		secs++;
 		ms -= 1000;
 	}
+	secs += (time_t)tz * 60;
 	gmtime_r(&secs, &tm);
 	n = strftime(out, PROTO_TIME_LEN, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (ms != 0)
-		snprintf(out + n, PROTO_TIME_LEN - n, ".%03ldZ", ms);
-	else
+	if (ms != 0 || style == PROTO_TIME_MS)
+		n += (size_t)snprintf(out + n, PROTO_TIME_LEN - n, ".%03ld",
+		    ms);
+	if (tz == 0)
 		snprintf(out + n, PROTO_TIME_LEN - n, "Z");
+	else
+		snprintf(out + n, PROTO_TIME_LEN - n, "%c%02d:%02d",
+		    tz < 0 ? '-' : '+', abs(tz) / 60, abs(tz) % 60);
+}
+
+double
+proto_time_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 int
@@ -176,4 +206,117 @@ proto_direction_name(int dir)
 	if (dir > 0)
 		return "higher";
 	return NULL;
+}
+
+/* The original protocol's display strings. */
+static int
+bench_parse_string(const char *s, struct proto_bench *b, const char **field)
+{
+	static const char repo[] = "bench repo, hash ";
+
+	*field = "";
+	if (strcmp(s, "internal") == 0)
+		return 0;
+	if (strncmp(s, repo, sizeof(repo) - 1) == 0) {
+		if (!proto_valid_hash(s + sizeof(repo) - 1)) {
+			err_set("expected 40 lowercase hex digits after "
+			    "\"bench repo, hash \"");
+			return -1;
+		}
+		b->kind = PROTO_BENCH_REPO;
+		memcpy(b->hash, s + sizeof(repo) - 1, 41);
+		return 0;
+	}
+	err_set("unknown bench method (want \"internal\", \"bench repo, "
+	    "hash <hash>\" or an object)");
+	return -1;
+}
+
+/* {"type":"import"}'s format: one of lib/fmt.h's own names. */
+static int
+bench_parse_import(const cJSON *format, struct proto_bench *b,
+    const char **field)
+{
+	const char *s;
+
+	*field = "format";
+	if (format != NULL && !cJSON_IsNull(format) &&
+	    !cJSON_IsString(format)) {
+		err_set("expected a string");
+		return -1;
+	}
+	s = cJSON_IsString(format) ? format->valuestring : NULL;
+	if (s == NULL || strlen(s) >= sizeof(b->format) ||
+	    fmt_by_name(s) == FMT_UNKNOWN ||
+	    strcmp(fmt_name(fmt_by_name(s)), s) != 0) {
+		err_set("unknown result format");
+		return -1;
+	}
+	b->kind = PROTO_BENCH_IMPORT;
+	memcpy(b->format, s, strlen(s) + 1);
+	return 0;
+}
+
+int
+proto_bench_parse(const cJSON *j, struct proto_bench *b, const char **field)
+{
+	const cJSON *type, *hash, *format;
+
+	memset(b, 0, sizeof(*b));
+	*field = "";
+	if (cJSON_IsString(j))
+		return bench_parse_string(j->valuestring, b, field);
+	if (!cJSON_IsObject(j)) {
+		err_set("expected an object or a string");
+		return -1;
+	}
+	type = cJSON_GetObjectItemCaseSensitive(j, "type");
+	hash = cJSON_GetObjectItemCaseSensitive(j, "hash");
+	format = cJSON_GetObjectItemCaseSensitive(j, "format");
+	*field = "type";
+	if (type != NULL && !cJSON_IsNull(type) && !cJSON_IsString(type)) {
+		err_set("expected a string");
+		return -1;
+	}
+	if (cJSON_IsString(type) && strcmp(type->valuestring, "internal") == 0)
+		return 0;
+	if (cJSON_IsString(type) && strcmp(type->valuestring, "import") == 0)
+		return bench_parse_import(format, b, field);
+	if (!cJSON_IsString(type) || strcmp(type->valuestring, "repo") != 0) {
+		err_set("unknown bench method type (want \"internal\", \"repo\" "
+		    "or \"import\")");
+		return -1;
+	}
+	*field = "hash";
+	if (hash != NULL && !cJSON_IsNull(hash) && !cJSON_IsString(hash)) {
+		err_set("expected a string");
+		return -1;
+	}
+	if (!cJSON_IsString(hash) || !proto_valid_hash(hash->valuestring)) {
+		err_set("expected 40 lowercase hex digits");
+		return -1;
+	}
+	b->kind = PROTO_BENCH_REPO;
+	memcpy(b->hash, hash->valuestring, 41);
+	return 0;
+}
+
+char *
+proto_bench_json(const struct proto_bench *b)
+{
+	if (b->kind == PROTO_BENCH_REPO)
+		return xasprintf("{\"type\":\"repo\",\"hash\":\"%s\"}",
+		    b->hash);
+	if (b->kind == PROTO_BENCH_IMPORT)
+		return xasprintf("{\"type\":\"import\",\"format\":\"%s\"}",
+		    b->format);
+	return xstrdup("{\"type\":\"internal\"}");
+}
+
+const char *
+proto_bench_type(const struct proto_bench *b)
+{
+	if (b->kind == PROTO_BENCH_REPO)
+		return "repo";
+	return b->kind == PROTO_BENCH_IMPORT ? "import" : "internal";
 }

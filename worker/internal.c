@@ -177,7 +177,7 @@ file(struct walk *w, int dirfd, const char *name, const char *rel, int depth)
 	msg = xasprintf("%s has %llu line%s, %llu todo%s", rel,
 	    (unsigned long long)lines, lines == 1 ? "" : "s",
 	    (unsigned long long)todos, todos == 1 ? "" : "s");
-	output_add(w->o, OUT_STDOUT, msg, strlen(msg));
+	output_add(w->o, PROTO_STDOUT, msg, strlen(msg));
 	free(msg);
 	add(&w->total, lines, todos);
 	/* Like the original: no extension for dotfiles. */

@@ -270,8 +270,8 @@ configure(struct worker *w, const struct args *a, const char *env_token)
 		return -1;
 	}
 	config_finish(&w->cfg);
-	if (!util_valid_run_id(w->cfg.worker_name)) {
-		log_error("worker name '%s' is not [A-Za-z0-9._-]{1,64}; set "
+	if (!proto_valid_id(w->cfg.worker_name)) {
+		log_error("worker name '%s' is not " PROTO_ID_RULE "; set "
 		    "[worker] name or --name", w->cfg.worker_name);
 		return -1;
 	}

@@ -168,7 +168,7 @@ output_addf(struct output *o, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		abort();
-	output_add(o, OUT_INTERNAL, s, (size_t)n);
+	output_add(o, PROTO_INTERNAL, s, (size_t)n);
 	free(s);
 }
 
@@ -195,7 +195,7 @@ output_feed(struct output *o, int source, const char *data, size_t len)
 	size_t n;
 
 	if (source < 1 || source > 2)
-		source = OUT_INTERNAL;
+		source = PROTO_INTERNAL;
 	b = &o->partial[source];
 	pthread_mutex_lock(&o->lock);
 	while (len > 0) {
@@ -259,7 +259,7 @@ output_json(struct output *o)
 	if (o->omitted > 0) {
 		snprintf(note, sizeof(note), "[... %llu lines omitted ...]",
 		    (unsigned long long)o->omitted);
-		push(arr, OUT_INTERNAL, note);
+		push(arr, PROTO_INTERNAL, note);
 	}
 	for (i = 0; i < o->n_tail; i++) {
 		l = &o->tail[(o->tail_first + i) % o->caps.tail_lines];

@@ -16,8 +16,9 @@
 
 /* The fields of a handed-out run, borrowed from its JSON. */
 struct run_spec {
-	const char *id, *hash, *start, *type;
-	const cJSON *bench_method;
+	const char *id, *hash, *start;
+	struct proto_bench bench;
+	const cJSON *bench_method;	/* as handed out, echoed back */
 	const char *bench_hash;		/* NULL: the internal method */
 };
 
@@ -49,7 +50,7 @@ evict_benches(struct worker *w)
 	if ((d = opendir(w->benches)) == NULL)
 		return;
 	while ((de = readdir(d)) != NULL && n < 64) {
-		if (!util_valid_hash(de->d_name))
+		if (!proto_valid_hash(de->d_name))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", w->benches,
 		    de->d_name);
@@ -161,23 +162,20 @@ parse_run(const cJSON *run, struct run_spec *sp)
 	const cJSON *id = cJSON_GetObjectItemCaseSensitive(run, "id"),
 	    *hash = cJSON_GetObjectItemCaseSensitive(run, "hash"),
 	    *bm = cJSON_GetObjectItemCaseSensitive(run, "bench_method"),
-	    *start = cJSON_GetObjectItemCaseSensitive(run, "start"),
-	    *type = cJSON_GetObjectItemCaseSensitive(bm, "type"),
-	    *bhash = cJSON_GetObjectItemCaseSensitive(bm, "hash");
+	    *start = cJSON_GetObjectItemCaseSensitive(run, "start");
+	const char *field;
 
-	if (!cJSON_IsString(id) || !util_valid_run_id(id->valuestring) ||
-	    !cJSON_IsString(hash) || !util_valid_hash(hash->valuestring) ||
-	    !cJSON_IsString(start) || !cJSON_IsString(type) ||
-	    (strcmp(type->valuestring, "internal") != 0 &&
-	    (strcmp(type->valuestring, "repo") != 0 ||
-	    !cJSON_IsString(bhash) || !util_valid_hash(bhash->valuestring))))
+	if (!cJSON_IsString(id) || !proto_valid_id(id->valuestring) ||
+	    !cJSON_IsString(hash) || !proto_valid_hash(hash->valuestring) ||
+	    !cJSON_IsString(start) ||
+	    proto_bench_parse(bm, &sp->bench, &field) < 0 ||
+	    sp->bench.kind == PROTO_BENCH_IMPORT)
 		return -1;
 	sp->id = id->valuestring;
 	sp->hash = hash->valuestring;
 	sp->start = start->valuestring;
-	sp->type = type->valuestring;
 	sp->bench_method = bm;
-	sp->bench_hash = strcmp(sp->type, "repo") == 0 ? bhash->valuestring :
+	sp->bench_hash = sp->bench.kind == PROTO_BENCH_REPO ? sp->bench.hash :
 	    NULL;
 	return 0;
 }
@@ -267,17 +265,15 @@ submission(struct worker *w, const struct run_spec *sp, int ran,
     const struct bench_end *end, const struct result *r)
 {
 	cJSON *sub = run_object(sp, cJSON_CreateObject());
-	char *end_time = util_now_rfc3339();
-	double t_start, t_end;
+	char end_time[PROTO_TIME_LEN];
+	double t_start, t_now = proto_time_now();
 
 	/* The start is the server's clock, the end ours: a clock behind the
 	 * server's must not make the run end before it started (the server
 	 * refuses that), so the end is at least the start. */
-	if (proto_time_parse(sp->start, &t_start) == 0 &&
-	    proto_time_parse(end_time, &t_end) == 0 && t_end < t_start) {
-		free(end_time);
-		end_time = xstrdup(sp->start);
-	}
+	proto_time_format(end_time, t_now, 0, PROTO_TIME_MS);
+	if (proto_time_parse(sp->start, &t_start) == 0 && t_now < t_start)
+		snprintf(end_time, sizeof(end_time), "%s", sp->start);
 	cJSON_AddStringToObject(sub, "end", end_time);
 	if (ran)
 		cJSON_AddNumberToObject(sub, "exit_code", end->exit_code);
@@ -289,7 +285,6 @@ submission(struct worker *w, const struct run_spec *sp, int ran,
 		cJSON_AddNullToObject(sub, "error");
 	cJSON_AddItemToObject(sub, "output", output_json(&w->out));
 	cJSON_AddItemToObject(sub, "measurements", result_json(r));
-	free(end_time);
 	return sub;
 }
 
@@ -312,7 +307,8 @@ run_do(struct worker *w, struct server *s, const cJSON *run)
 	}
 	memset(&end, 0, sizeof(end));
 	result_init(&r);
-	log_info("run %s: %s (%s) from %s", sp.id, sp.hash, sp.type, s->base);
+	log_info("run %s: %s (%s) from %s", sp.id, sp.hash,
+	    proto_bench_type(&sp.bench), s->base);
 	st = cJSON_CreateObject();
 	cJSON_AddStringToObject(st, "type", "working");
 	run_object(&sp, st);

@@ -53,7 +53,7 @@ spool_write(const char *dir, const char *server, const char *run_id,
 	char *text = NULL, *tmp = NULL, *path = NULL;
 	int fd = -1;
 
-	if (!util_valid_run_id(run_id)) {
+	if (!proto_valid_id(run_id)) {
 		err_set("run id '%.64s' cannot name a spool file", run_id);
 		return NULL;
 	}

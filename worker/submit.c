@@ -77,7 +77,7 @@ resolve_commit(const char *rev, char *hash)
 	git_object *obj = NULL, *c = NULL;
 	int rc = -1;
 
-	if (util_valid_hash(rev)) {
+	if (proto_valid_hash(rev)) {
 		memcpy(hash, rev, 41);
 		return 0;
 	}
@@ -109,9 +109,10 @@ submission(const struct result *r, const char *id, const char *hash,
     enum fmt f, const char *file)
 {
 	cJSON *sub = cJSON_CreateObject(), *bm, *out, *line;
-	char *t = util_now_rfc3339(), *note;
+	char t[PROTO_TIME_LEN], *note;
 	size_t i;
 
+	proto_time_format(t, proto_time_now(), 0, PROTO_TIME_MS);
 	cJSON_AddStringToObject(sub, "id", id);
 	cJSON_AddStringToObject(sub, "hash", hash);
 	bm = cJSON_AddObjectToObject(sub, "bench_method");
@@ -133,13 +134,12 @@ submission(const struct result *r, const char *id, const char *hash,
 	cJSON_AddItemToArray(out, line);
 	for (i = 0; i < r->n_warn; i++) {
 		line = cJSON_CreateArray();
-		cJSON_AddItemToArray(line, cJSON_CreateNumber(0));
+		cJSON_AddItemToArray(line, cJSON_CreateNumber(PROTO_INTERNAL));
 		cJSON_AddItemToArray(line, cJSON_CreateString(r->warn[i]));
 		cJSON_AddItemToArray(out, line);
 	}
 	cJSON_AddItemToObject(sub, "measurements", result_json(r));
 	free(note);
-	free(t);
 	return sub;
 }
 
@@ -281,8 +281,8 @@ submit_main(int argc, char **argv)
 		goto out;
 	}
 	config_finish(&w.cfg);
-	if (!util_valid_run_id(w.cfg.worker_name)) {
-		log_error("worker name '%s' is not [A-Za-z0-9._-]{1,64}",
+	if (!proto_valid_id(w.cfg.worker_name)) {
+		log_error("worker name '%s' is not " PROTO_ID_RULE,
 		    w.cfg.worker_name);
 		goto out;
 	}

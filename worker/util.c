@@ -1,4 +1,4 @@
-/* util: clocks, time stamps, directories and checks tj-worker's files share. */
+/* util: clocks, directories and files tj-worker's files share. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -20,19 +20,6 @@ util_mono_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-char *
-util_now_rfc3339(void)
-{
-	struct timespec ts;
-	struct tm tm;
-	char s[32];
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%S", &tm);
-	return xasprintf("%s.%03ldZ", s, ts.tv_nsec / 1000000);
 }
 
 int
@@ -172,21 +159,6 @@ util_read_file(const char *path, struct buf *b)
 out:
 	close(fd);
 	return rc;
-}
-
-int
-util_valid_run_id(const char *s)
-{
-	size_t n = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-	    "0123456789._-");
-
-	return n >= 1 && n <= 64 && s[n] == '\0' && s[0] != '.';
-}
-
-int
-util_valid_hash(const char *s)
-{
-	return strlen(s) == 40 && strspn(s, "0123456789abcdef") == 40;
 }
 
 uint32_t

@@ -13,11 +13,10 @@
 
 #include "buf.h"
 #include "config.h"
+#include "proto.h"
 #include "result.h"
 
 /* ---- output.c: a run's output lines, capped, keeping head and tail ---- */
-
-enum { OUT_INTERNAL = 0, OUT_STDOUT = 1, OUT_STDERR = 2 };
 
 struct output_line {
 	int source;
@@ -341,13 +340,10 @@ void server_cleanup(struct worker *w);
  * result and submit it. Every failure is logged; none is returned. */
 void run_do(struct worker *w, struct server *s, const cJSON *run);
 
-/* ---- util.c: clocks, directories, checks ---- */
+/* ---- util.c: clocks, directories, files ---- */
 
 /* Monotonic milliseconds. */
 int64_t util_mono_ms(void);
-
-/* The current time as RFC 3339 UTC with milliseconds (caller frees). */
-char *util_now_rfc3339(void);
 
 /* mkdir -p with mode 0700 for the parts it creates. 0 or -1 with err_set. */
 int util_mkdirs(const char *path);
@@ -359,13 +355,6 @@ int util_rmtree(const char *path);
  * and errno (ENOENT: no such file, EFBIG: over the cap; b then holds what
  * fit). */
 int util_read_file(const char *path, struct buf *b);
-
-/* 1 if s is a run id the protocol allows: [A-Za-z0-9._-]{1,64}, not
- * starting with '.'. */
-int util_valid_run_id(const char *s);
-
-/* 1 if s is 40 lower-case hex digits. */
-int util_valid_hash(const char *s);
 
 /* A random 32-bit number from the kernel. */
 uint32_t util_random(void);

@@ -7,22 +7,13 @@
 #include <time.h>
 
 #include "buf.h"
+#include "proto.h"
 #include "render_int.h"
 
 void
 render_time(char out[40], double t, int tz)
 {
-	time_t s = (time_t)floor(t) + (time_t)tz * 60;
-	struct tm tm;
-	size_t n;
-
-	gmtime_r(&s, &tm);
-	n = strftime(out, 40, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (tz == 0)
-		snprintf(out + n, 40 - n, "Z");
-	else
-		snprintf(out + n, 40 - n, "%c%02d:%02d", tz < 0 ? '-' : '+',
-		    abs(tz) / 60, abs(tz) % 60);
+	proto_time_format(out, t, tz, PROTO_TIME_SECONDS);
 }
 
 void

@@ -8,6 +8,7 @@
 #include "buf.h"
 #include "err.h"
 #include "esc.h"
+#include "proto.h"
 #include "query.h"
 #include "render_int.h"
 #include "verdict.h"
@@ -15,13 +16,12 @@
 void
 render_add_output(cJSON *arr, int source, const char *text)
 {
-	static const char *const names[] = {"internal", "stdout", "stderr"};
 	cJSON *o = cJSON_CreateObject();
 
-	if (source < 0 || source > 2)
-		source = 0;
+	if (source != PROTO_STDOUT && source != PROTO_STDERR)
+		source = PROTO_INTERNAL;
 	cJSON_AddNumberToObject(o, "source", source);
-	cJSON_AddStringToObject(o, "source_name", names[source]);
+	cJSON_AddStringToObject(o, "source_name", proto_source_name(source));
 	cJSON_AddStringToObject(o, "text", text ? text : "");
 	cJSON_AddItemToArray(arr, o);
 }

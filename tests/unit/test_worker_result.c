@@ -214,13 +214,13 @@ test_output(void)
 	int i;
 
 	output_init(&o, &caps);
-	output_feed(&o, OUT_STDOUT, "one\ntw", 6);
-	output_feed(&o, OUT_STDERR, "err\r\n", 5);
-	output_feed(&o, OUT_STDOUT, "o\n0123456789abcdef\n", 19);
-	output_feed(&o, OUT_STDOUT, "bad \xff\n", 6);
+	output_feed(&o, PROTO_STDOUT, "one\ntw", 6);
+	output_feed(&o, PROTO_STDERR, "err\r\n", 5);
+	output_feed(&o, PROTO_STDOUT, "o\n0123456789abcdef\n", 19);
+	output_feed(&o, PROTO_STDOUT, "bad \xff\n", 6);
 	for (i = 0; i < 100; i++)
-		output_feed(&o, OUT_STDOUT, "spam\n", 5);
-	output_feed(&o, OUT_STDOUT, "last1\nlast", 10);
+		output_feed(&o, PROTO_STDOUT, "spam\n", 5);
+	output_feed(&o, PROTO_STDOUT, "last1\nlast", 10);
 	output_flush(&o);
 	s = output_text(&o);
 	T_STR_EQ(s, "1:one\n2:err\n1:two\n0:[... 102 lines omitted ...]\n"
@@ -233,9 +233,9 @@ test_output(void)
 
 	/* A long line is cut at the cap, saying by how much; a line split
 	 * over feeds is one line; bad UTF-8 is repaired. */
-	output_feed(&o, OUT_STDOUT, "0123456", 7);
-	output_feed(&o, OUT_STDOUT, "789abcdef\n", 10);
-	output_feed(&o, OUT_STDERR, "x\xff\n", 3);
+	output_feed(&o, PROTO_STDOUT, "0123456", 7);
+	output_feed(&o, PROTO_STDOUT, "789abcdef\n", 10);
+	output_feed(&o, PROTO_STDERR, "x\xff\n", 3);
 	output_addf(&o, "n=%d", 5);
 	s = output_text(&o);
 	T_STR_EQ(s, "1:0123456789 [... 6 bytes cut]\n2:x\xef\xbf\xbd\n0:n=5\n");
@@ -254,7 +254,7 @@ test_output(void)
 		for (i = 0; i < (1 << 20); i += 100)
 			chunk[i] = '\n';
 		for (i = 0; i < 64; i++)
-			output_feed(&o, OUT_STDOUT, chunk, 1 << 20);
+			output_feed(&o, PROTO_STDOUT, chunk, 1 << 20);
 		free(chunk);
 	}
 	T_OK(o.head_bytes <= output_default_caps.head_bytes);

@@ -142,10 +142,11 @@ test_sched(void)
 static void
 test_util(const char *dir)
 {
-	char *s = util_now_rfc3339(), *p;
+	char s[PROTO_TIME_LEN], *p;
 	struct buf b;
 	FILE *f;
 
+	proto_time_format(s, proto_time_now(), 0, PROTO_TIME_MS);
 	p = xasprintf("%s/file", dir);
 	buf_init(&b, 8);
 	T_INT_EQ(util_read_file(p, &b), -1);
@@ -164,14 +165,13 @@ test_util(const char *dir)
 
 	T_INT_EQ(strlen(s), 24);
 	T_OK(s[10] == 'T' && s[23] == 'Z');
-	free(s);
-	T_OK(util_valid_run_id("r-abc123._X"));
-	T_OK(!util_valid_run_id(""));
-	T_OK(!util_valid_run_id("a/b"));
-	T_OK(!util_valid_run_id(".."));
-	T_OK(util_valid_hash("0123456789abcdef0123456789abcdef01234567"));
-	T_OK(!util_valid_hash("0123456789ABCDEF0123456789abcdef01234567"));
-	T_OK(!util_valid_hash("abc"));
+	T_OK(proto_valid_id("r-abc123._X"));
+	T_OK(!proto_valid_id(""));
+	T_OK(!proto_valid_id("a/b"));
+	T_OK(!proto_valid_id(".."));
+	T_OK(proto_valid_hash("0123456789abcdef0123456789abcdef01234567"));
+	T_OK(!proto_valid_hash("0123456789ABCDEF0123456789abcdef01234567"));
+	T_OK(!proto_valid_hash("abc"));
 }
 
 int
