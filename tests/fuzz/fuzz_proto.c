@@ -13,7 +13,7 @@ is_id(const char *s)
 {
 	size_t n = strlen(s);
 
-	if (n < 1 || n > PROTO_ID_MAX)
+	if (n < 1 || n > PROTO_ID_MAX || s[0] == '.')
 		return 0;
 	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 	    "0123456789._-") == n;
@@ -40,7 +40,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (proto_time_parse(s, &t) == 0) {
 		FUZZ_ASSERT(isfinite(t));
-		proto_time_format(t, out);
+		proto_time_format(out, t, 0, PROTO_TIME_AUTO);
 		FUZZ_ASSERT(strlen(out) < PROTO_TIME_LEN);
 		if (proto_time_parse(out, &t2) != 0) {
 			fprintf(stderr, "'%s' -> %.3f -> '%s' does not parse\n",
