@@ -127,4 +127,8 @@ int cmd_import(struct gen *g, int argc, char **argv);
 int cmd_check(struct gen *g, int argc, char **argv);
 int cmd_changes(struct gen *g, int argc, char **argv);
 
+/* term.c: stdout and stderr from now on write control characters escaped
+ * (\xNN), so repo data printed by any verb cannot drive a terminal. */
+void term_guard(void);
+
 #endif

@@ -156,6 +156,7 @@ main(int argc, char **argv)
 	int rc;
 
 	log_init("tj-gen", LOG_INFO);
+	term_guard();
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;
