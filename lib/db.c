@@ -221,7 +221,9 @@ static const char *const migrations[] = {
 	"  floor REAL,"
 	"  PRIMARY KEY (metric_id, ref)"
 	") WITHOUT ROWID;"
-	"INSERT OR IGNORE INTO dirty (kind, key) VALUES ('detect', '*');",
+	/* A db that has runs already gets one full detection pass. */
+	"INSERT OR IGNORE INTO dirty (kind, key) SELECT 'detect', '*' "
+	"WHERE EXISTS (SELECT 1 FROM runs);",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))
