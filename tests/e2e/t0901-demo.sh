@@ -20,8 +20,13 @@ serving() { grep -q "http://127.0.0.1:$PORT/" "$T_DIR/demo.log"; }
 if ! check "the demo benchmarks and serves" wait_for 300 serving; then
 	tail -n 30 "$T_DIR/demo.log" "$D/api.log"
 fi
-check_eq "20 commits benchmarked" "$(sql "$D/tablejohn.db" 'SELECT count(*), count(DISTINCT commit_id) FROM runs')" "20|20"
-check_eq "by the local worker, without errors" "$(sql "$D/tablejohn.db" "SELECT count(*) FROM runs WHERE worker = 'local' AND error IS NULL")" 20
+# Each commit once, plus the confirmation and bisection runs tj-api
+# queues for the changes it finds (within the [bisect] budget).
+check_eq "20 commits benchmarked" "$(sql "$D/tablejohn.db" 'SELECT count(DISTINCT commit_id) FROM runs')" 20
+check_eq "every run by the local worker, without errors" \
+    "$(sql "$D/tablejohn.db" "SELECT count(*) FROM runs WHERE worker <> 'local' OR error IS NOT NULL")" 0
+check_eq "runs beyond one a commit are confirm or bisect runs" \
+    "$(sql "$D/tablejohn.db" "SELECT count(*) = count(DISTINCT commit_id) FROM runs WHERE id NOT IN (SELECT run_id FROM bisect_runs)")" 1
 check_eq "the queue is empty" "$(sql "$D/tablejohn.db" 'SELECT count(*) FROM queue')" 0
 check_match "the index is served" "$(curl -s "http://127.0.0.1:$PORT/")" "<title>"
 check_match "with the graph's data" "$(curl -s "http://127.0.0.1:$PORT/graph/metrics.json")" "lines"
