@@ -109,12 +109,21 @@ shown=-1
 if [ -t 2 ]; then cr='\r'; nl=''; else cr=''; nl='\n'; fi
 while :; do
 	left=$(sqlite3 "$dir/tablejohn.db" "SELECT count(*) FROM queue" 2>/dev/null || echo "$total")
+	total=$(sqlite3 "$dir/tablejohn.db" "SELECT count(*) FROM runs" 2>/dev/null || echo 0)
+	total=$((total + left))
 	done_=$((total - left))
 	if [ "$done_" != "$shown" ]; then
-		printf "${cr}demo: benchmarked %d of %d commits${nl}" "$done_" "$total" >&2
+		printf "${cr}demo: %d of %d runs done${nl}" "$done_" "$total" >&2
 		shown=$done_
 	fi
-	[ "$left" = 0 ] && break
+	# Done when the queue stays empty: a landed run may still make tj-api
+	# queue confirmation or bisection runs for a change it found.
+	if [ "$left" = 0 ]; then
+		idle=$((${idle:-0} + 1))
+		[ "$idle" -ge 5 ] && break
+	else
+		idle=0
+	fi
 	kill -0 "${pids[0]}" 2>/dev/null || { echo >&2; tail -n 20 "$dir/api.log" >&2; die "tj-api stopped"; }
 	if [ $(($(date +%s) - start)) -gt "$limit" ]; then
 		echo >&2
