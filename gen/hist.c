@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "err.h"
 #include "fmt.h"
+#include "fsx.h"
 #include "gen.h"
 #include "result.h"
 #include "store.h"
@@ -142,27 +143,6 @@ fail:
 	return -1;
 }
 
-static int
-read_file(const char *path, struct buf *b)
-{
-	char chunk[65536];
-	FILE *f = fopen(path, "rb");
-	size_t n;
-	int rc = 0;
-
-	if (f == NULL) {
-		err_set("%s: %s", path, strerror(errno));
-		return -1;
-	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		if (buf_add(b, chunk, n) < 0) {
-			rc = -1;
-			break;
-		}
-	fclose(f);
-	return rc;
-}
-
 /* ---- github-action-benchmark ---- */
 
 /* Which way is better for a gab tool (its own rule, by tool). */
@@ -261,18 +241,17 @@ hist_gab(struct db *db, const char *path, const char *worker,
 {
 	struct entries es = {NULL, 0};
 	const cJSON *entries, *suite, *en;
-	struct buf b;
 	const char *p, *end;
-	char where[300];
+	char where[300], *data;
+	size_t len;
 	cJSON *doc = NULL;
 	int rc = -1, i;
 
-	buf_init(&b, HIST_MAX_FILE);
-	if (read_file(path, &b) < 0)
+	if ((data = fsx_read(path, HIST_MAX_FILE, &len)) == NULL)
 		goto out;
 	/* data.js is "window.BENCHMARK_DATA = {...}": the JSON after '='. */
-	p = b.data;
-	end = b.data + b.len;
+	p = data;
+	end = data + len;
 	while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
 		p++;
 	if (p < end && *p != '{') {
@@ -315,7 +294,7 @@ hist_gab(struct db *db, const char *path, const char *worker,
 	rc = store_all(db, &es, "gab", hs);
 out:
 	cJSON_Delete(doc);
-	buf_fini(&b);
+	free(data);
 	entries_fini(&es);
 	return rc;
 }
@@ -506,17 +485,15 @@ asv_file(struct entries *es, const cJSON *benchmarks, const char *path,
 	const cJSON *hash, *date, *results, *cols, *b, *res, *params, *samples;
 	const cJSON *st, *env;
 	struct entry *e;
-	struct buf buf;
 	cJSON *doc = NULL;
-	char where[600];
-	size_t failed = 0;
+	char where[600], *data;
+	size_t len, failed = 0;
 	double t, first = INFINITY;
 	int rc = -1;
 
-	buf_init(&buf, HIST_MAX_FILE);
-	if (read_file(path, &buf) < 0)
+	if ((data = fsx_read(path, HIST_MAX_FILE, &len)) == NULL)
 		goto out;
-	if ((doc = fmt_json_parse(buf.data, buf.len)) == NULL) {
+	if ((doc = fmt_json_parse(data, len)) == NULL) {
 		err_wrap("%s", path);
 		goto out;
 	}
@@ -583,14 +560,14 @@ asv_file(struct entries *es, const cJSON *benchmarks, const char *path,
 	t = isfinite(first) ? first : cJSON_IsNumber(date) ?
 	    date->valuedouble / 1000 : 0;
 	e->start = e->end = t;
-	if (store_import_id("asv", e->hash, e->worker, buf.data, buf.len,
+	if (store_import_id("asv", e->hash, e->worker, data, len,
 	    e->id) < 0)
 		goto out;
 	(void)hs;
 	rc = 0;
 out:
 	cJSON_Delete(doc);
-	buf_fini(&buf);
+	free(data);
 	return rc;
 }
 
@@ -642,16 +619,16 @@ hist_asv(struct db *db, const char *dir, const char *worker,
     struct hist_stats *hs)
 {
 	struct entries es = {NULL, 0};
-	struct buf b;
 	cJSON *benchmarks = NULL;
-	char **machines = NULL, **files, *p, *mp;
+	char **machines = NULL, **files, *p, *mp, *data;
 	size_t nm = 0, nf, i, j, len;
 	int rc = -1;
 
-	buf_init(&b, HIST_MAX_FILE);
 	p = xasprintf("%s/benchmarks.json", dir);
-	if (read_file(p, &b) == 0) {
-		if ((benchmarks = fmt_json_parse(b.data, b.len)) == NULL) {
+	if ((data = fsx_read(p, HIST_MAX_FILE, &len)) != NULL) {
+		benchmarks = fmt_json_parse(data, len);
+		free(data);
+		if (benchmarks == NULL) {
 			err_wrap("%s", p);
 			free(p);
 			goto out;
@@ -708,7 +685,6 @@ hist_asv(struct db *db, const char *dir, const char *worker,
 out:
 	free_list(machines, nm);
 	cJSON_Delete(benchmarks);
-	buf_fini(&b);
 	entries_fini(&es);
 	return rc;
 }

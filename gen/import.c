@@ -1,7 +1,6 @@
 /* import: `tj-gen import`, results made elsewhere stored as runs: one
  * document on a commit, or a github-action-benchmark or asv history. */
 #include <dirent.h>
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,34 +43,6 @@ opt(struct gen *g, void *ctx, int c, const char *arg)
 	else if (c == 'n')
 		o->dry_run = 1;
 	return 0;
-}
-
-/* Read path ("-": stdin) whole into b (capped). 0 or -1 with err_set. */
-static int
-read_all(const char *path, struct buf *b)
-{
-	char chunk[65536];
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-	size_t n;
-	int rc = 0;
-
-	if (f == NULL) {
-		err_set("%s: %s", path, strerror(errno));
-		return -1;
-	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		if (buf_add(b, chunk, n) < 0) {
-			err_wrap("%s", path);
-			rc = -1;
-			break;
-		}
-	if (rc == 0 && ferror(f)) {
-		err_set("%s: %s", path, strerror(errno));
-		rc = -1;
-	}
-	if (f != stdin)
-		fclose(f);
-	return rc;
 }
 
 /* 1 if s is a worker name the protocol allows. */
@@ -146,16 +117,17 @@ static int
 check_one(struct gen *g, struct iopts *o, const char *file)
 {
 	struct result r;
-	struct buf b;
 	enum fmt f = FMT_UNKNOWN, used = FMT_UNKNOWN;
+	char *data = NULL;
+	size_t len;
 	int rc = EXIT_ERR;
 
 	result_init(&r);
-	buf_init(&b, RESULT_MAX_FILE);
 	if (o->format != NULL && (f = fmt_by_name(o->format)) == FMT_UNKNOWN) {
 		rc = gen_usage(g, "%s", err_get());
-	} else if (read_all(file, &b) < 0 || fmt_read(&r, b.data, b.len,
-	    strcmp(file, "-") ? file : NULL, f, &used) < 0) {
+	} else if ((data = fsx_read_arg(file, RESULT_MAX_FILE, &len)) == NULL ||
+	    fmt_read(&r, data, len, strcmp(file, "-") ? file : NULL, f,
+	    &used) < 0) {
 		err_wrap("%s", file);
 		rc = gen_fail(g);
 	} else {
@@ -168,7 +140,7 @@ check_one(struct gen *g, struct iopts *o, const char *file)
 		rc = EXIT_OK;
 	}
 	result_fini(&r);
-	buf_fini(&b);
+	free(data);
 	return rc;
 }
 
@@ -177,16 +149,15 @@ static int
 import_one(struct gen *g, struct iopts *o, const char *file)
 {
 	struct result r;
-	struct buf b;
 	enum fmt f = FMT_UNKNOWN, used = FMT_UNKNOWN;
-	char hash[41], id[STORE_ID_SIZE], *note;
+	char hash[41], id[STORE_ID_SIZE], *note, *data = NULL;
+	size_t len;
 	const char *worker = o->worker ? o->worker : "import";
 	int64_t cid;
 	double t = now();
 	int rc = EXIT_ERR, r2;
 
 	result_init(&r);
-	buf_init(&b, RESULT_MAX_FILE);
 	if (o->format != NULL && (f = fmt_by_name(o->format)) == FMT_UNKNOWN) {
 		rc = gen_usage(g, "%s", err_get());
 		goto out;
@@ -195,13 +166,14 @@ import_one(struct gen *g, struct iopts *o, const char *file)
 		rc = gen_fail(g);
 		goto out;
 	}
-	if (read_all(file, &b) < 0 || fmt_read(&r, b.data, b.len,
-	    strcmp(file, "-") ? file : NULL, f, &used) < 0) {
+	if ((data = fsx_read_arg(file, RESULT_MAX_FILE, &len)) == NULL ||
+	    fmt_read(&r, data, len, strcmp(file, "-") ? file : NULL, f,
+	    &used) < 0) {
 		err_wrap("%s", file);
 		rc = gen_fail(g);
 		goto out;
 	}
-	if (store_import_id(fmt_name(used), hash, worker, b.data, b.len, id) < 0)
+	if (store_import_id(fmt_name(used), hash, worker, data, len, id) < 0)
 		goto fail;
 	note = xasprintf("imported by tj-gen import from %s (%s)", file,
 	    fmt_name(used));
@@ -233,7 +205,7 @@ fail:
 	rc = gen_fail(g);
 out:
 	result_fini(&r);
-	buf_fini(&b);
+	free(data);
 	return rc;
 }
 

@@ -164,12 +164,42 @@ out:
 	return rc;
 }
 
-char *
-fsx_read(const char *path, size_t max, size_t *n)
+/* The rest of fd (name for messages), as fsx_read says. */
+static char *
+read_fd(int fd, const char *name, size_t max, size_t *n)
 {
 	struct buf b;
 	char tmp[65536];
 	ssize_t r;
+
+	buf_init(&b, max);
+	for (;;) {
+		r = read(fd, tmp, sizeof(tmp));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			err_set("%s: %s", name, strerror(errno));
+			goto fail;
+		}
+		if (r == 0)
+			break;
+		if (buf_add(&b, tmp, (size_t)r) < 0) {
+			err_set("%s: larger than %zu bytes", name, max);
+			goto fail;
+		}
+	}
+	if (n)
+		*n = b.len;
+	return buf_take(&b);
+fail:
+	buf_fini(&b);
+	return NULL;
+}
+
+char *
+fsx_read(const char *path, size_t max, size_t *n)
+{
+	char *s;
 	int fd;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -177,30 +207,17 @@ fsx_read(const char *path, size_t max, size_t *n)
 		err_set("%s: %s", path, strerror(errno));
 		return NULL;
 	}
-	buf_init(&b, max);
-	for (;;) {
-		r = read(fd, tmp, sizeof(tmp));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			err_set("%s: %s", path, strerror(errno));
-			goto fail;
-		}
-		if (r == 0)
-			break;
-		if (buf_add(&b, tmp, (size_t)r) < 0) {
-			err_set("%s: larger than %zu bytes", path, max);
-			goto fail;
-		}
-	}
+	s = read_fd(fd, path, max, n);
 	close(fd);
-	if (n)
-		*n = b.len;
-	return buf_take(&b);
-fail:
-	close(fd);
-	buf_fini(&b);
-	return NULL;
+	return s;
+}
+
+char *
+fsx_read_arg(const char *path, size_t max, size_t *n)
+{
+	if (strcmp(path, "-") == 0)
+		return read_fd(0, "stdin", max, n);
+	return fsx_read(path, max, n);
 }
 
 int

@@ -24,6 +24,10 @@ int fsx_write(const char *path, const void *data, size_t n, int *changed);
  */
 char *fsx_read(const char *path, size_t max, size_t *n);
 
+/* As fsx_read, path "-" meaning standard input (a command's FILE
+ * argument). */
+char *fsx_read_arg(const char *path, size_t max, size_t *n);
+
 /*
  * Take an exclusive flock() on the file path (created if needed), waiting
  * for another holder. The fd to pass to fsx_unlock, or -1 with err_set.

@@ -13,6 +13,7 @@
 
 #include "err.h"
 #include "fmt.h"
+#include "fsx.h"
 #include "log.h"
 #include "store.h"
 #include "worker.h"
@@ -43,29 +44,6 @@ submit_usage(FILE *f)
 	    "1 error (nothing sent) or refused by the server, %d when it stays\n"
 	    "in the spool for the next tj-worker (submit) with this DIR.\n",
 	    fmt_names(), EXIT_SPOOLED);
-}
-
-static int
-read_input(const char *path, struct buf *b)
-{
-	char chunk[65536];
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-	size_t n;
-	int rc = 0;
-
-	if (f == NULL) {
-		err_set("%s: %s", path, strerror(errno));
-		return -1;
-	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		if (buf_add(b, chunk, n) < 0) {
-			err_wrap("%s", path);
-			rc = -1;
-			break;
-		}
-	if (f != stdin)
-		fclose(f);
-	return rc;
 }
 
 /* REV as 40 hex: itself, or resolved in the repository around the
@@ -220,9 +198,10 @@ submit_main(int argc, char **argv)
 	const char *config = NULL, *server = NULL, *name = NULL, *dir = NULL;
 	const char *commit = NULL, *format = NULL, *file, *tmp;
 	char *token = NULL, *path = NULL, hash[41], id[STORE_ID_SIZE];
+	char *data = NULL;
+	size_t len;
 	struct worker w;
 	struct result r;
-	struct buf b;
 	struct utsname u;
 	enum fmt f = FMT_UNKNOWN, used = FMT_UNKNOWN;
 	cJSON *sub = NULL;
@@ -235,7 +214,6 @@ submit_main(int argc, char **argv)
 	pthread_mutex_init(&w.lock, NULL);
 	pthread_cond_init(&w.wake, NULL);
 	result_init(&r);
-	buf_init(&b, RESULT_MAX_FILE);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -287,8 +265,9 @@ submit_main(int argc, char **argv)
 		goto out;
 	}
 	/* Read and check everything before anything is written. */
-	if (resolve_commit(commit, hash) < 0 || read_input(file, &b) < 0 ||
-	    fmt_read(&r, b.data, b.len, strcmp(file, "-") ? file : NULL, f,
+	if (resolve_commit(commit, hash) < 0 ||
+	    (data = fsx_read_arg(file, RESULT_MAX_FILE, &len)) == NULL ||
+	    fmt_read(&r, data, len, strcmp(file, "-") ? file : NULL, f,
 	    &used) < 0) {
 		log_error("%s%s%s", strcmp(file, "-") ? file : "stdin", ": ",
 		    err_get());
@@ -296,8 +275,8 @@ submit_main(int argc, char **argv)
 	}
 	for (k = 0; k < r.n_warn; k++)
 		log_warn("%s", r.warn[k]);
-	if (store_import_id(fmt_name(used), hash, w.cfg.worker_name, b.data,
-	    b.len, id) < 0 || fetch_global_init() < 0 ||
+	if (store_import_id(fmt_name(used), hash, w.cfg.worker_name, data,
+	    len, id) < 0 || fetch_global_init() < 0 ||
 	    server_setup(&w, env_token) < 0) {
 		log_error("%s", err_get());
 		goto out;
@@ -361,7 +340,7 @@ out:
 	free(path);
 	free(token);
 	result_fini(&r);
-	buf_fini(&b);
+	free(data);
 	if (w.sv)
 		server_cleanup(&w);
 	spool_entries_free(w.pending, w.n_pending);

@@ -1,6 +1,7 @@
 /* test_fsx: atomic writes that skip unchanged bytes, reads, locks. */
 #include <sys/stat.h>
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -49,6 +50,23 @@ main(void)
 	T_OK(fsx_read(path, 3, NULL) == NULL);
 	T_OK(strstr(err_get(), "larger than") != NULL);
 	T_OK(fsx_read("/nonexistent/x", 3, NULL) == NULL);
+
+	/* fsx_read_arg: a path as fsx_read, "-" standard input. */
+	s = fsx_read_arg(path, 100, &n);
+	T_STR_EQ(s, "hellO");
+	free(s);
+	T_OK((fd = open(path, O_RDONLY)) >= 0);
+	T_INT_EQ(dup2(fd, 0), 0);
+	close(fd);
+	s = fsx_read_arg("-", 100, &n);
+	T_STR_EQ(s, "hellO");
+	T_INT_EQ(n, 5);
+	free(s);
+	s = fsx_read_arg("-", 100, &n);	/* at its end now */
+	T_STR_EQ(s, "");
+	T_INT_EQ(n, 0);
+	free(s);
+	T_OK(fsx_read_arg("/nonexistent/-", 3, NULL) == NULL);
 
 	/* A directory where the file should go: an error, no temp file. */
 	free(path);
