@@ -16,6 +16,7 @@
 #include "fmt.h"
 #include "fsx.h"
 #include "gen.h"
+#include "proto.h"
 #include "result.h"
 #include "store.h"
 
@@ -87,17 +88,6 @@ entries_fini(struct entries *es)
 	}
 	free(es->e);
 	memset(es, 0, sizeof(*es));
-}
-
-static int
-valid_hash(const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < 40; i++)
-		if (!strchr("0123456789abcdef", s[i]))
-			return 0;
-	return s[40] == '\0';
 }
 
 /* Store every entry in one transaction, counting what the db lacks. */
@@ -177,7 +167,7 @@ gab_entry(struct entries *es, const char *suite, const cJSON *en,
 	tool = cJSON_GetObjectItemCaseSensitive(en, "tool");
 	benches = cJSON_GetObjectItemCaseSensitive(en, "benches");
 	if (!cJSON_IsString(id) || strlen(id->valuestring) != 40 ||
-	    !valid_hash(id->valuestring)) {
+	    !proto_valid_hash(id->valuestring)) {
 		err_set("%s.commit.id: missing or not a 40-hex commit", path);
 		return -1;
 	}
@@ -503,7 +493,7 @@ asv_file(struct entries *es, const cJSON *benchmarks, const char *path,
 	cols = cJSON_GetObjectItemCaseSensitive(doc, "result_columns");
 	env = cJSON_GetObjectItemCaseSensitive(doc, "env_name");
 	if (!cJSON_IsString(hash) || strlen(hash->valuestring) != 40 ||
-	    !valid_hash(hash->valuestring)) {
+	    !proto_valid_hash(hash->valuestring)) {
 		err_set("%s: commit_hash: missing or not a 40-hex commit", path);
 		goto out;
 	}
