@@ -80,23 +80,7 @@ gen queue add main~4
 # The runs, submitted through tj-api's status endpoint as a worker would.
 # A free port below the ephemeral range (no outgoing connection can take
 # it meanwhile); a second try if another process took it anyway.
-free_port() {
-	python3 -c 'import random, socket
-lo = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
-for _ in range(200):
-    p = random.randrange(max(1024, lo - 12000), lo)
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", p))
-    except OSError:
-        continue
-    finally:
-        s.close()
-    print(p)
-    break
-else:
-    raise SystemExit("no free port")'
-}
+. "$top/tests/e2e/port.sh"
 for try in 1 2 3; do
 	port=$(free_port)
 	"$bin/tj-api" --config "$work/tj.conf" --no-render \
