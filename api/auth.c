@@ -113,10 +113,10 @@ basic_credentials(struct MHD_Connection *c, char *user, size_t *ulen,
 	}
 	while (n > 0 && (tok[n - 1] == ' ' || tok[n - 1] == '\t'))
 		n--;
+	/* On every path dec is wiped: a failed decode leaves part of the
+	 * password in it too. */
 	dl = b64_decode(tok, n, dec, sizeof(dec));
-	if (dl < 0)
-		return -1;
-	colon = memchr(dec, ':', (size_t)dl);
+	colon = dl < 0 ? NULL : memchr(dec, ':', (size_t)dl);
 	*ulen = colon ? (size_t)(colon - dec) : 0;
 	*plen = colon ? (size_t)dl - *ulen - 1 : 0;
 	if (colon == NULL || *ulen >= cap || *plen >= cap) {
