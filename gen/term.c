@@ -2,8 +2,9 @@
  * term: what tj-gen prints cannot drive the terminal. Commit subjects, ref
  * names and other repo data reach stdout and stderr from every verb, so
  * both go through a filter that writes control characters (C0 but newline
- * and tab, DEL, and the C1 range U+0080-U+009F) as \xNN / \u00NN, as the
- * log does: "\e]0;title\a", "\e[2J" and "\r" never reach a terminal.
+ * and tab, DEL, and the C1 range U+0080-U+009F) as \xNN / \u00NN (the
+ * \xNN by esc_ctrl, as the log): "\e]0;title\a", "\e[2J" and "\r" never
+ * reach a terminal.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -12,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "esc.h"
 #include "gen.h"
 
 struct term {
@@ -41,7 +43,7 @@ term_write(void *cookie, const char *buf, size_t size)
 {
 	struct term *t = cookie;
 	char out[4096 + 16];
-	size_t i, o = 0;
+	size_t i, k, o = 0;
 
 	for (i = 0; i < size; i++) {
 		unsigned char c = (unsigned char)buf[i];
@@ -63,8 +65,8 @@ term_write(void *cookie, const char *buf, size_t size)
 			t->c2 = 1;
 			continue;
 		}
-		if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
-			o += (size_t)snprintf(out + o, 8, "\\x%02x", c);
+		if ((k = esc_ctrl(out + o, c, 1)) > 0)
+			o += k;
 		else
 			out[o++] = (char)c;
 	}

@@ -1,4 +1,5 @@
-/* esc: escapers for HTML, URL path segments and file names. */
+/* esc: escapers for HTML, URL path segments, file names and terminals. */
+#include <stdio.h>
 #include <string.h>
 
 #include "buf.h"
@@ -196,6 +197,17 @@ esc_filename(struct buf *b, const char *s)
 	if (buf_adds(b, "~~") < 0 || buf_adds(b, h) < 0)
 		return -1;
 	return 0;
+}
+
+size_t
+esc_ctrl(char out[5], unsigned char c, int lines)
+{
+	if (lines && (c == '\n' || c == '\t'))
+		return 0;
+	if (c >= 0x20 && c != 0x7f)
+		return 0;
+	snprintf(out, 5, "\\x%02x", c);
+	return 4;
 }
 
 uint64_t

@@ -1,4 +1,5 @@
-/* esc: one escaper per output context: HTML text/attributes, URL segments. */
+/* esc: one escaper per output context: HTML text/attributes, URL segments,
+ * file names, terminals and log lines. */
 #ifndef TJ_ESC_H
 #define TJ_ESC_H
 
@@ -45,6 +46,14 @@ int esc_url_segment(struct buf *b, const char *s) BUF_MUST_CHECK;
  * hash of the whole name instead. 0 or -1 (cap).
  */
 int esc_filename(struct buf *b, const char *s) BUF_MUST_CHECK;
+
+/*
+ * The escape of byte c in text bound for a terminal or a log line: a C0
+ * control (but newline and tab when lines is set) or DEL is written as
+ * "\xNN" and a NUL into out, and its length (4) returned; 0 (out left
+ * alone) for any other byte, which goes as it is.
+ */
+size_t esc_ctrl(char out[5], unsigned char c, int lines);
 
 /* The 64-bit FNV-1a hash of s[0..n): stable across builds and machines. */
 uint64_t esc_hash(const char *s, size_t n);

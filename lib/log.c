@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "esc.h"
 #include "log.h"
 
 static const char *progname = "tablejohn";
@@ -63,12 +64,12 @@ log_msg(enum log_level level, const char *fmt, ...)
 	/* Messages quote outside data (names, paths, errors): control
 	 * characters are escaped so nobody can forge a log line. */
 	for (i = 0; msg[i] != '\0' && (size_t)n < sizeof(line) - 6; i++) {
-		unsigned char c = (unsigned char)msg[i];
+		size_t k = esc_ctrl(line + n, (unsigned char)msg[i], 0);
 
-		if (c < 0x20 || c == 0x7f)
-			n += snprintf(line + n, 5, "\\x%02x", c);
+		if (k > 0)
+			n += (int)k;
 		else
-			line[n++] = (char)c;
+			line[n++] = msg[i];
 	}
 	line[n++] = '\n';
 	/* One write(2) per line so concurrent threads never interleave. */

@@ -1,4 +1,4 @@
-/* test_esc: the HTML, URL segment and file name escapers. */
+/* test_esc: the HTML, URL segment, file name and control-byte escapers. */
 #include <stdlib.h>
 
 #include "buf.h"
@@ -130,6 +130,22 @@ main(void)
 	T_OK(esc_hash("", 0) == 14695981039346656037ULL);
 	esc_hash_hex("a", h);
 	T_STR_EQ(h, "af63dc4c8601ec8c");
+
+	/* Control bytes for a terminal or a log line. */
+	{
+		char e[5] = "";
+
+		T_INT_EQ((int)esc_ctrl(e, 0x1b, 0), 4);
+		T_STR_EQ(e, "\\x1b");
+		T_INT_EQ((int)esc_ctrl(e, 0x7f, 1), 4);
+		T_STR_EQ(e, "\\x7f");
+		T_INT_EQ((int)esc_ctrl(e, '\n', 0), 4);
+		T_STR_EQ(e, "\\x0a");
+		T_INT_EQ((int)esc_ctrl(e, '\n', 1), 0);
+		T_INT_EQ((int)esc_ctrl(e, '\t', 1), 0);
+		T_INT_EQ((int)esc_ctrl(e, 'a', 0), 0);
+		T_INT_EQ((int)esc_ctrl(e, 0xc2, 0), 0);
+	}
 
 	/* The cap is honoured. */
 	buf_init(&b, 4);
