@@ -89,6 +89,8 @@ say "importing $top into $dir/tablejohn.db"
 # The first import queued the tip; then a sample of the history before it.
 span=${DEMO_SPAN:-48}
 every=${DEMO_EVERY:-6}
+case $span$every in *[!0-9]*) die "DEMO_SPAN and DEMO_EVERY are counts" ;; esac
+[ "$every" -ge 1 ] || die "DEMO_EVERY=$every: at least 1"
 i=$every
 while [ "$i" -le "$span" ]; do
 	if git -C "$top" rev-parse -q --verify "HEAD~$i^{commit}" >/dev/null; then
