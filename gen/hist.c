@@ -166,8 +166,7 @@ gab_entry(struct entries *es, const char *suite, const cJSON *en,
 	date = cJSON_GetObjectItemCaseSensitive(en, "date");
 	tool = cJSON_GetObjectItemCaseSensitive(en, "tool");
 	benches = cJSON_GetObjectItemCaseSensitive(en, "benches");
-	if (!cJSON_IsString(id) || strlen(id->valuestring) != 40 ||
-	    !proto_valid_hash(id->valuestring)) {
+	if (!cJSON_IsString(id) || !proto_valid_hash(id->valuestring)) {
 		err_set("%s.commit.id: missing or not a 40-hex commit", path);
 		return -1;
 	}
@@ -378,46 +377,56 @@ column(const cJSON *cols, const cJSON *row, const char *col)
 	return NULL;
 }
 
+/* Metric name of e->r: the samples s when there are any, else the
+ * result v (a number). */
+static int
+asv_value(struct entry *e, const char *name, const cJSON *v,
+    const cJSON *s, const char *unit, int dir, const char *path)
+{
+	const cJSON *x;
+	struct metric *m;
+	double d;
+
+	if ((m = result_metric(&e->r, name)) == NULL)
+		return -1;
+	if (cJSON_IsArray(s) && cJSON_GetArraySize(s) > 0) {
+		cJSON_ArrayForEach(x, s) {
+			if (fmt_json_number(x, 1, &d) < 0) {
+				err_set("%s: a sample that is not a number",
+				    path);
+				return -1;
+			}
+			if (result_add_value(&e->r, m, d) < 0)
+				return -1;
+		}
+	} else if (result_add_value(&e->r, m, v->valuedouble) < 0) {
+		return -1;
+	}
+	if (unit && result_set_unit(m, unit) < 0)
+		return -1;
+	m->direction = dir;
+	return 0;
+}
+
 /* One benchmark of a result file into e->r. */
 static int
 asv_bench(struct entry *e, const cJSON *benchmarks, const char *name,
     const cJSON *result, const cJSON *params, const cJSON *samples,
     const char *path, size_t *failed)
 {
-	const cJSON *v, *s, *x;
-	struct metric *m;
+	const cJSON *v;
 	const char *unit;
 	char *mname;
-	int n, k, dir, rc = -1;
-	double d;
+	int n, k, dir, rc;
 
 	asv_kind(benchmarks, name, &unit, &dir);
 	if (cJSON_IsNull(result) || result == NULL) {
 		(*failed)++;
 		return 0;
 	}
-	if (cJSON_IsNumber(result) && cJSON_GetArraySize(params) == 0) {
-		if ((m = result_metric(&e->r, name)) == NULL)
-			return -1;
-		s = cJSON_GetArrayItem(samples, 0);
-		if (cJSON_IsArray(s) && cJSON_GetArraySize(s) > 0) {
-			cJSON_ArrayForEach(x, s) {
-				if (fmt_json_number(x, 1, &d) < 0) {
-					err_set("%s: a sample that is not a "
-					    "number", path);
-					return -1;
-				}
-				if (result_add_value(&e->r, m, d) < 0)
-					return -1;
-			}
-		} else if (result_add_value(&e->r, m, result->valuedouble) < 0) {
-			return -1;
-		}
-		if (unit && result_set_unit(m, unit) < 0)
-			return -1;
-		m->direction = dir;
-		return 0;
-	}
+	if (cJSON_IsNumber(result) && cJSON_GetArraySize(params) == 0)
+		return asv_value(e, name, result, cJSON_GetArrayItem(samples, 0),
+		    unit, dir, path);
 	if (!cJSON_IsArray(result)) {
 		err_set("%s: the result is not a number, null or a list", path);
 		return -1;
@@ -440,37 +449,20 @@ asv_bench(struct entry *e, const cJSON *benchmarks, const char *name,
 			return -1;
 		}
 		mname = asv_name(name, params, k);
-		m = result_metric(&e->r, mname);
+		rc = asv_value(e, mname, v, cJSON_GetArrayItem(samples, k),
+		    unit, dir, path);
 		free(mname);
-		if (m == NULL)
+		if (rc < 0)
 			return -1;
-		s = cJSON_GetArrayItem(samples, k);
-		if (cJSON_IsArray(s) && cJSON_GetArraySize(s) > 0) {
-			cJSON_ArrayForEach(x, s) {
-				if (fmt_json_number(x, 1, &d) < 0) {
-					err_set("%s: a sample that is not a "
-					    "number", path);
-					return -1;
-				}
-				if (result_add_value(&e->r, m, d) < 0)
-					return -1;
-			}
-		} else if (result_add_value(&e->r, m, v->valuedouble) < 0) {
-			return -1;
-		}
-		if (unit && result_set_unit(m, unit) < 0)
-			return -1;
-		m->direction = dir;
 		k++;
 	}
-	rc = 0;
-	return rc;
+	return 0;
 }
 
 /* One result file of a machine. */
 static int
 asv_file(struct entries *es, const cJSON *benchmarks, const char *path,
-    const char *machine, const char *worker, struct hist_stats *hs)
+    const char *machine, const char *worker)
 {
 	const cJSON *hash, *date, *results, *cols, *b, *res, *params, *samples;
 	const cJSON *st, *env;
@@ -492,8 +484,7 @@ asv_file(struct entries *es, const cJSON *benchmarks, const char *path,
 	results = cJSON_GetObjectItemCaseSensitive(doc, "results");
 	cols = cJSON_GetObjectItemCaseSensitive(doc, "result_columns");
 	env = cJSON_GetObjectItemCaseSensitive(doc, "env_name");
-	if (!cJSON_IsString(hash) || strlen(hash->valuestring) != 40 ||
-	    !proto_valid_hash(hash->valuestring)) {
+	if (!cJSON_IsString(hash) || !proto_valid_hash(hash->valuestring)) {
 		err_set("%s: commit_hash: missing or not a 40-hex commit", path);
 		goto out;
 	}
@@ -540,20 +531,15 @@ asv_file(struct entries *es, const cJSON *benchmarks, const char *path,
 		    where, &failed) < 0)
 			goto out;
 	}
-	if (failed > 0) {
-		char *msg = xasprintf("asv: %zu benchmark results are null "
+	if (failed > 0)
+		result_warn(&e->r, "asv: %zu benchmark results are null "
 		    "(failed or skipped)", failed);
-
-		result_warn(&e->r, "%s", msg);
-		free(msg);
-	}
 	t = isfinite(first) ? first : cJSON_IsNumber(date) ?
 	    date->valuedouble / 1000 : 0;
 	e->start = e->end = t;
 	if (store_import_id("asv", e->hash, e->worker, data, len,
 	    e->id) < 0)
 		goto out;
-	(void)hs;
 	rc = 0;
 out:
 	cJSON_Delete(doc);
@@ -649,8 +635,7 @@ hist_asv(struct db *db, const char *dir, const char *worker,
 			    strcmp(files[j], "machine.json") == 0)
 				continue;
 			p = xasprintf("%s/%s", mp, files[j]);
-			rc = asv_file(&es, benchmarks, p, machines[i], worker,
-			    hs);
+			rc = asv_file(&es, benchmarks, p, machines[i], worker);
 			free(p);
 			if (rc < 0) {
 				free_list(files, nf);
