@@ -90,6 +90,25 @@ need_number(const cJSON *o, const char *k, const char *path, double *out)
 	return 0;
 }
 
+/* The array doc.key of the JSON document data; *doc gets the document
+ * (the caller deletes it). NULL with err_set, *doc then NULL. */
+static const cJSON *
+doc_array(const char *data, size_t len, const char *key, cJSON **doc)
+{
+	const cJSON *a;
+
+	if ((*doc = fmt_json_parse(data, len)) == NULL)
+		return NULL;
+	a = get(*doc, key);
+	if (!cJSON_IsArray(a)) {
+		err_set("\"%s\": missing or not an array", key);
+		cJSON_Delete(*doc);
+		*doc = NULL;
+		return NULL;
+	}
+	return a;
+}
+
 /* ---- Google Benchmark ---- */
 
 /* The keys of a gbench entry that are not user counters. */
@@ -209,13 +228,8 @@ fmt_gbench(struct result *r, const char *data, size_t len)
 	char path[64];
 	int i = 0, rc = -1;
 
-	if ((doc = fmt_json_parse(data, len)) == NULL)
+	if ((bs = doc_array(data, len, "benchmarks", &doc)) == NULL)
 		return -1;
-	bs = get(doc, "benchmarks");
-	if (!cJSON_IsArray(bs)) {
-		err_set("\"benchmarks\": missing or not an array");
-		goto out;
-	}
 	cJSON_ArrayForEach(b, bs) {
 		snprintf(path, sizeof(path), "benchmarks[%d]", i++);
 		if (gbench_entry(r, b, path) < 0)
@@ -264,21 +278,27 @@ hf_series(struct result *r, const cJSON *o, const char *key,
 int
 fmt_hyperfine(struct result *r, const char *data, size_t len)
 {
+	/* The series after "times"; mean: one number there is the mean
+	 * over the runs (hyperfine has no per-run user and system time). */
+	static const struct {
+		const char *key, *metric, *unit;
+		int mean;
+	} more[] = {
+		{"user", "user", "s", 1},
+		{"system", "system", "s", 1},
+		{"memory_usage_byte", "memory", "B", 0},
+	};
 	const cJSON *rs, *e, *cmd, *params, *p, *codes, *c;
 	struct metric *m;
 	struct buf base;
 	char path[64], *name = NULL;
 	cJSON *doc;
+	size_t k;
 	int i = 0, rc = -1, scalar, means = 0, bad;
 
 	buf_init(&base, 0);
-	if ((doc = fmt_json_parse(data, len)) == NULL)
+	if ((rs = doc_array(data, len, "results", &doc)) == NULL)
 		return -1;
-	rs = get(doc, "results");
-	if (!cJSON_IsArray(rs)) {
-		err_set("\"results\": missing or not an array");
-		goto out;
-	}
 	cJSON_ArrayForEach(e, rs) {
 		snprintf(path, sizeof(path), "results[%d]", i++);
 		if (!cJSON_IsObject(e)) {
@@ -342,21 +362,14 @@ fmt_hyperfine(struct result *r, const char *data, size_t len)
 			    "a non-zero status", bad, cJSON_GetArraySize(codes));
 			result_add_error(r, m, msg);
 		}
-		free(name);
-		name = xasprintf("%s/user", base.data);
-		if (hf_series(r, e, "user", path, name, "s", &scalar) < 0)
-			goto out;
-		means |= scalar;
-		free(name);
-		name = xasprintf("%s/system", base.data);
-		if (hf_series(r, e, "system", path, name, "s", &scalar) < 0)
-			goto out;
-		means |= scalar;
-		free(name);
-		name = xasprintf("%s/memory", base.data);
-		if (hf_series(r, e, "memory_usage_byte", path, name, "B",
-		    &scalar) < 0)
-			goto out;
+		for (k = 0; k < sizeof(more) / sizeof(more[0]); k++) {
+			free(name);
+			name = xasprintf("%s/%s", base.data, more[k].metric);
+			if (hf_series(r, e, more[k].key, path, name,
+			    more[k].unit, &scalar) < 0)
+				goto out;
+			means |= scalar && more[k].mean;
+		}
 	}
 	if (means)
 		result_warn(r, "hyperfine: its JSON has user and system time "
@@ -383,13 +396,8 @@ fmt_pytest(struct result *r, const char *data, size_t len)
 	cJSON *doc;
 	int i = 0, j, k, rc = -1, only_stats = 0;
 
-	if ((doc = fmt_json_parse(data, len)) == NULL)
+	if ((bs = doc_array(data, len, "benchmarks", &doc)) == NULL)
 		return -1;
-	bs = get(doc, "benchmarks");
-	if (!cJSON_IsArray(bs)) {
-		err_set("\"benchmarks\": missing or not an array");
-		goto out;
-	}
 	cJSON_ArrayForEach(b, bs) {
 		snprintf(path, sizeof(path), "benchmarks[%d]", i++);
 		if (!cJSON_IsObject(b)) {
