@@ -15,6 +15,7 @@
 #include "fmt.h"
 #include "fsx.h"
 #include "gen.h"
+#include "proto.h"
 #include "result.h"
 #include "store.h"
 
@@ -43,21 +44,6 @@ opt(struct gen *g, void *ctx, int c, const char *arg)
 	else if (c == 'n')
 		o->dry_run = 1;
 	return 0;
-}
-
-/* 1 if s is a worker name the protocol allows. */
-static int
-valid_name(const char *s)
-{
-	size_t n = strlen(s), i;
-
-	if (n == 0 || n > 64)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-		    "0123456789._-", s[i]))
-			return 0;
-	return 1;
 }
 
 int
@@ -230,8 +216,8 @@ cmd_import(struct gen *g, int argc, char **argv)
 		return rc;
 	if (first != argc - 1)
 		return gen_usage(g, "one FILE (or DIR for --from asv)");
-	if (o.worker != NULL && !valid_name(o.worker))
-		return gen_usage(g, "--worker: [A-Za-z0-9._-]{1,64}, not '%s'",
+	if (o.worker != NULL && !proto_valid_id(o.worker))
+		return gen_usage(g, "--worker: " PROTO_ID_RULE ", not '%s'",
 		    o.worker);
 	if (o.from != NULL && (o.commit != NULL || o.format != NULL))
 		return gen_usage(g, "--from takes no --commit or --format: "
