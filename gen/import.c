@@ -52,23 +52,12 @@ import_store(struct db *db, const struct result *r, const char *id,
     double end, const char *note)
 {
 	struct store_run s;
-	cJSON *ms, *out, *line;
+	cJSON *ms, *out;
 	char *bm;
-	size_t i;
 	int rc;
 
 	ms = result_json(r);
-	out = cJSON_CreateArray();
-	line = cJSON_CreateArray();
-	cJSON_AddItemToArray(line, cJSON_CreateNumber(0));
-	cJSON_AddItemToArray(line, cJSON_CreateString(note));
-	cJSON_AddItemToArray(out, line);
-	for (i = 0; i < r->n_warn; i++) {
-		line = cJSON_CreateArray();
-		cJSON_AddItemToArray(line, cJSON_CreateNumber(0));
-		cJSON_AddItemToArray(line, cJSON_CreateString(r->warn[i]));
-		cJSON_AddItemToArray(out, line);
-	}
+	out = result_output(r, note);
 	bm = xasprintf("{\"type\":\"import\",\"format\":\"%s\"}", format);
 	memset(&s, 0, sizeof(s));
 	s.id = id;

@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "proto.h"
 #include "result.h"
 #include "utf8.h"
 
@@ -528,4 +529,20 @@ result_json(const struct result *r)
 		cJSON_AddItemToObject(all, m->name, o);
 	}
 	return all;
+}
+
+cJSON *
+result_output(const struct result *r, const char *note)
+{
+	cJSON *out = cJSON_CreateArray(), *line;
+	size_t i;
+
+	for (i = 0; i <= r->n_warn; i++) {
+		line = cJSON_CreateArray();
+		cJSON_AddItemToArray(line, cJSON_CreateNumber(PROTO_INTERNAL));
+		cJSON_AddItemToArray(line, cJSON_CreateString(i == 0 ? note :
+		    r->warn[i - 1]));
+		cJSON_AddItemToArray(out, line);
+	}
+	return out;
 }

@@ -88,4 +88,9 @@ int result_merge(struct result *dst, struct result *src);
  * error?}}. */
 cJSON *result_json(const struct result *r);
 
+/* The run's output for results made elsewhere: the wire's [source, text]
+ * lines, note first, then r's warnings, all of tablejohn's own source
+ * (PROTO_INTERNAL). */
+cJSON *result_output(const struct result *r, const char *note);
+
 #endif

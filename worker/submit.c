@@ -86,9 +86,8 @@ static cJSON *
 submission(const struct result *r, const char *id, const char *hash,
     enum fmt f, const char *file)
 {
-	cJSON *sub = cJSON_CreateObject(), *bm, *out, *line;
+	cJSON *sub = cJSON_CreateObject(), *bm;
 	char t[PROTO_TIME_LEN], *note;
-	size_t i;
 
 	proto_time_format(t, proto_time_now(), 0, PROTO_TIME_MS);
 	cJSON_AddStringToObject(sub, "id", id);
@@ -103,19 +102,9 @@ submission(const struct result *r, const char *id, const char *hash,
 		cJSON_AddStringToObject(sub, "error", r->error);
 	else
 		cJSON_AddNullToObject(sub, "error");
-	out = cJSON_AddArrayToObject(sub, "output");
 	note = xasprintf("sent by tj-worker submit from %s (%s)", file,
 	    fmt_name(f));
-	line = cJSON_CreateArray();
-	cJSON_AddItemToArray(line, cJSON_CreateNumber(0));
-	cJSON_AddItemToArray(line, cJSON_CreateString(note));
-	cJSON_AddItemToArray(out, line);
-	for (i = 0; i < r->n_warn; i++) {
-		line = cJSON_CreateArray();
-		cJSON_AddItemToArray(line, cJSON_CreateNumber(PROTO_INTERNAL));
-		cJSON_AddItemToArray(line, cJSON_CreateString(r->warn[i]));
-		cJSON_AddItemToArray(out, line);
-	}
+	cJSON_AddItemToObject(sub, "output", result_output(r, note));
 	cJSON_AddItemToObject(sub, "measurements", result_json(r));
 	free(note);
 	return sub;
