@@ -137,9 +137,10 @@ proto_time_parse(const char *s, double *t)
 	tm.tm_min = mi;
 	tm.tm_sec = sec;
 	v = (double)timegm(&tm) + frac - sign * (oh * 3600 + om * 60);
-	/* An offset must not move it out of the years this parser reads
-	 * back (1970 to 9999 UTC): what we accept, we can print. */
-	if (v < 0 || v >= 253402300800.0)
+	/* An offset, or a fraction that rounds up to the next second, must
+	 * not move it out of the years this parser reads back (1970 to 9999
+	 * UTC): what we accept, we can print to the millisecond. */
+	if (v < 0 || v + 0.0005 >= 253402300800.0)
 		goto bad;
 	*t = v;
 	return 0;

@@ -1,4 +1,5 @@
 /* test_proto: the worker protocol helpers (lib/proto.c). */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,6 +144,9 @@ main(void)
 	T_OK(parse("1970-01-01T23:59:00+23:59") == 0);
 	T_OK(parse("9999-12-31T23:59:59Z") == 253402300799.0);
 	T_OK(parse("9999-12-31T23:59:59-00:01") == -1);
+	/* It would print as the next second, in year 10000. */
+	T_OK(parse("9999-12-31T23:59:59.9999Z") == -1);
+	T_OK(fabs(parse("9999-12-31T23:59:59.999Z") - 253402300799.999) < 1e-6);
 
 	proto_time_format(buf, 1795851853, 0, PROTO_TIME_AUTO);
 	T_STR_EQ(buf, "2026-11-28T07:44:13Z");
