@@ -1,7 +1,8 @@
 #!/bin/bash
 # run.sh BUILD_DIR...: run the unit test programs and the e2e scripts against
 # each build (build/ and build/asan/), TJ_JOBS (default 3) at a time, and
-# print each result as it ends, then the totals as the last line.
+# print each result as it ends (with its seconds), then the totals as the
+# last line.
 # TJ_ONLY=unit|e2e runs one suite; TJ_TESTS=pattern picks e2e scripts; an
 # e2e script running longer than TJ_TEST_TIMEOUT (900 s) is killed and fails.
 set -u
@@ -46,7 +47,8 @@ report() { # index
 	f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
 	if [ -z "$line" ]; then p=0; f=1; line="(no result line; exit $rc)"; fi
 	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then f=1; fi
-	printf '%-40s %s\n' "${names[$i]}" "$line"
+	printf '%-40s %s (%ss)\n' "${names[$i]}" "$line" \
+	    $(( $(date +%s) - $(cat "$logs/$i.start") ))
 	if [ "$f" != 0 ]; then
 		sed 's/^/    /' "$logs/$i.log" | tail -n 60
 		failed+=("${names[$i]}")
@@ -62,6 +64,7 @@ total=${#names[@]}
 while [ "$reported" -lt "$total" ]; do
 	while [ "${#running[@]}" -lt "$jobs_max" ] && [ "$next" -lt "$total" ]; do
 		i=$next
+		date +%s >"$logs/$i.start"
 		( ${cmds[$i]} >"$logs/$i.log" 2>&1; echo $? >"$logs/$i.rc.tmp"
 		  mv "$logs/$i.rc.tmp" "$logs/$i.rc" ) </dev/null &
 		running+=("$i")
