@@ -584,24 +584,6 @@ out:
 	return rc;
 }
 
-static int
-has_changes(struct db *db)
-{
-	sqlite3_stmt *st = db_stmt(db, "bisect_db.has_changes",
-	    "SELECT EXISTS (SELECT 1 FROM "
-	    "sqlite_master WHERE type = 'table' AND name = 'changes')");
-	int r = -1;
-
-	if (st == NULL)
-		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		r = sqlite3_column_int(st, 0);
-	else
-		db_err(db, "reading the schema");
-	sqlite3_reset(st);
-	return r;
-}
-
 int
 bisect_db_tick(struct db *db, const struct config *cfg)
 {
@@ -613,9 +595,6 @@ bisect_db_tick(struct db *db, const struct config *cfg)
 
 	if (!cfg->bisect_enabled)
 		return 0;
-	r = has_changes(db);
-	if (r <= 0)
-		return r;
 	if (db_begin(db) < 0)
 		return -1;
 	/* Those in progress first, then the suspected, oldest first. */

@@ -32,9 +32,9 @@
  * commit is left (attributed), the change does not hold (not confirmed),
  * or [bisect] budget runs are spent (out of budget). Every decision is
  * made again from the db each pass (runs, the queue, bisect_runs), so a
- * restart loses nothing. Does nothing when the db has no changes table or
- * [bisect] enabled is false. 1 if it changed anything (dirty rows are
- * marked), 0 if not, -1 with err_set.
+ * restart loses nothing. Does nothing when [bisect] enabled is false. 1
+ * if it changed anything (dirty rows are marked), 0 if not, -1 with
+ * err_set.
  */
 int bisect_db_tick(struct db *db, const struct config *cfg);
 
