@@ -60,8 +60,8 @@ stats_mad(const double *v, size_t n)
 
 	if (n == 0)
 		return NAN;
-	m = stats_median(v, n);
 	d = sorted_copy(v, n);
+	m = median_sorted(d, n);
 	for (i = 0; i < n; i++)
 		d[i] = fabs(d[i] - m);
 	qsort(d, n, sizeof(*d), cmp_double);
