@@ -11,16 +11,9 @@
 #include "db.h"
 #include "err.h"
 #include "proto.h"
+#include "stats.h"
 #include "store.h"
 #include "utf8.h"
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
 
 /* The values of measurement m ("values" then "value") into *xs (*n of
  * them, malloc'd) and as a JSON array into *json (malloc'd). */
@@ -104,27 +97,29 @@ out:
 	return rc;
 }
 
-/* Bind n, median, min, max and stddev (columns 4 to 8) of xs[0..n),
- * sorting xs; the summary columns stay NULL without values. */
+/* Bind n, median, min, max and stddev (columns 4 to 8) of xs[0..n); the
+ * summary columns stay NULL without values. */
 static void
-bind_summary(sqlite3_stmt *st, double *xs, size_t n)
+bind_summary(sqlite3_stmt *st, const double *xs, size_t n)
 {
-	double sum = 0, mean, ss = 0;
+	double sum = 0, mean, ss = 0, lo, hi;
 	size_t i;
 
 	sqlite3_bind_int64(st, 4, (sqlite3_int64)n);
 	if (n == 0)
 		return;
-	for (i = 0; i < n; i++)
+	lo = hi = xs[0];
+	for (i = 0; i < n; i++) {
 		sum += xs[i];
+		lo = xs[i] < lo ? xs[i] : lo;
+		hi = xs[i] > hi ? xs[i] : hi;
+	}
 	mean = sum / (double)n;
 	for (i = 0; i < n; i++)
 		ss += (xs[i] - mean) * (xs[i] - mean);
-	qsort(xs, n, sizeof(*xs), cmp_double);
-	sqlite3_bind_double(st, 5, n % 2 ? xs[n / 2] :
-	    (xs[n / 2 - 1] + xs[n / 2]) / 2);
-	sqlite3_bind_double(st, 6, xs[0]);
-	sqlite3_bind_double(st, 7, xs[n - 1]);
+	sqlite3_bind_double(st, 5, stats_median(xs, n));
+	sqlite3_bind_double(st, 6, lo);
+	sqlite3_bind_double(st, 7, hi);
 	sqlite3_bind_double(st, 8, n > 1 ? sqrt(ss / (double)(n - 1)) : 0);
 }
 
