@@ -9,6 +9,7 @@
 #include <cjson/cJSON.h>
 
 #include "buf.h"
+#include "changes.h"
 #include "detect.h"
 #include "err.h"
 #include "fsx.h"
@@ -216,20 +217,6 @@ detect_opt(struct gen *g, void *ctx, int c, const char *arg)
 	return -1;
 }
 
-static void
-add_num(cJSON *o, const char *k, double v)
-{
-	/* Six significant digits: what a reader compares. */
-	char tmp[64];
-
-	if (!isfinite(v)) {
-		cJSON_AddNullToObject(o, k);
-		return;
-	}
-	snprintf(tmp, sizeof(tmp), "%.6g", v);
-	cJSON_AddNumberToObject(o, k, strtod(tmp, NULL));
-}
-
 int
 cmd_detect(struct gen *g, int argc, char **argv)
 {
@@ -313,9 +300,9 @@ cmd_detect(struct gen *g, int argc, char **argv)
 	cJSON_AddNumberToObject(doc, "points", (double)s.n);
 	cJSON_AddBoolToObject(doc, "deterministic", det);
 	noise = cJSON_AddObjectToObject(doc, "noise");
-	add_num(noise, "run_to_run_pct", 100 * nm.between);
-	add_num(noise, "within_run_pct", 100 * nm.within);
-	add_num(noise, "floor_pct", 100 * nm.floor);
+	changes_add_num(noise, "run_to_run_pct", 100 * nm.between);
+	changes_add_num(noise, "within_run_pct", 100 * nm.within);
+	changes_add_num(noise, "floor_pct", 100 * nm.floor);
 	arr = cJSON_AddArrayToObject(doc, "changes");
 	for (i = 0; i < ncp; i++) {
 		e = cJSON_CreateObject();
@@ -326,10 +313,10 @@ cmd_detect(struct gen *g, int argc, char **argv)
 		if (cp[i].index > 0 && s.p[cp[i].index - 1].commit != NULL)
 			cJSON_AddStringToObject(e, "before_commit",
 			    s.p[cp[i].index - 1].commit);
-		add_num(e, "before", cp[i].before);
-		add_num(e, "after", cp[i].after);
-		add_num(e, "delta_pct", cp[i].delta_pct);
-		add_num(e, "confidence", cp[i].confidence);
+		changes_add_num(e, "before", cp[i].before);
+		changes_add_num(e, "after", cp[i].after);
+		changes_add_num(e, "delta_pct", cp[i].delta_pct);
+		changes_add_num(e, "confidence", cp[i].confidence);
 		cJSON_AddItemToArray(arr, e);
 	}
 	out = cJSON_Print(doc);

@@ -723,8 +723,8 @@ changes_range(struct db *db, int64_t change_id, int64_t **ids, size_t *n)
 	return 0;
 }
 
-static void
-add_num(cJSON *o, const char *k, double v)
+void
+changes_add_num(cJSON *o, const char *k, double v)
 {
 	char tmp[64];
 
@@ -788,11 +788,13 @@ changes_json(struct db *db, cJSON *arr, int64_t id, long limit)
 		    (double)sqlite3_column_int64(st, 9));
 		cJSON_AddNumberToObject(o, "n_between",
 		    (double)sqlite3_column_int64(st, 10));
-		add_num(o, "before_value", sqlite3_column_double(st, 11));
-		add_num(o, "after_value", sqlite3_column_double(st, 12));
-		add_num(o, "delta", sqlite3_column_double(st, 13));
-		add_num(o, "delta_pct", sqlite3_column_double(st, 14));
-		add_num(o, "confidence", sqlite3_column_double(st, 15));
+		changes_add_num(o, "before_value",
+		    sqlite3_column_double(st, 11));
+		changes_add_num(o, "after_value",
+		    sqlite3_column_double(st, 12));
+		changes_add_num(o, "delta", sqlite3_column_double(st, 13));
+		changes_add_num(o, "delta_pct", sqlite3_column_double(st, 14));
+		changes_add_num(o, "confidence", sqlite3_column_double(st, 15));
 		cJSON_AddNumberToObject(o, "verdict", verdict);
 		cJSON_AddStringToObject(o, "kind", verdict < 0 ? "regression" :
 		    verdict > 0 ? "improvement" : "change");

@@ -56,6 +56,10 @@ int changes_range(struct db *db, int64_t change_id, int64_t **ids,
  */
 long changes_json(struct db *db, cJSON *arr, int64_t id, long limit);
 
+/* Add number v to o as k with six significant digits (what a reader
+ * compares), null when it is not finite. */
+void changes_add_num(cJSON *o, const char *k, double v);
+
 /*
  * The noise model of metric_id as detection last learned it (on the
  * tracked ref with the most runs of it): 1 found, 0 none, -1 error.
