@@ -33,7 +33,6 @@ struct walk {
 	struct series *s;
 	size_t n, cap;
 	int below_cut;		/* the walk stopped before the chain's end */
-	int above_cut;		/* points above the window were left out */
 };
 
 static void
