@@ -34,22 +34,29 @@ xmalloc(size_t n)
 	return p;
 }
 
-static size_t
-margin(const struct detect_opts *o)
+size_t
+detect_margin(const struct detect_opts *o)
 {
 	return o->test_points + o->min_points;
+}
+
+size_t
+detect_reach(const struct detect_opts *o)
+{
+	return o->window > 2 * detect_margin(o) ? o->window :
+	    2 * detect_margin(o) + 1;
 }
 
 void
 detect_window(const struct detect_opts *o, size_t n, size_t i, size_t *lo,
     size_t *hi, size_t *keep_lo, size_t *keep_hi)
 {
-	size_t w = o->window > 2 * margin(o) ? o->window : 2 * margin(o) + 1;
+	size_t w = detect_reach(o);
 
 	*lo = i > w ? i - w : 0;
 	*hi = i + w + 1 < n ? i + w + 1 : n;
-	*keep_lo = *lo == 0 ? 0 : *lo + margin(o);
-	*keep_hi = *hi == n ? n : *hi - margin(o);
+	*keep_lo = *lo == 0 ? 0 : *lo + detect_margin(o);
+	*keep_hi = *hi == n ? n : *hi - detect_margin(o);
 }
 
 /* The change points as a list of indexes, growable. */
@@ -340,14 +347,12 @@ detect_run(const struct detect_opts *o, const double *const *vals,
 		*deterministic = nm.deterministic;
 	/* Blocks as the incremental path sees them: a window of 2w+1 points,
 	 * keeping what lies inside its margins. */
-	detect_window(o, n, 0, &lo, &hi, &klo, &khi);
-	span = 2 * (o->window > 2 * margin(o) ? o->window :
-	    2 * margin(o) + 1) + 1;
+	span = 2 * detect_reach(o) + 1;
 	for (start = 0;;) {
 		lo = start;
 		hi = lo + span < n ? lo + span : n;
-		klo = lo == 0 ? 0 : lo + margin(o);
-		khi = hi == n ? n : hi - margin(o);
+		klo = lo == 0 ? 0 : lo + detect_margin(o);
+		khi = hi == n ? n : hi - detect_margin(o);
 		nblk = capblk = 0;
 		detect_block(o, y + lo, hi - lo, nm.deterministic, lo, &blk,
 		    &nblk, &capblk);
@@ -366,7 +371,7 @@ detect_run(const struct detect_opts *o, const double *const *vals,
 		blk = NULL;
 		if (hi == n)
 			break;
-		start = khi - margin(o);
+		start = khi - detect_margin(o);
 	}
 	free(y);
 	*out = all;

@@ -60,4 +60,12 @@ size_t detect_run(const struct detect_opts *o, const double *const *vals,
 void detect_window(const struct detect_opts *o, size_t n, size_t i,
     size_t *lo, size_t *hi, size_t *keep_lo, size_t *keep_hi);
 
+/* The points a window's edge inside the series loses: test_points +
+ * min_points. */
+size_t detect_margin(const struct detect_opts *o);
+
+/* The points detect_window takes each side of the new point: window,
+ * widened to 2 margins + 1. */
+size_t detect_reach(const struct detect_opts *o);
+
 #endif
