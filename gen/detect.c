@@ -281,11 +281,7 @@ cmd_detect(struct gen *g, int argc, char **argv)
 		err_wrap("%s", argv[first]);
 		goto fail;
 	}
-	detect_opts_default(&o);
-	o.penalty = g->cfg.detect_penalty;
-	o.min_points = (size_t)g->cfg.detect_min_points;
-	o.alpha = g->cfg.detect_alpha;
-	o.window = (size_t)g->cfg.detect_window;
+	changes_detect_opts(&g->cfg, &o);
 	rows = calloc(s.n + 1, sizeof(*rows));
 	nv = calloc(s.n + 1, sizeof(*nv));
 	if (rows == NULL || nv == NULL)

@@ -253,6 +253,16 @@ save_noise(struct db *db, int64_t metric, const char *ref,
 	return db_step_done(db, st);
 }
 
+void
+changes_detect_opts(const struct config *cfg, struct detect_opts *o)
+{
+	detect_opts_default(o);
+	o->penalty = cfg->detect_penalty;
+	o->min_points = (size_t)cfg->detect_min_points;
+	o->alpha = cfg->detect_alpha;
+	o->window = (size_t)cfg->detect_window;
+}
+
 /*
  * Detect on points [lo, hi) of s (oldest first) and replace the changes of
  * (s->metric, ref) whose after commit is in [klo, khi) (all of them when
@@ -274,11 +284,7 @@ apply(struct db *db, const struct config *cfg, const char *ref,
 	int direction = 0, r, rc = -1;
 	long ix;
 
-	detect_opts_default(&o);
-	o.penalty = cfg->detect_penalty;
-	o.min_points = (size_t)cfg->detect_min_points;
-	o.alpha = cfg->detect_alpha;
-	o.window = (size_t)cfg->detect_window;
+	changes_detect_opts(cfg, &o);
 	rows = xmalloc((hi - lo + 1) * sizeof(*rows));
 	nv = xmalloc((hi - lo + 1) * sizeof(*nv));
 	/* found and updated: when the newest run detection saw ended (so a
@@ -459,17 +465,16 @@ update_ref_at(struct db *db, const struct config *cfg, const char *ref,
     int64_t commit)
 {
 	struct walk w = {0};
-	size_t i, W = (size_t)cfg->detect_window;
-	size_t margin = 30 + (size_t)cfg->detect_min_points;
+	struct detect_opts o;
+	size_t i;
 	int64_t tip;
 	int found, r, rc = -1;
 
-	if (W < 2 * margin + 1)
-		W = 2 * margin + 1;
+	changes_detect_opts(cfg, &o);
 	r = ref_tip(db, ref, &tip);
 	if (r <= 0)
 		return r;
-	if (walk_chain(db, tip, commit, W + 1, &w, &found) < 0)
+	if (walk_chain(db, tip, commit, detect_reach(&o) + 1, &w, &found) < 0)
 		goto out;
 	if (!found) {
 		rc = 0;
@@ -491,10 +496,11 @@ update_ref_at(struct db *db, const struct config *cfg, const char *ref,
 		ic = index_of(s->p, s->n, commit);
 		if (ic < 0)
 			continue;	/* that run did not measure it */
-		lo = (size_t)ic > W ? (size_t)ic - W : 0;
-		hi = (size_t)ic + W + 1 < s->n ? (size_t)ic + W + 1 : s->n;
-		klo = lo == 0 && !w.below_cut ? 0 : lo + margin;
-		khi = hi == s->n ? s->n : hi - margin;
+		detect_window(&o, s->n, (size_t)ic, &lo, &hi, &klo, &khi);
+		/* A walk cut below starts inside the history: its first
+		 * point is a window's edge too. */
+		if (lo == 0 && w.below_cut)
+			klo = detect_margin(&o);
 		if (klo > (size_t)ic)
 			klo = (size_t)ic;
 		if (apply(db, cfg, ref, s, lo, hi, klo, khi, 0) < 0)

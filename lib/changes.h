@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "db.h"
+#include "detect.h"
 
 /*
  * Run the detection the 'detect' dirty rows ask for (a commit's hash: a run
@@ -55,6 +56,10 @@ int changes_range(struct db *db, int64_t change_id, int64_t **ids,
  * (lib/bisect_db.h), url ("change/<id>/"). Returns the count or -1.
  */
 long changes_json(struct db *db, cJSON *arr, int64_t id, long limit);
+
+/* The detection options [detect] sets (lib/detect.h's defaults for the
+ * rest). */
+void changes_detect_opts(const struct config *cfg, struct detect_opts *o);
 
 /* Add number v to o as k with six significant digits (what a reader
  * compares), null when it is not finite. */
