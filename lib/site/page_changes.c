@@ -10,6 +10,7 @@
 #include "changes.h"
 #include "config.h"
 #include "err.h"
+#include "query.h"
 #include "render_int.h"
 #include "stats.h"
 
@@ -462,43 +463,31 @@ out:
 int
 page_refs(struct rctx *r)
 {
-	sqlite3_stmt *st = db_stmt(r->db, "site.changes.4",
-	    "SELECT r.name, r.tracked, r.commit_id "
-	    "FROM refs r ORDER BY r.tracked DESC, r.name");
 	cJSON *m = cJSON_CreateObject(), *arr, *o, *c;
+	struct q_ref *v = NULL;
+	size_t n = 0, i;
 	char *url;
-	int step, rc = -1;
+	int rc = -1;
 
 	arr = cJSON_AddArrayToObject(m, "refs");
-	if (st == NULL)
+	if (q_refs(r->db, &v, &n) < 0)
 		goto out;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+	for (i = 0; i < n; i++) {
 		o = cJSON_CreateObject();
-		render_add_str(o, "name", sqlite3_column_text(st, 0));
-		cJSON_AddBoolToObject(o, "tracked", sqlite3_column_int(st, 1));
-		url = render_url_ref((const char *)sqlite3_column_text(st, 0));
+		cJSON_AddItemToArray(arr, o);
+		cJSON_AddStringToObject(o, "name", v[i].name);
+		cJSON_AddBoolToObject(o, "tracked", v[i].tracked);
+		url = render_url_ref(v[i].name);
 		cJSON_AddStringToObject(o, "url", url);
 		free(url);
-		cJSON_AddNumberToObject(o, "commit_id",
-		    (double)sqlite3_column_int64(st, 2));
-		cJSON_AddItemToArray(arr, o);
-	}
-	sqlite3_reset(st);
-	if (step != SQLITE_DONE) {
-		render_dberr(r, "reading refs");
-		goto out;
-	}
-	cJSON_ArrayForEach(o, arr) {
-		cJSON *cidj = cJSON_DetachItemFromObject(o, "commit_id");
-
-		c = render_commit_brief(r, (int64_t)cidj->valuedouble);
-		cJSON_Delete(cidj);
+		c = render_commit_brief(r, v[i].commit_id);
 		if (c == NULL)
 			goto out;
 		cJSON_AddItemToObject(o, "commit", c);
 	}
 	rc = render_page(r, "refs", "refs", m, "refs.json", "refs");
 out:
+	q_refs_free(v, n);
 	cJSON_Delete(m);
 	return rc;
 }
