@@ -828,6 +828,28 @@ changes_json(struct db *db, cJSON *arr, int64_t id, long limit)
 	return n;
 }
 
+long
+changes_count(struct db *db)
+{
+	sqlite3_stmt *st = db_stmt(db, "changes.count",
+	    "SELECT count(*) FROM changes c JOIN metrics m ON m.id = "
+	    "c.metric_id JOIN commits a ON a.id = c.after_commit JOIN commits "
+	    "b ON b.id = c.before_commit WHERE c.ref IN (SELECT name FROM refs "
+	    "WHERE tracked = 1)");
+	long n;
+
+	if (st == NULL)
+		return -1;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		n = db_err(db, "counting changes");
+		sqlite3_reset(st);
+		return n;
+	}
+	n = (long)sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return n;
+}
+
 int
 changes_noise(struct db *db, int64_t metric_id, int *deterministic,
     double *run_to_run, double *within_run, double *floor_, long *runs)

@@ -65,6 +65,9 @@ void changes_detect_opts(const struct config *cfg, struct detect_opts *o);
  * compares), null when it is not finite. */
 void changes_add_num(cJSON *o, const char *k, double v);
 
+/* How many changes changes_json(db, arr, 0, 0) lists, or -1. */
+long changes_count(struct db *db);
+
 /*
  * The noise model of metric_id as detection last learned it (on the
  * tracked ref with the most runs of it): 1 found, 0 none, -1 error.

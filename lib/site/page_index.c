@@ -143,11 +143,9 @@ static int
 recent_changes(struct rctx *r, cJSON *m)
 {
 	cJSON *arr = cJSON_AddArrayToObject(m, "recent_changes"), *o;
-	cJSON *all = cJSON_CreateArray();
 	long n = changes_json(r->db, arr, 0, RECENT_CHANGES);
-	long total = n < 0 ? -1 : changes_json(r->db, all, 0, 0);
+	long total = n < 0 ? -1 : changes_count(r->db);
 
-	cJSON_Delete(all);
 	if (n < 0 || total < 0)
 		return -1;
 	cJSON_ArrayForEach(o, arr)
