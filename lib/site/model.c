@@ -65,6 +65,39 @@ render_commit_brief(struct rctx *r, int64_t id)
 	return o;
 }
 
+void
+render_add_run(cJSON *o, const char *id)
+{
+	char *url = render_url_run(id);
+
+	cJSON_AddStringToObject(o, "id", id);
+	cJSON_AddStringToObject(o, "url", url);
+	free(url);
+}
+
+int
+render_base_run(struct rctx *r, cJSON *o, const char *base)
+{
+	struct q_run br;
+	cJSON *b, *c;
+	int rc;
+
+	if (base == NULL) {
+		cJSON_AddNullToObject(o, "base_run");
+		return 0;
+	}
+	b = cJSON_AddObjectToObject(o, "base_run");
+	render_add_run(b, base);
+	if ((rc = q_run(r->db, base, &br)) < 0)
+		return -1;
+	c = render_commit_brief(r, rc ? br.commit_id : 0);
+	q_run_free(&br);
+	if (c == NULL)
+		return -1;
+	cJSON_AddItemToObject(b, "commit", c);
+	return 0;
+}
+
 /* key: v (null when absent) and key_text: v for people. */
 static void
 add_num(cJSON *o, const char *key, double v)

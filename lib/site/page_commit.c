@@ -95,10 +95,7 @@ runs(struct rctx *r, cJSON *model, int64_t id)
 		return -1;
 	for (i = 0; i < n; i++) {
 		o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "id", v[i].id);
-		url = render_url_run(v[i].id);
-		cJSON_AddStringToObject(o, "url", url);
-		free(url);
+		render_add_run(o, v[i].id);
 		render_add_str(o, "worker", (const unsigned char *)v[i].worker);
 		url = render_url_worker(v[i].worker ? v[i].worker : "");
 		cJSON_AddStringToObject(o, "worker_url", url);
@@ -122,26 +119,12 @@ runs(struct rctx *r, cJSON *model, int64_t id)
 	return 0;
 }
 
-/* {id, url} of run id as model's key. */
-static cJSON *
-run_link(cJSON *model, const char *key, const char *id)
-{
-	cJSON *b = cJSON_AddObjectToObject(model, key);
-	char *url = render_url_run(id);
-
-	cJSON_AddStringToObject(b, "id", id);
-	cJSON_AddStringToObject(b, "url", url);
-	free(url);
-	return b;
-}
-
 /* The latest run's measurements against the nearest ancestor's run. */
 static int
 changes(struct rctx *r, cJSON *model, int64_t id)
 {
 	char latest[Q_ID_SIZE], base[Q_ID_SIZE];
-	struct q_run br;
-	cJSON *rows, *b, *c;
+	cJSON *rows;
 	int rc, has_base;
 
 	rc = q_latest_run(r->db, id, latest);
@@ -149,22 +132,11 @@ changes(struct rctx *r, cJSON *model, int64_t id)
 		cJSON_AddNullToObject(model, "latest_run");
 		return rc;
 	}
-	run_link(model, "latest_run", latest);
+	render_add_run(cJSON_AddObjectToObject(model, "latest_run"), latest);
 	has_base = q_base_run(r->db, id, base);
-	if (has_base < 0)
+	if (has_base < 0 ||
+	    render_base_run(r, model, has_base ? base : NULL) < 0)
 		return -1;
-	if (has_base == 0)
-		cJSON_AddNullToObject(model, "base_run");
-	else {
-		b = run_link(model, "base_run", base);
-		if ((rc = q_run(r->db, base, &br)) < 0)
-			return -1;
-		c = render_commit_brief(r, rc ? br.commit_id : 0);
-		q_run_free(&br);
-		if (c == NULL)
-			return -1;
-		cJSON_AddItemToObject(b, "commit", c);
-	}
 	rows = render_measurements(r, latest, has_base ? base : NULL, 0);
 	if (rows == NULL)
 		return -1;

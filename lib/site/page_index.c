@@ -49,10 +49,7 @@ refs(struct rctx *r, cJSON *m)
 			continue;
 		}
 		run = cJSON_AddObjectToObject(o, "run");
-		cJSON_AddStringToObject(run, "id", v[i].latest_run);
-		url = render_url_run(v[i].latest_run);
-		cJSON_AddStringToObject(run, "url", url);
-		free(url);
+		render_add_run(run, v[i].latest_run);
 	}
 	cJSON_AddNumberToObject(m, "n_untracked", (double)n_untracked);
 	rc = 0;
@@ -102,7 +99,7 @@ static int
 latest_runs(struct rctx *r, cJSON *m)
 {
 	cJSON *arr = cJSON_AddArrayToObject(m, "latest_runs"), *o, *c, *ch;
-	char base[Q_ID_SIZE], when[40], *url;
+	char base[Q_ID_SIZE], when[40];
 	struct q_run *runs;
 	size_t n, i;
 	int rc = -1, k;
@@ -112,10 +109,7 @@ latest_runs(struct rctx *r, cJSON *m)
 	for (i = 0; i < n; i++) {
 		o = cJSON_CreateObject();
 		cJSON_AddItemToArray(arr, o);
-		cJSON_AddStringToObject(o, "id", runs[i].id);
-		url = render_url_run(runs[i].id);
-		cJSON_AddStringToObject(o, "url", url);
-		free(url);
+		render_add_run(o, runs[i].id);
 		render_add_str(o, "worker",
 		    (const unsigned char *)runs[i].worker);
 		render_time(when, runs[i].end_time, 0);

@@ -89,34 +89,6 @@ run_fields(cJSON *m, const struct q_run *run)
 	render_add_str(m, "error", (const unsigned char *)run->error);
 }
 
-/* base_run: {id, url, commit} of the run base, or null when base is NULL. */
-static int
-base_run(struct rctx *r, cJSON *m, const char *base)
-{
-	struct q_run br;
-	cJSON *b, *c;
-	char *url;
-	int rc;
-
-	if (base == NULL) {
-		cJSON_AddNullToObject(m, "base_run");
-		return 0;
-	}
-	b = cJSON_AddObjectToObject(m, "base_run");
-	cJSON_AddStringToObject(b, "id", base);
-	url = render_url_run(base);
-	cJSON_AddStringToObject(b, "url", url);
-	free(url);
-	if ((rc = q_run(r->db, base, &br)) < 0)
-		return -1;
-	c = render_commit_brief(r, rc ? br.commit_id : 0);
-	q_run_free(&br);
-	if (c == NULL)
-		return -1;
-	cJSON_AddItemToObject(b, "commit", c);
-	return 0;
-}
-
 /* compare/?a=<id>[&b=<base>] */
 static void
 compare_url(cJSON *m, const char *id, const char *base)
@@ -167,7 +139,7 @@ page_run(struct rctx *r, const char *id)
 	default:
 		b = base;
 	}
-	if (base_run(r, m, b) < 0)
+	if (render_base_run(r, m, b) < 0)
 		goto out;
 	rows = render_measurements(r, id, b, 1);
 	if (rows == NULL)

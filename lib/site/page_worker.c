@@ -63,7 +63,7 @@ recent_runs(struct rctx *r, cJSON *m, const char *name)
 {
 	struct q_run *runs;
 	cJSON *arr, *o, *c;
-	char when[40], *url;
+	char when[40];
 	size_t n, i;
 	int rc = -1;
 
@@ -73,10 +73,7 @@ recent_runs(struct rctx *r, cJSON *m, const char *name)
 	for (i = 0; i < n; i++) {
 		o = cJSON_CreateObject();
 		cJSON_AddItemToArray(arr, o);
-		cJSON_AddStringToObject(o, "id", runs[i].id);
-		url = render_url_run(runs[i].id);
-		cJSON_AddStringToObject(o, "url", url);
-		free(url);
+		render_add_run(o, runs[i].id);
 		render_time(when, runs[i].start_time, 0);
 		cJSON_AddStringToObject(o, "start", when);
 		if (runs[i].has_exit)

@@ -91,6 +91,15 @@ char *render_url_run(const char *id);
 char *render_url_worker(const char *name);
 char *render_url_ref(const char *name);
 
+/* A run's id and its page's url into o. */
+void render_add_run(cJSON *o, const char *id);
+
+/*
+ * base_run in o: {id, url, commit (brief)} of the run base, or null when
+ * base is NULL. 0 or -1 with err_set.
+ */
+int render_base_run(struct rctx *r, cJSON *o, const char *base);
+
 /* The first line of a commit message, at most 200 bytes (malloc'd). */
 char *render_summary(const char *message);
 
