@@ -94,7 +94,6 @@ int
 page_changes(struct rctx *r)
 {
 	cJSON *m = cJSON_CreateObject(), *arr, *o, *metrics, *refs, *j;
-	struct buf seen;
 	long n;
 	int rc = -1;
 
@@ -105,7 +104,6 @@ page_changes(struct rctx *r)
 	/* The filters' choices. */
 	metrics = cJSON_AddArrayToObject(m, "metrics");
 	refs = cJSON_AddArrayToObject(m, "refs");
-	buf_init(&seen, 0);
 	cJSON_ArrayForEach(o, arr) {
 		const char *mt = cJSON_GetObjectItem(o, "metric")->valuestring;
 		const char *rf = cJSON_GetObjectItem(o, "ref")->valuestring;
@@ -120,7 +118,6 @@ page_changes(struct rctx *r)
 		if (!found_r)
 			cJSON_AddItemToArray(refs, cJSON_CreateString(rf));
 	}
-	buf_fini(&seen);
 	cJSON_AddNumberToObject(m, "n_changes", (double)n);
 	if (render_json(r, "changes.json", m) < 0)
 		goto out;
