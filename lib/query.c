@@ -11,11 +11,9 @@
 
 /*
  * The definitions the queries share, written once: the latest run of a
- * commit (a correlated subquery on the commit id expression c) and the
- * queue's hand-out order (on queue q joined with commits c).
+ * commit (Q_LATEST_RUN_OF, query.h) and the queue's hand-out order (on
+ * queue q joined with commits c).
  */
-#define LATEST_RUN_OF(c) "(SELECT id FROM runs WHERE commit_id = " c \
-	" ORDER BY start_time DESC, id DESC LIMIT 1)"
 #define QUEUE_ORDER "q.priority DESC, q.added DESC, c.committer_time DESC, " \
 	"c.id"
 
@@ -298,7 +296,7 @@ int
 q_latest_run(struct db *db, int64_t commit_id, char out[Q_ID_SIZE])
 {
 	sqlite3_stmt *st = db_stmt(db, "query.latest_run",
-	    "SELECT " LATEST_RUN_OF("?"));
+	    "SELECT " Q_LATEST_RUN_OF("?"));
 	int rc;
 
 	if (st == NULL)
@@ -722,7 +720,7 @@ q_measurements_free(struct q_measurement *v, size_t n)
 	free(v);
 }
 
-#define REF_COLS "r.name, r.tracked, c.id, c.hash, " LATEST_RUN_OF("c.id")
+#define REF_COLS "r.name, r.tracked, c.id, c.hash, " Q_LATEST_RUN_OF("c.id")
 
 static void
 ref_row(sqlite3_stmt *st, struct q_ref *ref)
@@ -794,7 +792,7 @@ int
 q_shard(struct db *db, int shard, struct q_hash_run **out, size_t *n)
 {
 	sqlite3_stmt *st = db_stmt(db, "query.shard", "SELECT c.hash, "
-	    LATEST_RUN_OF("c.id") " FROM commits c WHERE c.hash >= ? AND "
+	    Q_LATEST_RUN_OF("c.id") " FROM commits c WHERE c.hash >= ? AND "
 	    "c.hash < ? ORDER BY c.hash");
 	char lo[3], hi[4];
 	size_t cap = 0;

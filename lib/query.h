@@ -93,6 +93,11 @@ int q_run(struct db *db, const char *id, struct q_run *r);
  */
 int q_latest_run(struct db *db, int64_t commit_id, char out[Q_ID_SIZE]);
 
+/* That rule as SQL (a correlated subquery on the commit id expression c),
+ * for a scan that must pick the same run in its own statement. */
+#define Q_LATEST_RUN_OF(c) "(SELECT id FROM runs WHERE commit_id = " c \
+	" ORDER BY start_time DESC, id DESC LIMIT 1)"
+
 /*
  * The base run of a commit: the latest run of its nearest ancestor that has
  * a run, searched breadth-first with first parents first, at most

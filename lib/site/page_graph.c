@@ -11,6 +11,7 @@
 #include "err.h"
 #include "esc.h"
 #include "fsx.h"
+#include "query.h"
 #include "render_int.h"
 
 /*
@@ -145,8 +146,8 @@ load_commits(struct rctx *r, struct graph *g)
 	sqlite3_reset(st);
 	st = db_stmt(r->db, "site.page_graph.load_commits_2",
 	    "SELECT c.id, c.committer_time, (SELECT x.error IS "
-	    "NOT NULL OR x.exit_code IS NOT 0 FROM runs x WHERE x.commit_id = "
-	    "c.id ORDER BY x.start_time DESC LIMIT 1) FROM commits c WHERE "
+	    "NOT NULL OR x.exit_code IS NOT 0 FROM runs x WHERE x.id = "
+	    Q_LATEST_RUN_OF("c.id") ") FROM commits c WHERE "
 	    "c.reachable = 2 AND EXISTS (SELECT 1 FROM runs WHERE commit_id = "
 	    "c.id)");
 	if (st == NULL)
