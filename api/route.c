@@ -146,8 +146,15 @@ not_allowed(struct MHD_Connection *c, const char *allow)
 static enum MHD_Result
 too_large(struct api *api, struct MHD_Connection *c)
 {
-	return route_error(c, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
-	    "request body larger than %zu bytes", api->max_upload);
+	char msg[128];
+	cJSON *j;
+
+	snprintf(msg, sizeof(msg), "request body larger than %zu bytes",
+	    api->max_upload);
+	j = error_body(NULL, msg);
+	/* The limit as a number, so a worker can fit its result under it. */
+	cJSON_AddNumberToObject(j, "max_upload", (double)api->max_upload);
+	return route_reply(c, MHD_HTTP_CONTENT_TOO_LARGE, j);
 }
 
 /* The first call for a request: route, auth, size from Content-Length. */

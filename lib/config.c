@@ -49,6 +49,7 @@ static const struct key keys[] = {
 	{"worker.ping", K_DUR, F(worker_ping)},
 	{"worker.batch", K_DUR, F(worker_batch)},
 	{"worker.timeout", K_DUR, F(worker_timeout)},
+	{"worker.rejected-max", K_SIZE, F(worker_rejected_max)},
 	{"queue.priority-manual", K_INT, F(queue_priority_manual)},
 	{"queue.priority-backfill", K_INT, F(queue_priority_backfill)},
 	{"queue.priority-confirm", K_INT, F(queue_priority_confirm)},
@@ -93,6 +94,7 @@ config_init(struct config *c)
 	c->worker_ping = 10 * 1000;
 	c->worker_batch = 60 * 1000;
 	c->worker_timeout = 2 * 3600 * 1000;
+	c->worker_rejected_max = 64 * 1024 * 1024;
 	c->queue_priority_backfill = -10;
 	c->queue_priority_confirm = 20;
 	c->queue_priority_bisect = 10;

@@ -54,6 +54,7 @@ struct config {
 	int64_t worker_ping;	/* worker.ping, default 10s */
 	int64_t worker_batch;	/* worker.batch, default 60s */
 	int64_t worker_timeout;	/* worker.timeout, default 2h */
+	int64_t worker_rejected_max;	/* worker.rejected-max, default 64m */
 
 	/* queue.priority-*: by reason; new commits are 0. */
 	int64_t queue_priority_manual;	/* default 0 */

@@ -64,7 +64,10 @@ server_post_status(struct worker *w, struct server *s, const char *type,
 		msg = cJSON_GetObjectItemCaseSensitive(r, "error");
 		err_set("%s: HTTP %ld: %s", s->status_url, c,
 		    cJSON_IsString(msg) ? msg->valuestring : "(no message)");
-		cJSON_Delete(r);
+		if (reply)
+			*reply = r;	/* the error object, for the caller */
+		else
+			cJSON_Delete(r);
 		goto out;
 	}
 	if (!cJSON_IsObject(r)) {
@@ -184,6 +187,56 @@ reject_entry(struct worker *w, struct server *s, struct spool_entry *e)
 	if (rename(e->path, dst) < 0)
 		log_error("%s: %s", dst, strerror(errno));
 	free(dst);
+	dst = xasprintf("%s/rejected", w->spool);
+	spool_trim(dst, w->cfg.worker_rejected_max);
+	free(dst);
+}
+
+/* Bytes of a status request besides its submit_run. */
+#define STATUS_ROOM 1024
+
+/*
+ * e got 413 from s (reply: the error object, may be NULL): spool in its
+ * place a run cut down to fit the limit the reply names (fit_submission),
+ * the original going to rejected/. 0 when e is now that run, -1 (err_set)
+ * when nothing smaller can be sent.
+ */
+static int
+fit_entry(struct worker *w, struct server *s, struct spool_entry *e,
+    const cJSON *reply)
+{
+	const cJSON *mx = cJSON_GetObjectItemCaseSensitive(reply,
+	    "max_upload");
+	size_t len = strlen(e->body), limit, over, room;
+	char *path;
+	cJSON *sub;
+
+	/* Without the server's number (a proxy's 413): half of this one. */
+	limit = cJSON_IsNumber(mx) && mx->valuedouble >= 1 &&
+	    mx->valuedouble < 1e15 ? (size_t)mx->valuedouble : len / 2;
+	over = STATUS_ROOM + strlen(w->info);
+	room = limit > over ? limit - over : 0;
+	if (len <= room) {
+		err_set("the submission (%zu bytes) is within the server's "
+		    "max-upload (%zu bytes) and still refused", len, limit);
+		return -1;
+	}
+	if ((sub = fit_submission(e->body, limit, room)) == NULL)
+		return -1;
+	path = spool_write(w->spool, e->server, e->run_id, sub);
+	if (path == NULL) {
+		cJSON_Delete(sub);
+		return -1;
+	}
+	err_set("%zu bytes, over its max-upload of %zu; sent instead cut down "
+	    "to fit (%s)", len, limit, path);
+	reject_entry(w, s, e);
+	free(e->path);
+	free(e->body);
+	e->path = path;
+	e->body = cJSON_PrintUnformatted(sub);
+	cJSON_Delete(sub);
+	return 0;
 }
 
 /* Submit one spooled run (body parsed here); 1 done, 0 retry later. */
@@ -191,7 +244,7 @@ static int
 submit_entry(struct worker *w, struct spool_entry *e, int64_t now)
 {
 	struct server *s = server_by_url(w, e->server);
-	cJSON *sub;
+	cJSON *sub, *reply;
 	long code = 0;
 	int rc;
 
@@ -208,10 +261,30 @@ submit_entry(struct worker *w, struct spool_entry *e, int64_t now)
 		e->next_try = INT64_MAX;
 		return 0;
 	}
+again:
 	pthread_mutex_lock(&s->lock);
-	rc = server_post_status(w, s, "idle", 0, sub, NULL, &code);
+	rc = server_post_status(w, s, "idle", 0, sub, &reply, &code);
 	pthread_mutex_unlock(&s->lock);
 	cJSON_Delete(sub);
+	if (rc < 0 && code == 413) {
+		/* Too big to ever be taken: a smaller run in its place, so the
+		 * commit's turn still ends with a stored run. Each time the
+		 * body shrinks, or fit_entry refuses: this ends. */
+		log_warn("run %s: %s", e->run_id, err_get());
+		rc = fit_entry(w, s, e, reply);
+		cJSON_Delete(reply);
+		if (rc < 0) {
+			reject_entry(w, s, e);
+			return 1;
+		}
+		if ((sub = cJSON_Parse(e->body)) == NULL) {
+			log_error("spool: %s: cannot parse", e->path);
+			e->next_try = INT64_MAX;
+			return 0;
+		}
+		goto again;
+	}
+	cJSON_Delete(reply);
 	if (rc == 0) {
 		log_info("run %s submitted to %s", e->run_id, s->base);
 		if (spool_remove(e) < 0)
@@ -283,6 +356,8 @@ server_ask_for_run(struct worker *w)
 		pthread_mutex_unlock(&s->lock);
 		asked++;
 		if (rc < 0) {
+			cJSON_Delete(reply);
+			reply = NULL;
 			sched_fail(&s->sched, util_mono_ms(), util_random());
 			log_warn("%s (again in %.1f s)", err_get(),
 			    (double)(s->sched.next_try - util_mono_ms()) /

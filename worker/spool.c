@@ -224,3 +224,57 @@ spool_entries_free(struct spool_entry *entries, size_t n)
 		spool_entry_fini(&entries[i]);
 	free(entries);
 }
+
+struct sized {
+	char *name;
+	int64_t size;
+};
+
+static int
+sized_by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct sized *)a)->name,
+	    ((const struct sized *)b)->name);
+}
+
+void
+spool_trim(const char *dir, int64_t max)
+{
+	struct sized *f = NULL;
+	struct dirent *de;
+	struct stat st;
+	size_t n = 0, i;
+	int64_t total = 0;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) <
+		    0 || !S_ISREG(st.st_mode))
+			continue;
+		f = xrealloc(f, (n + 1) * sizeof(*f));
+		f[n].name = xstrdup(de->d_name);
+		f[n++].size = (int64_t)st.st_size;
+		total += (int64_t)st.st_size;
+	}
+	if (n > 0)
+		qsort(f, n, sizeof(*f), sized_by_name);
+	for (i = 0; i < n; i++) {
+		if (total > max) {
+			if (unlinkat(dirfd(d), f[i].name, 0) == 0) {
+				log_info("spool: %s/%s deleted (the directory "
+				    "keeps at most %lld bytes)", dir,
+				    f[i].name, (long long)max);
+				total -= f[i].size;
+			} else {
+				log_warn("spool: %s/%s: %s", dir, f[i].name,
+				    strerror(errno));
+			}
+		}
+		free(f[i].name);
+	}
+	closedir(d);
+	free(f);
+}

@@ -178,9 +178,26 @@ int spool_list(const char *dir, struct spool_entry **entries, size_t *n);
 /* Delete a spooled run (the server has it). 0 or -1 with err_set. */
 int spool_remove(const struct spool_entry *e);
 
+/* Delete the oldest files (by name: spool files start with their time) of
+ * dir until its files take at most max bytes in all. */
+void spool_trim(const char *dir, int64_t max);
+
 /* Free what one entry owns / an array of n entries and the array. */
 void spool_entry_fini(struct spool_entry *e);
 void spool_entries_free(struct spool_entry *entries, size_t n);
+
+/* ---- fit.c: a run too big for the server's max-upload ---- */
+
+/*
+ * The submission body (JSON text) cut down until it prints in at most room
+ * bytes, in steps: the run's error says it was larger than limit (the
+ * server's max-upload) and what was left out; measurements of many values,
+ * then every measurement, become their median with the summary (n, median,
+ * min, max, mean, sd) in their error; the output keeps fewer first and
+ * last lines, then none; last the measurements go. NULL with err_set when
+ * even that does not fit.
+ */
+cJSON *fit_submission(const char *body, size_t limit, size_t room);
 
 /* ---- sched.c: which server the next run comes from, backoff ---- */
 
@@ -310,7 +327,8 @@ int submit_main(int argc, char **argv);
  * "busy" or "working" (from w->cur_status and the output), a run request,
  * a submission (borrowed). The parsed 2xx reply goes to *reply (may be
  * NULL), the HTTP status to *code (may be NULL). -1 with err_set on no
- * reply, a non-2xx reply or a reply that is not JSON.
+ * reply, a non-2xx reply (its parsed error object, or NULL, then goes to
+ * *reply: the caller frees it) or a reply that is not JSON.
  */
 int server_post_status(struct worker *w, struct server *s, const char *type,
     int request_run, cJSON *submit, cJSON **reply, long *code);
