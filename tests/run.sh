@@ -2,7 +2,7 @@
 # run.sh BUILD_DIR...: run the unit test programs and the e2e scripts against
 # each build (build/ and build/asan/), TJ_JOBS (default 3) at a time, and
 # print each result as it ends (with its seconds), then the totals as the
-# last line.
+# last line. Scripts with a "# tj-test: slow" line start first.
 # TJ_ONLY=unit|e2e runs one suite; TJ_TESTS=pattern picks e2e scripts; an
 # e2e script running longer than TJ_TEST_TIMEOUT (900 s) is killed and fails.
 set -u
@@ -17,24 +17,42 @@ trap 'rm -rf "$logs"' EXIT
 
 names=()
 cmds=()
+# add NAME CMD SLOW: slow ones (an e2e script with a "# tj-test: slow"
+# line) go first, longest builds first, so the run does not end waiting
+# on one long test.
+slow_names=()
+slow_cmds=()
+add() {
+	if [ "$3" = 1 ]; then
+		slow_names=("$1" "${slow_names[@]+"${slow_names[@]}"}")
+		slow_cmds=("$2" "${slow_cmds[@]+"${slow_cmds[@]}"}")
+	else
+		names+=("$1")
+		cmds+=("$2")
+	fi
+}
 for b in "$@"; do
 	bin="$top/$b"
 	if [ "${TJ_ONLY:-unit}" = unit ]; then
 		for t in "$bin"/tests/test_*; do
 			[ -x "$t" ] || continue
-			names+=("$b/${t##*/}")
-			cmds+=("$t")
+			add "$b/${t##*/}" "$t" 0
 		done
 	fi
 	if [ "${TJ_ONLY:-e2e}" = e2e ]; then
 		for t in tests/e2e/t[0-9]*.sh; do
 			[ -e "$t" ] || continue
 			case "$t" in *${TJ_TESTS:-}*) ;; *) continue ;; esac
-			names+=("$b/${t##*/}")
-			cmds+=("timeout -k 10 ${TJ_TEST_TIMEOUT:-900} env TJ_BIN=$bin TJ_TOP=$top bash $t")
+			slow=0
+			grep -q '^# tj-test: slow' "$t" && slow=1
+			add "$b/${t##*/}" \
+			    "timeout -k 10 ${TJ_TEST_TIMEOUT:-900} env TJ_BIN=$bin TJ_TOP=$top bash $t" \
+			    "$slow"
 		done
 	fi
 done
+names=("${slow_names[@]+"${slow_names[@]}"}" "${names[@]+"${names[@]}"}")
+cmds=("${slow_cmds[@]+"${slow_cmds[@]}"}" "${cmds[@]+"${cmds[@]}"}")
 
 pass=0
 fail=0

@@ -1,6 +1,7 @@
 #!/bin/bash
 # t0010: tj-gen update over a real repo with every odd shape git allows,
 # compared with git field by field; incremental updates; refs and queue.
+# tj-test: slow
 . "$(dirname "$0")/lib.sh"
 R=$T_DIR/repo
 DB=$T_DIR/tj.db

@@ -2,6 +2,7 @@
 # t0020: `tj-gen detect FILE`: JSON and CSV series, steps found where they
 # are, an outlier and pure noise give none, a deterministic series changes
 # at every move, options and [detect] keys apply, bad input is refused.
+# tj-test: slow
 . "$(dirname "$0")/lib.sh"
 cd "$T_DIR" || exit 1
 gen() { "$TJ_GEN" "$@"; }

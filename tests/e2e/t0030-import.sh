@@ -5,6 +5,7 @@
 # JSON and data.js, asv results/ with parameterised benchmarks) stored as
 # runs and shown on the run page; idempotent re-imports; malformed files of
 # every format fail naming the line or field and store nothing.
+# tj-test: slow
 . "$(dirname "$0")/lib.sh"
 R=$T_DIR/repo
 DB=$T_DIR/tj.db

@@ -33,7 +33,7 @@ printf 'a\nb\nc\n' >repo/src/sub/util.h
 printf 'todo list\n- TODO: docs\n' >repo/doc/notes.txt
 printf 'no newline' >repo/README
 git -C repo add . && git -C repo commit -q -m one
-api_conf "	worker-timeout = 5s"
+api_conf "	worker-timeout = 30s"
 gen update
 api_start --config "$T_DIR/tj.conf"
 h=$(git -C repo rev-parse HEAD)

@@ -1,6 +1,7 @@
 #!/bin/bash
 # t0600-site: render a real repo with runs; every page valid HTML, every link
 # resolves, JSON twins parse, the hostile corpus comes out escaped.
+# tj-test: slow
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/t06/site.sh"
 

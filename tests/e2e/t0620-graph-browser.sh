@@ -6,6 +6,7 @@
 # readable metric names, opens a commit; hostile fragments and metrics named
 # after Object.prototype's keys draw too, large values keep whole y labels,
 # and no console error is logged.
+# tj-test: slow
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/t06/site.sh"
 

@@ -3,6 +3,7 @@
 # and worker names (tests/data/hostile.txt, through t06/site.sh), opened in
 # headless Chromium under a path prefix: no console error, no uncaught
 # exception, no failed request on any of them.
+# tj-test: slow
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/t06/site.sh"
 

@@ -3,6 +3,7 @@
 # as they arrive, the changes table, a backfill narrowing a change in place,
 # tj-gen changes, and the pages: changes/, changes.json, change/<id>/, the
 # index, feed.xml, refs/.
+# tj-test: slow
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/api-lib.sh"
 cd "$T_DIR" || exit 1

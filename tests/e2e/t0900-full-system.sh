@@ -6,6 +6,7 @@
 # restarted; one worker killed with SIGKILL mid-run; a bench that hangs.
 # Every queued commit must end with exactly one run, and every page must be
 # reachable through nginx under /bench/.
+# tj-test: slow
 . "$(dirname "$0")/lib.sh"
 R=$T_DIR/repo
 BR=$T_DIR/bench-repo

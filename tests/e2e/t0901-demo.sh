@@ -2,6 +2,7 @@
 # t0901: make demo's script on this repository itself: 20 commits
 # benchmarked by tj-api --local-worker, the site rendered and served, and
 # Ctrl-C (SIGINT) stops every process it started.
+# tj-test: slow
 . "$(dirname "$0")/lib.sh"
 if ! git -C "$TJ_TOP" rev-parse --git-dir >/dev/null 2>&1; then
 	not_ok "the source tree is not a git checkout"
