@@ -55,9 +55,10 @@ struct walk {
 
 struct repo_ref {
 	char *name;
-	git_oid oid;
-	int64_t id;
+	git_oid oid;		/* the commit it peels to */
+	int64_t id;		/* its commit id, once known (0: not yet) */
 	int tracked;
+	int changed;		/* added or moved by this update */
 };
 
 struct db_ref {
@@ -65,7 +66,7 @@ struct db_ref {
 	int64_t commit_id;
 	int tracked;
 	char hash[GIT_OID_HEXSZ + 1];
-	int seen;
+	git_oid oid;
 };
 
 static pthread_once_t git_once = PTHREAD_ONCE_INIT;
@@ -562,6 +563,8 @@ walk_refs(struct walk *w, struct repo_ref *refs, size_t nrefs,
 		for (i = 0; i < nrefs; i++) {
 			if ((pass == 2) != (refs[i].tracked != 0))
 				continue;
+			if (refs[i].id != 0)
+				continue;	/* the db has the ref there */
 			id = known_id(w, &refs[i].oid);
 			if (id < 0)
 				return -1;
@@ -698,63 +701,18 @@ walk_import(struct walk *w, struct repo_ref *refs, size_t nrefs)
 	return 0;
 }
 
-static int
-ref_cmp(const void *a, const void *b)
+static void
+db_refs_free(struct db_ref *refs, size_t n)
 {
-	return strcmp(((const struct repo_ref *)a)->name,
-	    ((const struct repo_ref *)b)->name);
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(refs[i].name);
+	free(refs);
 }
 
-/* Every ref of repo that peels to a commit, sorted by name. */
-static int
-list_refs(git_repository *repo, struct repo_ref **out, size_t *nout,
-    int64_t *skipped)
-{
-	git_reference_iterator *it = NULL;
-	git_reference *ref;
-	git_object *obj;
-	struct repo_ref *refs = NULL;
-	size_t n = 0, cap = 0;
-	int r, rc = -1;
-
-	if (git_reference_iterator_new(&it, repo) < 0) {
-		git_err("listing refs");
-		goto out;
-	}
-	while ((r = git_reference_next(&ref, it)) == 0) {
-		if (git_reference_peel(&obj, ref, GIT_OBJECT_COMMIT) < 0) {
-			log_debug("skipping ref %s: it does not point to a "
-			    "commit", git_reference_name(ref));
-			(*skipped)++;
-			git_error_clear();
-			git_reference_free(ref);
-			continue;
-		}
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			refs = xrealloc(refs, cap * sizeof(*refs));
-		}
-		refs[n].name = xstrdup(git_reference_name(ref));
-		refs[n].oid = *git_object_id(obj);
-		refs[n].id = 0;
-		n++;
-		git_object_free(obj);
-		git_reference_free(ref);
-	}
-	if (r != GIT_ITEROVER) {
-		git_err("listing refs");
-		goto out;
-	}
-	if (n > 0)
-		qsort(refs, n, sizeof(*refs), ref_cmp);
-	rc = 0;
-out:
-	git_reference_iterator_free(it);
-	*out = refs;
-	*nout = n;
-	return rc;
-}
-
+/* The db's refs with their commits' hashes, sorted by name (the same order
+ * as strcmp: sqlite's BINARY collation compares bytes). */
 static int
 load_db_refs(struct db *db, struct db_ref **out, size_t *nout)
 {
@@ -781,15 +739,126 @@ load_db_refs(struct db *db, struct db_ref **out, size_t *nout)
 		refs[n].tracked = sqlite3_column_int(st, 2);
 		snprintf(refs[n].hash, sizeof(refs[n].hash), "%s",
 		    (const char *)sqlite3_column_text(st, 3));
-		refs[n].seen = 0;
 		n++;
+		if (git_oid_fromstr(&refs[n - 1].oid, refs[n - 1].hash) < 0) {
+			err_set("ref %s: bad commit hash '%s' in the db",
+			    refs[n - 1].name, refs[n - 1].hash);
+			git_error_clear();
+			sqlite3_reset(st);
+			db_refs_free(refs, n);
+			return -1;
+		}
 	}
 	sqlite3_reset(st);
+	if (r != SQLITE_DONE) {
+		db_refs_free(refs, n);
+		return db_err(db, "reading refs");
+	}
 	*out = refs;
 	*nout = n;
-	if (r != SQLITE_DONE)
-		return db_err(db, "reading refs");
 	return 0;
+}
+
+/*
+ * The commit ref peels to, in *oid; 1 if it does not peel to one. When the
+ * db has ref at the commit ref's target names (or, for an annotated tag in
+ * packed-refs, the commit its peeled line names), nothing is read: the db
+ * only holds commits.
+ */
+static int
+peel_ref(git_reference *ref, const struct db_ref *d, git_oid *oid)
+{
+	const git_oid *t;
+	git_object *obj;
+
+	if (d != NULL && git_reference_type(ref) == GIT_REFERENCE_DIRECT) {
+		t = git_reference_target_peel(ref);
+		if (t == NULL || !git_oid_equal(t, &d->oid))
+			t = git_reference_target(ref);
+		if (t != NULL && git_oid_equal(t, &d->oid)) {
+			*oid = *t;
+			return 0;
+		}
+	}
+	if (git_reference_peel(&obj, ref, GIT_OBJECT_COMMIT) < 0) {
+		log_debug("skipping ref %s: it does not point to a commit",
+		    git_reference_name(ref));
+		git_error_clear();
+		return 1;
+	}
+	*oid = *git_object_id(obj);
+	git_object_free(obj);
+	return 0;
+}
+
+static int
+gref_cmp(const void *a, const void *b)
+{
+	return strcmp(git_reference_name(*(git_reference *const *)a),
+	    git_reference_name(*(git_reference *const *)b));
+}
+
+/*
+ * Every ref of repo that peels to a commit, sorted by name. dr (the db's
+ * refs, sorted by name) spares peeling the refs it already has; *same is
+ * set when the repo's refs are exactly dr's, each at the same commit.
+ */
+static int
+list_refs(git_repository *repo, const struct db_ref *dr, size_t ndr,
+    struct repo_ref **out, size_t *nout, int64_t *skipped, int *same)
+{
+	git_reference_iterator *it = NULL;
+	git_reference *ref, **refs = NULL;
+	struct repo_ref *rr = NULL;
+	const struct db_ref *d;
+	size_t n = 0, cap = 0, i, j, nrr = 0, matched = 0;
+	int r, c, rc = -1;
+
+	*same = 0;
+	if (git_reference_iterator_new(&it, repo) < 0) {
+		git_err("listing refs");
+		goto out;
+	}
+	while ((r = git_reference_next(&ref, it)) == 0) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			refs = xrealloc(refs, cap * sizeof(*refs));
+		}
+		refs[n++] = ref;
+	}
+	if (r != GIT_ITEROVER) {
+		git_err("listing refs");
+		goto out;
+	}
+	if (n > 0)
+		qsort(refs, n, sizeof(*refs), gref_cmp);
+	rr = xcalloc(n ? n : 1, sizeof(*rr));
+	/* Both lists are sorted by name: merge them. */
+	for (i = 0, j = 0; i < n; i++) {
+		c = 1;
+		while (j < ndr && (c = strcmp(git_reference_name(refs[i]),
+		    dr[j].name)) > 0)
+			j++;
+		d = j < ndr && c == 0 ? &dr[j] : NULL;
+		r = peel_ref(refs[i], d, &rr[nrr].oid);
+		if (r != 0) {
+			(*skipped)++;
+			continue;
+		}
+		if (d != NULL && git_oid_equal(&rr[nrr].oid, &d->oid))
+			matched++;
+		rr[nrr++].name = xstrdup(git_reference_name(refs[i]));
+	}
+	*same = matched == ndr && nrr == ndr;
+	rc = 0;
+out:
+	for (i = 0; i < n; i++)
+		git_reference_free(refs[i]);
+	free(refs);
+	git_reference_iterator_free(it);
+	*out = rr;
+	*nout = nrr;
+	return rc;
 }
 
 static int
@@ -1047,17 +1116,14 @@ open_repo(git_repository **repo, const struct config *cfg, int fetch)
  * recomputed from scratch (a ref went away or moved backwards/sideways). */
 static int
 sync_refs(struct db *db, git_repository *repo, struct repo_ref *rr,
-    size_t nrr, int *full, struct update_stats *st)
+    size_t nrr, const struct db_ref *dr, size_t ndr, int *full,
+    struct update_stats *st)
 {
-	struct db_ref *dr = NULL;
-	size_t ndr = 0, i, j;
+	size_t i, j;
 	sqlite3_stmt *s;
 	char hex[GIT_OID_HEXSZ + 1];
-	git_oid old;
-	int c, rc = -1, changed = 0;
+	int c, changed = 0;
 
-	if (load_db_refs(db, &dr, &ndr) < 0)
-		goto out;
 	/* Both lists are sorted by name (strcmp): merge them. */
 	for (i = 0, j = 0; i < nrr || j < ndr;) {
 		if (i == nrr)
@@ -1071,7 +1137,7 @@ sync_refs(struct db *db, git_repository *repo, struct repo_ref *rr,
 			    "INSERT INTO refs (name, commit_id, "
 			    "tracked) VALUES (?, ?, ?)");
 			if (s == NULL)
-				goto out;
+				return -1;
 			sqlite3_bind_text(s, 1, rr[i].name, -1, SQLITE_STATIC);
 			sqlite3_bind_int64(s, 2, rr[i].id);
 			/* New refs are untracked, but on a first import
@@ -1080,20 +1146,21 @@ sync_refs(struct db *db, git_repository *repo, struct repo_ref *rr,
 			if (db_step_done(db, s) < 0 ||
 			    db_dirty(db, "ref", rr[i].name) < 0 ||
 			    dirty_commit_id(db, rr[i].id) < 0)
-				goto out;
+				return -1;
 			st->refs_added++;
+			rr[i].changed = 1;
 			changed = 1;
 			i++;
 		} else if (c > 0) {
 			s = db_stmt(db, "update.sync_refs_delete",
 			    "DELETE FROM refs WHERE name = ?");
 			if (s == NULL)
-				goto out;
+				return -1;
 			sqlite3_bind_text(s, 1, dr[j].name, -1, SQLITE_STATIC);
 			if (db_step_done(db, s) < 0 ||
 			    db_dirty(db, "ref", dr[j].name) < 0 ||
 			    db_dirty(db, "commit", dr[j].hash) < 0)
-				goto out;
+				return -1;
 			st->refs_deleted++;
 			*full = 1;
 			changed = 1;
@@ -1104,7 +1171,7 @@ sync_refs(struct db *db, git_repository *repo, struct repo_ref *rr,
 				    "UPDATE refs SET commit_id = ? "
 				    "WHERE name = ?");
 				if (s == NULL)
-					goto out;
+					return -1;
 				sqlite3_bind_int64(s, 1, rr[i].id);
 				sqlite3_bind_text(s, 2, rr[i].name, -1,
 				    SQLITE_STATIC);
@@ -1112,10 +1179,9 @@ sync_refs(struct db *db, git_repository *repo, struct repo_ref *rr,
 				    db_dirty(db, "ref", rr[i].name) < 0 ||
 				    db_dirty(db, "commit", dr[j].hash) < 0 ||
 				    dirty_commit_id(db, rr[i].id) < 0)
-					goto out;
-				git_oid_fromstr(&old, dr[j].hash);
+					return -1;
 				if (git_graph_descendant_of(repo, &rr[i].oid,
-				    &old) != 1) {
+				    &dr[j].oid) != 1) {
 					git_oid_tostr(hex, sizeof(hex),
 					    &rr[i].oid);
 					log_debug("%s moved from %.12s to %.12s "
@@ -1125,6 +1191,7 @@ sync_refs(struct db *db, git_repository *repo, struct repo_ref *rr,
 					*full = 1;
 				}
 				st->refs_moved++;
+				rr[i].changed = 1;
 				changed = 1;
 			}
 			i++;
@@ -1132,41 +1199,36 @@ sync_refs(struct db *db, git_repository *repo, struct repo_ref *rr,
 		}
 	}
 	if (changed && db_dirty(db, "index", "") < 0)
-		goto out;
-	rc = 0;
-out:
-	for (i = 0; i < ndr; i++)
-		free(dr[i].name);
-	free(dr);
-	return rc;
+		return -1;
+	return 0;
 }
 
-/* Which refs are tracked: as in the db, and on a first import the branch
- * HEAD points to. */
-static int
-mark_tracked(struct db *db, git_repository *repo, struct repo_ref *rr,
-    size_t nrr, int first_import)
+/* Which refs are tracked: as in the db (dr, sorted by name), and on a first
+ * import the branch HEAD points to. A ref the db has at the same commit
+ * gets that commit's id. */
+static void
+mark_tracked(git_repository *repo, struct repo_ref *rr, size_t nrr,
+    const struct db_ref *dr, size_t ndr, int first_import)
 {
 	char *head = first_import ? head_branch(repo) : NULL;
-	sqlite3_stmt *s;
-	size_t i;
+	size_t i, j;
+	int c;
 
-	for (i = 0; i < nrr; i++) {
+	for (i = 0, j = 0; i < nrr; i++) {
+		rr[i].id = 0;
+		rr[i].changed = 0;
 		if (first_import) {
 			rr[i].tracked = head && strcmp(head, rr[i].name) == 0;
 			continue;
 		}
-		s = db_stmt(db, "update.mark_tracked",
-		    "SELECT tracked FROM refs WHERE name = ?");
-		if (s == NULL)
-			return -1;
-		sqlite3_bind_text(s, 1, rr[i].name, -1, SQLITE_STATIC);
-		rr[i].tracked = sqlite3_step(s) == SQLITE_ROW &&
-		    sqlite3_column_int(s, 0);
-		sqlite3_reset(s);
+		c = 1;
+		while (j < ndr && (c = strcmp(rr[i].name, dr[j].name)) > 0)
+			j++;
+		rr[i].tracked = j < ndr && c == 0 && dr[j].tracked;
+		if (j < ndr && c == 0 && git_oid_equal(&rr[i].oid, &dr[j].oid))
+			rr[i].id = dr[j].commit_id;
 	}
 	free(head);
-	return 0;
 }
 
 /* Dirty rows for the new commits (ids above max_id) and for the old
@@ -1219,10 +1281,11 @@ update_repo(struct db *db, const struct config *cfg, int flags,
 	struct update_stats *st = stats ? stats : &dummy;
 	git_repository *repo = NULL;
 	struct repo_ref *rr = NULL;
-	size_t nrr = 0, i;
+	struct db_ref *dr = NULL;
+	size_t nrr = 0, ndr = 0, i;
 	struct walk w;
 	int64_t max_id = 0, q;
-	int empty = 0, full = 0, rc = -1, in_tx = 0;
+	int empty = 0, full = 0, rc = -1, in_tx = 0, same;
 	struct timespec t0;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -1231,8 +1294,16 @@ update_repo(struct db *db, const struct config *cfg, int flags,
 	memset(&w, 0, sizeof(w));
 	if (open_repo(&repo, cfg, flags & UPDATE_FETCH) < 0)
 		goto out;
-	if (list_refs(repo, &rr, &nrr, &st->refs_skipped) < 0)
+	/* Nothing new (every ref where the db has it) is the common case:
+	 * one read of each side's refs, nothing written. */
+	if (load_db_refs(db, &dr, &ndr) < 0 ||
+	    list_refs(repo, dr, ndr, &rr, &nrr, &st->refs_skipped, &same) < 0)
 		goto out;
+	if (same && ndr > 0) {
+		phase(&t0, "refs (none changed)");
+		rc = 0;
+		goto out;
+	}
 	if (git_repository_odb(&w.odb, repo) < 0) {
 		git_err(cfg->repo_path);
 		goto out;
@@ -1261,8 +1332,12 @@ update_repo(struct db *db, const struct config *cfg, int flags,
 	st->first_import = empty;
 	w.next_id = max_id + 1;
 	w.max_old = max_id;
-	if (mark_tracked(db, repo, rr, nrr, empty) < 0)
+	/* The refs again, in the transaction: another process may have
+	 * changed them since. */
+	db_refs_free(dr, ndr);
+	if (load_db_refs(db, &dr, &ndr) < 0)
 		goto out;
+	mark_tracked(repo, rr, nrr, dr, ndr, empty);
 	/* A first import builds the indexes once at the end: much faster
 	 * than keeping them up to date row by row. */
 	if (empty && db_bulk_indexes(db, 0) < 0)
@@ -1277,7 +1352,7 @@ update_repo(struct db *db, const struct config *cfg, int flags,
 	st->new_commits = w.next_id - (max_id + 1);
 	if (st->new_commits > 0 && dirty_new(db, max_id) < 0)
 		goto out;
-	if (sync_refs(db, repo, rr, nrr, &full, st) < 0)
+	if (sync_refs(db, repo, rr, nrr, dr, ndr, &full, st) < 0)
 		goto out;
 	phase(&t0, "dirty rows and refs");
 	if (temp_tables(db) < 0)
@@ -1299,9 +1374,10 @@ update_repo(struct db *db, const struct config *cfg, int flags,
 			if (raise_from(db, w.boundary[i],
 			    w.boundary_level[i]) < 0)
 				goto out;
+		/* A ref that did not move reaches nothing new. */
 		for (i = 0; i < nrr; i++)
-			if (rr[i].id <= max_id && raise_from(db, rr[i].id,
-			    rr[i].tracked ? 2 : 1) < 0)
+			if (rr[i].changed && rr[i].id <= max_id &&
+			    raise_from(db, rr[i].id, rr[i].tracked ? 2 : 1) < 0)
 				goto out;
 		q = queue_newly(db, UPDATE_QUEUE_ALL);
 	}
@@ -1324,6 +1400,7 @@ out:
 	for (i = 0; i < nrr; i++)
 		free(rr[i].name);
 	free(rr);
+	db_refs_free(dr, ndr);
 	oidmap_free(&w.map);
 	free(w.todo);
 	free(w.todo_id);
