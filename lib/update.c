@@ -393,25 +393,31 @@ rec_free(struct rec *r)
 	r->parents = NULL;
 }
 
+/* Insert the edge from child to its idx-th parent: the one way edges go
+ * into the db. */
+static int
+insert_edge(struct db *db, int64_t child, int64_t parent, int idx)
+{
+	sqlite3_stmt *st = db_stmt(db, "update.insert_edge",
+	    "INSERT INTO commit_edges (child, parent, idx) VALUES (?, ?, ?)");
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, child);
+	sqlite3_bind_int64(st, 2, parent);
+	sqlite3_bind_int(st, 3, idx);
+	return db_step_done(db, st);
+}
+
 /* Insert r's edges to its parents. */
 static int
 insert_edges(struct db *db, const struct rec *r)
 {
-	sqlite3_stmt *st;
 	int i;
 
-	for (i = 0; i < r->nparents; i++) {
-		st = db_stmt(db, "update.insert_edges",
-		    "INSERT INTO commit_edges (child, parent, idx) "
-		    "VALUES (?, ?, ?)");
-		if (st == NULL)
+	for (i = 0; i < r->nparents; i++)
+		if (insert_edge(db, r->id, r->parents[i], i) < 0)
 			return -1;
-		sqlite3_bind_int64(st, 1, r->id);
-		sqlite3_bind_int64(st, 2, r->parents[i]);
-		sqlite3_bind_int(st, 3, i);
-		if (db_step_done(db, st) < 0)
-			return -1;
-	}
 	return 0;
 }
 
@@ -647,11 +653,8 @@ consume(struct walk *w, struct pipe *pp)
 static int
 walk_import(struct walk *w, struct repo_ref *refs, size_t nrefs)
 {
-	static const char edge_sql[] = "INSERT INTO commit_edges "
-	    "(child, parent, idx) VALUES (?, ?, ?)";
 	struct reader_arg arg;
 	struct pipe *pp;
-	sqlite3_stmt *st;
 	pthread_t th;
 	size_t i;
 	int rc;
@@ -688,16 +691,10 @@ walk_import(struct walk *w, struct repo_ref *refs, size_t nrefs)
 	if (w->done > 0)
 		show_progress(w, 1);
 	/* Edges last, so every parent row exists for the foreign key. */
-	for (i = 0; i < w->nedges; i++) {
-		st = db_stmt(w->db, "update.walk_import", edge_sql);
-		if (st == NULL)
+	for (i = 0; i < w->nedges; i++)
+		if (insert_edge(w->db, w->edges[i].child, w->edges[i].parent,
+		    w->edges[i].idx) < 0)
 			return -1;
-		sqlite3_bind_int64(st, 1, w->edges[i].child);
-		sqlite3_bind_int64(st, 2, w->edges[i].parent);
-		sqlite3_bind_int(st, 3, w->edges[i].idx);
-		if (db_step_done(w->db, st) < 0)
-			return -1;
-	}
 	return 0;
 }
 
