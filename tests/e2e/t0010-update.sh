@@ -86,6 +86,17 @@ before=$(q 'SELECT count(*) FROM commits')
 out=$(gen update --repo "$R" --db "$DB" --no-render)
 check_match "nothing-new update says so" "$out" "^0 new commits; refs: 0 added, 0 moved, 0 deleted.*; 0 queued"
 check_eq "nothing-new update dirties nothing" "$(q 'SELECT count(*) FROM dirty')" 0
+# It writes nothing at all: the db's files stay byte for byte the same, and
+# with rendering on, not one file of the site is written again.
+db_sum() { cat "$DB" "$DB-wal" 2>/dev/null | sha256sum; }
+site_sum() { find "$T_DIR/out" -printf '%p %s %T@\n' | sort | sha256sum; }
+gen update --repo "$R" --db "$DB" --out "$T_DIR/out" >/dev/null
+before=$(db_sum); site=$(site_sum)
+out=$(gen update --repo "$R" --db "$DB" --out "$T_DIR/out")
+check_match "nothing-new update, rendering on, says so" "$out" "^0 new commits; refs: 0 added, 0 moved, 0 deleted"
+check_eq "nothing-new update leaves the db's files as they were" "$(db_sum)" "$before"
+check_eq "nothing-new update writes no file of the site" "$(site_sum)" "$site"
+check_match "the site is there to compare" "$(find "$T_DIR/out" -name '*.html' | wc -l)" "^[1-9][0-9]*$"
 
 # Three new commits on main: exactly those are inserted and queued.
 maxid=$(q 'SELECT max(id) FROM commits')
