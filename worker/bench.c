@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -108,7 +109,7 @@ free_env(char **env)
 /* In the child, between fork and exec: only async-signal-safe calls. */
 static void
 child(const struct bench_job *j, int out, int err, char *const argv[],
-    char *const env[])
+    char *const env[], pid_t parent)
 {
 	static const char msg[] = "tj-worker: cannot run the bench script\n";
 	struct sigaction sa;
@@ -116,6 +117,11 @@ child(const struct bench_job *j, int out, int err, char *const argv[],
 	int nul, sig, fd;
 
 	setpgid(0, 0);
+	/* The bench dies with the worker (the watchdog below kills the rest
+	 * of its group); a worker that died before this line is seen by
+	 * getppid(). */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+		_exit(125);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
 	for (sig = 1; sig < NSIG; sig++)
@@ -134,6 +140,79 @@ child(const struct bench_job *j, int out, int err, char *const argv[],
 	if (write(2, msg, sizeof(msg) - 1) < 0)
 		_exit(127);
 	_exit(127);
+}
+
+/*
+ * The watchdog: a child of the worker that waits on a pipe only the worker
+ * holds. EOF means the worker died (kill -9 included): it kills the bench's
+ * whole process group. A byte means the worker is about to reap the bench
+ * itself: it exits without killing (the group id may be reused after the
+ * reap). Only async-signal-safe calls.
+ */
+static void
+watchdog(int fd, pid_t group)
+{
+	struct sigaction sa;
+	char c;
+	ssize_t n;
+
+	if (fd != 3 && (dup2(fd, 3) < 0))
+		_exit(1);
+	syscall(SYS_close_range, 4U, ~0U, 0U);
+	close(0);
+	close(1);
+	close(2);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	/* Signals meant for the worker (its terminal's ^C, a SIGTERM to
+	 * its group) are its business: it stops the bench itself. */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL);
+	do
+		n = read(3, &c, 1);
+	while (n < 0 && errno == EINTR);
+	if (n == 0)
+		killpg(group, SIGKILL);
+	_exit(0);
+}
+
+/* Start the watchdog of group; its pid, or -1 (the bench then has only
+ * its leader's death signal). *wfd gets the pipe's write end. */
+static pid_t
+watchdog_start(pid_t group, int *wfd)
+{
+	int p[2];
+	pid_t pid;
+
+	*wfd = -1;
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	if ((pid = fork()) == 0)
+		watchdog(p[0], group);
+	close(p[0]);
+	if (pid < 0) {
+		close(p[1]);
+		return -1;
+	}
+	*wfd = p[1];
+	return pid;
+}
+
+/* Tell the watchdog to go without killing, and reap it. */
+static void
+watchdog_stop(pid_t *pid, int *wfd)
+{
+	if (*pid <= 0)
+		return;
+	if (write(*wfd, "q", 1) < 0)
+		kill(*pid, SIGKILL);
+	close(*wfd);
+	while (waitpid(*pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	*pid = -1;
+	*wfd = -1;
 }
 
 /* Stdout kept whole for the VelCom fallback while it is small enough. */
@@ -370,9 +449,9 @@ run_script(const struct bench_job *j, struct result *r, struct output *o,
 	struct raw raw;
 	char *argv[3] = {NULL, NULL, NULL};
 	char **env = NULL, *rdir = NULL;
-	int none;
+	int none, wfd = -1;
 	siginfo_t si;
-	pid_t pid = -1;
+	pid_t pid = -1, wpid = -1, self = getpid();
 
 	buf_init(&raw.b, VELCOM_MAX);
 	raw.ok = 1;
@@ -398,11 +477,15 @@ run_script(const struct bench_job *j, struct result *r, struct output *o,
 		goto out;
 	}
 	if (pid == 0)
-		child(j, out[1], err[1], argv, env);
+		child(j, out[1], err[1], argv, env, self);
 	setpgid(pid, pid);	/* also here: no race with killpg below */
 	close(out[1]);
 	close(err[1]);
 	out[1] = err[1] = -1;
+	if ((wpid = watchdog_start(pid, &wfd)) < 0)
+		log_warn("run %s: no watchdog (%s): if the worker dies, what "
+		    "the bench started may live on", j->run_id,
+		    strerror(errno));
 	fcntl(out[0], F_SETFL, O_NONBLOCK);
 	fcntl(err[0], F_SETFL, O_NONBLOCK);
 	started = util_mono_ms();
@@ -435,6 +518,7 @@ run_script(const struct bench_job *j, struct result *r, struct output *o,
 		if (exited && !reaped &&
 		    (open_fds == 0 || now - exit_at >= DRAIN_MS)) {
 			killpg(pid, SIGKILL);
+			watchdog_stop(&wpid, &wfd);
 			if (waitpid(pid, &status, 0) == pid)
 				reaped = 1;
 			else
@@ -475,6 +559,7 @@ run_script(const struct bench_job *j, struct result *r, struct output *o,
 	describe_status(status, end, r, timed_out, j->timeout_ms);
 	rc = 0;
 out:
+	watchdog_stop(&wpid, &wfd);
 	for (i = 0; i < 2; i++) {
 		if (out[i] >= 0)
 			close(out[i]);

@@ -101,10 +101,12 @@ setup_dirs(struct worker *w)
 	w->benches = xasprintf("%s/bench", w->dir);
 	if (util_mkdirs(w->spool) < 0 || util_mkdirs(w->benches) < 0)
 		return -1;
-	/* Run dirs left by a killed worker are of no use. */
-	if (!w->keep && util_rmtree(w->runs) < 0)
-		log_warn("%s", err_get());
-	return util_mkdirs(w->runs);
+	if (util_mkdirs(w->runs) < 0)
+		return -1;
+	/* What a killed worker left (we hold the lock: it is dead). */
+	if (!w->keep)
+		run_clean_stale(w);
+	return 0;
 }
 
 static void

@@ -344,3 +344,39 @@ run_do(struct worker *w, struct server *s, const cJSON *run)
 	free(dir);
 	free(btree);
 }
+
+/* Remove every entry of dir (those starting with prefix; NULL: all),
+ * logging each as what. */
+static void
+clean_dir(const char *dir, const char *prefix, const char *what)
+{
+	struct dirent *de;
+	char *p;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0 ||
+		    (prefix != NULL && strncmp(de->d_name, prefix,
+		    strlen(prefix)) != 0))
+			continue;
+		p = xasprintf("%s/%s", dir, de->d_name);
+		if (util_rmtree(p) < 0)
+			log_warn("cannot remove %s: %s", p, err_get());
+		else
+			log_info("removed %s, %s", p, what);
+		free(p);
+	}
+	closedir(d);
+}
+
+void
+run_clean_stale(struct worker *w)
+{
+	clean_dir(w->runs, NULL, "left by a worker that did not finish the "
+	    "run");
+	clean_dir(w->benches, ".tmp-", "a bench tree a worker did not finish "
+	    "unpacking");
+}

@@ -358,6 +358,12 @@ void server_cleanup(struct worker *w);
  * result and submit it. Every failure is logged; none is returned. */
 void run_do(struct worker *w, struct server *s, const cJSON *run);
 
+/* At start, with the dir's lock held: remove what a dead worker left in
+ * it, each logged: runs/<id>/ of runs it never finished and bench/.tmp-*
+ * of bench trees it was unpacking. The spool (finished runs) is not
+ * touched here. */
+void run_clean_stale(struct worker *w);
+
 /* ---- util.c: clocks, directories, files ---- */
 
 /* Monotonic milliseconds. */
