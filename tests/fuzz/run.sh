@@ -5,6 +5,7 @@
 # line per target: executions, executions per second, new corpus size,
 # and whether it crashed. A crash, leak, sanitizer report or timeout
 # leaves the input in build/fuzz/artifacts/ and makes the exit status 1.
+# FUZZ_JOBS targets (default: one per CPU) run at once.
 set -u
 cd "$(dirname "$0")/../.."
 time=${FUZZ_TIME:-30}
@@ -17,7 +18,10 @@ failed=()
 # same on a loaded machine).
 printf '%-8s %10s %8s %8s %11s %7s  %s\n' target execs exec/s cpu-s \
     exec/cpu-s corpus result
-for t in "$@"; do
+# one TARGET: run it, then write its table row (and, on failure, the
+# report's lines) to build/fuzz/logs/TARGET.row and its status to .rc.
+fuzz_one() {
+	local t=$1
 	bin=build/fuzz/fuzz_$t
 	log=build/fuzz/logs/$t.log
 	mkdir -p "build/fuzz/corpus/$t"
@@ -43,16 +47,36 @@ for t in "$@"; do
 		res=ok
 	else
 		res="FAILED (exit $rc; log $log)"
-		failed+=("$t")
 	fi
 	percpu=$(awk -v e="${execs:-0}" -v c="$cpu" \
 	    'BEGIN { printf "%d", (c > 0 ? e / c : 0) }')
-	printf '%-8s %10s %8s %8s %11s %7s  %s\n' "$t" "${execs:-?}" \
-	    "${rate:-?}" "$cpu" "$percpu" "$n" "$res"
-	if [ "$rc" != 0 ]; then
-		grep -aE -B 2 -A 30 '^==[0-9]+==ERROR|runtime error|invariant failed|^SUMMARY|Test unit written' \
-		    "$log" | head -n 60 | sed 's/^/    /'
+	{
+		printf '%-8s %10s %8s %8s %11s %7s  %s\n' "$t" "${execs:-?}" \
+		    "${rate:-?}" "$cpu" "$percpu" "$n" "$res"
+		if [ "$rc" != 0 ]; then
+			grep -aE -B 2 -A 30 '^==[0-9]+==ERROR|runtime error|invariant failed|^SUMMARY|Test unit written' \
+			    "$log" | head -n 60 | sed 's/^/    /'
+		fi
+	} >"build/fuzz/logs/$t.row"
+	echo "$rc" >"build/fuzz/logs/$t.rc"
+}
+
+# FUZZ_JOBS targets (default: one per CPU) run at once; rows print in the
+# order the targets were given.
+jobs_max=${FUZZ_JOBS:-$(nproc)}
+running=0
+for t in "$@"; do
+	if [ "$running" -ge "$jobs_max" ]; then
+		wait -n
+		running=$((running - 1))
 	fi
+	fuzz_one "$t" &
+	running=$((running + 1))
+done
+wait
+for t in "$@"; do
+	cat "build/fuzz/logs/$t.row"
+	[ "$(cat "build/fuzz/logs/$t.rc")" = 0 ] || failed+=("$t")
 done
 if [ ${#failed[@]} -gt 0 ]; then
 	echo "fuzz: failed: ${failed[*]}"
