@@ -2,7 +2,8 @@
 # bench-update-noop.sh: `tj-gen update` with nothing new on a repo with as
 # many refs as curl/curl (17,887: branches and tags over a 5,000-commit
 # history, packed as a clone has them), against `git for-each-ref` on the
-# same repo, medians measured in the same run.
+# same repo, medians measured in the same run, and the instructions of
+# each (callgrind), which do not move with the machine's load.
 # Target: a no-op update <= 2 x git for-each-ref. REFS=..., COMMITS=...,
 # RUNS=... change the sizes and the repetitions.
 set -eu
@@ -64,3 +65,16 @@ print("tj-gen update, no-op:      %.1f ms median  = %.2f x for-each-ref  "
       "(target <= 2 x: %s)" % (noop * 1000, ratio,
       "PASS" if ratio <= 2 else "MISS"))
 PY
+
+# Instructions (callgrind) of one of each: the same ratio without the
+# machine's noise (it leaves out time spent waiting in the kernel).
+if command -v valgrind >/dev/null; then
+	icount() {
+		valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" \
+		    2>&1 >/dev/null | sed -n 's/.*Collected : *//p'
+	}
+	gi=$(icount git -C "$R" for-each-ref)
+	ti=$(icount "$GEN" update --repo "$R" --db "$DB" --quiet --no-render)
+	python3 -c "import sys; g, t = int(sys.argv[1]), int(sys.argv[2]); \
+print('instructions: git %.1f M, tj-gen %.1f M = %.2f x' % (g / 1e6, t / 1e6, t / g))" "$gi" "$ti"
+fi
