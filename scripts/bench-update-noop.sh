@@ -22,8 +22,11 @@ if [ ! -d "$R" ]; then
 	rm -rf "$R.tmp"
 	git init -q -b main "$R.tmp"
 	# One line of history; a third of the refs are branches, the rest
-	# annotated-free tags, each at a commit spread over the history.
-	python3 - "$COMMITS" "$REFS" <<'PY' | git -C "$R.tmp" fast-import --quiet
+	# annotated-free tags, each at a commit spread over the history. (The
+	# malloc settings keep fast-import from returning its heap to the
+	# kernel after every object: see scripts/mkrepo.)
+	python3 - "$COMMITS" "$REFS" <<'PY' | MALLOC_TOP_PAD_=268435456 \
+	    MALLOC_TRIM_THRESHOLD_=268435456 git -C "$R.tmp" fast-import --quiet
 import sys
 n, refs = int(sys.argv[1]), int(sys.argv[2])
 w = sys.stdout.write

@@ -1,7 +1,6 @@
 #!/bin/bash
 # t0012: scripts/mkrepo's synthetic history (merges, branches, tags),
 # imported in one go with progress lines on stderr, equal to git's.
-# tj-test: slow
 . "$(dirname "$0")/lib.sh"
 R=$T_DIR/syn
 check "mkrepo 20000" "$TJ_TOP/scripts/mkrepo" 20000 "$R"
