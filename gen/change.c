@@ -126,7 +126,12 @@ cmd_change(struct gen *g, int argc, char **argv)
 	    "type = 'table' AND name = 'changes')");
 	if (st == NULL)
 		return gen_fail(g);
-	has = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		db_err(g->db, "looking for the changes table");
+		return gen_fail(g);
+	}
+	has = sqlite3_column_int(st, 0);
 	sqlite3_reset(st);
 	if (!has) {
 		err_set("this db has no changes yet");

@@ -112,6 +112,8 @@ resolve(struct gen *g, const char *what, struct side *s)
 		return 0;
 	}
 	sqlite3_reset(st);
+	if (r != SQLITE_DONE)
+		return db_err(g->db, "looking up a run");
 	if (gen_resolve(g, what, &s->commit_id, s->hash) < 0)
 		return -1;
 	st = db_stmt(g->db, "gen.check.resolve_2",
@@ -123,6 +125,8 @@ resolve(struct gen *g, const char *what, struct side *s)
 	r = sqlite3_step(st);
 	if (r != SQLITE_ROW) {
 		sqlite3_reset(st);
+		if (r != SQLITE_DONE)
+			return db_err(g->db, "looking up a commit's latest run");
 		err_set("commit %.12s ('%s') has no run", s->hash, what);
 		return -1;
 	}

@@ -66,6 +66,7 @@ find_ref(struct gen *g, const char *ref)
 	sqlite3_stmt *st;
 	char *name, *found = NULL;
 	size_t i;
+	int r;
 
 	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
 		name = xasprintf("%s%s", prefixes[i], ref);
@@ -76,13 +77,17 @@ find_ref(struct gen *g, const char *ref)
 			return NULL;
 		}
 		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW) {
-			sqlite3_reset(st);
+		r = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (r == SQLITE_ROW) {
 			found = name;
 			break;
 		}
-		sqlite3_reset(st);
 		free(name);
+		if (r != SQLITE_DONE) {
+			db_err(g->db, "looking up a ref");
+			return NULL;
+		}
 	}
 	if (found == NULL)
 		err_set("unknown ref '%s' (tj-gen refs lists them; run tj-gen "

@@ -303,9 +303,14 @@ apply(struct db *db, const struct config *cfg, const char *ref,
 	if (st == NULL)
 		goto out;
 	sqlite3_bind_int64(st, 1, s->metric);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW)
 		direction = sqlite3_column_int(st, 0);
 	sqlite3_reset(st);
+	if (r != SQLITE_ROW && r != SQLITE_DONE) {
+		db_err(db, "reading a metric's direction");
+		goto out;
+	}
 	/* The changes the window may replace. */
 	st = db_stmt(db, "changes.5",
 	    "SELECT id, before_commit, after_commit, state FROM "

@@ -382,6 +382,7 @@ page_change(struct rctx *r, const char *id)
 	int64_t cid = strtoll(id, NULL, 10), *ids = NULL, metric = 0;
 	int64_t before = 0, after = 0;
 	sqlite3_stmt *st;
+	int step;
 	struct gpt *pts = NULL;
 	size_t nid = 0, npts = 0, i;
 	char dir[48], title[96], *s;
@@ -404,12 +405,17 @@ page_change(struct rctx *r, const char *id)
 	if (st == NULL)
 		goto out;
 	sqlite3_bind_int64(st, 1, cid);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
 		metric = sqlite3_column_int64(st, 0);
 		before = sqlite3_column_int64(st, 1);
 		after = sqlite3_column_int64(st, 2);
 	}
 	sqlite3_reset(st);
+	if (step != SQLITE_ROW && step != SQLITE_DONE) {
+		render_dberr(r, "reading a change");
+		goto out;
+	}
 	/* The range, newest first, with links. */
 	if (changes_range(r->db, cid, &ids, &nid) < 0)
 		goto out;

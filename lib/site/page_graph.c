@@ -141,9 +141,11 @@ load_commits(struct rctx *r, struct graph *g)
 	    "SELECT max(id) FROM commits");
 	if (st == NULL)
 		return -1;
-	g->maxid = sqlite3_step(st) == SQLITE_ROW ?
-	    sqlite3_column_int64(st, 0) : 0;
+	step = sqlite3_step(st);
+	g->maxid = step == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 	sqlite3_reset(st);
+	if (step != SQLITE_ROW)
+		return render_dberr(r, "reading the graph's commits");
 	st = db_stmt(r->db, "site.page_graph.load_commits_2",
 	    "SELECT c.id, c.committer_time, (SELECT x.error IS "
 	    "NOT NULL OR x.exit_code IS NOT 0 FROM runs x WHERE x.id = "
@@ -658,8 +660,10 @@ add_changes(struct rctx *r, struct graph *g, cJSON *metrics, cJSON *dflt)
 		return -1;
 	step = sqlite3_step(st);
 	sqlite3_reset(st);
-	if (step != SQLITE_ROW)
+	if (step == SQLITE_DONE)
 		return 0;
+	if (step != SQLITE_ROW)
+		return render_dberr(r, "looking for the changes table");
 	st = db_stmt(r->db, "site.page_graph.add_changes_2",
 	    "SELECT m.name, x.after_commit, x.before_commit, "
 	    "x.delta_pct, x.verdict, x.id FROM changes x JOIN metrics m ON "
@@ -750,6 +754,7 @@ touch_runs(struct rctx *r, struct graph *g, char *const *runs, size_t nruns)
 	    "SELECT commit_id FROM runs WHERE "
 	    "id = ?");
 	size_t i;
+	int step;
 
 	if (st == NULL)
 		return -1;
@@ -758,8 +763,13 @@ touch_runs(struct rctx *r, struct graph *g, char *const *runs, size_t nruns)
 
 		sqlite3_reset(st);
 		sqlite3_bind_text(st, 1, runs[i], -1, SQLITE_TRANSIENT);
-		if (sqlite3_step(st) != SQLITE_ROW)
+		step = sqlite3_step(st);
+		if (step == SQLITE_DONE)
 			continue;
+		if (step != SQLITE_ROW) {
+			sqlite3_reset(st);
+			return render_dberr(r, "reading a run's commit");
+		}
 		c = sqlite3_column_int64(st, 0);
 		if (c >= 0 && c <= g->maxid && g->pos[c] >= 0)
 			g->touched[(size_t)g->pos[c] / CHUNK] = 1;
