@@ -8,9 +8,6 @@
 #include "err.h"
 #include "proto.h"
 #include "store.h"
-#include "utf8.h"
-
-#define METRIC_NAME_MAX 512
 
 static int
 check_output(const cJSON *out, struct verr *e)
@@ -53,14 +50,13 @@ check_measurement(const cJSON *m, struct verr *e)
 {
 	const cJSON *vals, *val, *v;
 	const char *s;
-	char path[METRIC_NAME_MAX + 64], f[METRIC_NAME_MAX + 120];
+	char path[PROTO_METRIC_NAME_MAX + 64], f[PROTO_METRIC_NAME_MAX + 120];
 	int i = 0, d;
 
 	snprintf(path, sizeof(path), "submit_run.measurements.%s", m->string);
-	if (m->string[0] == '\0' || strlen(m->string) > METRIC_NAME_MAX ||
-	    !utf8_valid(m->string, strlen(m->string))) {
+	if (!proto_valid_metric_name(m->string)) {
 		verr_set(e, 400, "submit_run.measurements", "metric names are "
-		    "1 to %d bytes of UTF-8", METRIC_NAME_MAX);
+		    PROTO_METRIC_NAME_RULE);
 		return -1;
 	}
 	if (!cJSON_IsObject(m)) {
@@ -89,11 +85,11 @@ check_measurement(const cJSON *m, struct verr *e)
 	}
 	if (check_string(m, "unit", path, &s, e) < 0)
 		return -1;
-	/* A unit names what the numbers are: valid UTF-8 or refused, like
+	/* A unit names what the numbers are: refused unless valid, like
 	 * metric names (the worker skips such records itself). */
-	if (s != NULL && !utf8_valid(s, strlen(s))) {
+	if (s != NULL && !proto_valid_unit(s)) {
 		snprintf(f, sizeof(f), "%sunit", path);
-		verr_set(e, 400, f, "not valid UTF-8");
+		verr_set(e, 400, f, "not " PROTO_UNIT_RULE);
 		return -1;
 	}
 	if (check_string(m, "error", path, &s, e) < 0)

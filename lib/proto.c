@@ -9,6 +9,7 @@
 #include "err.h"
 #include "fmt.h"
 #include "proto.h"
+#include "utf8.h"
 
 const char *
 proto_source_name(int source)
@@ -197,6 +198,32 @@ proto_direction_parse(const char *s, int *dir)
 	}
 	err_set("expected \"lower\", \"higher\" or null");
 	return -1;
+}
+
+/* 1 if s is at most max bytes of UTF-8 with no control character. */
+static int
+printable(const char *s, size_t max)
+{
+	size_t n = strlen(s), i;
+
+	if (n > max || !utf8_valid(s, n))
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+int
+proto_valid_metric_name(const char *s)
+{
+	return s[0] != '\0' && printable(s, PROTO_METRIC_NAME_MAX);
+}
+
+int
+proto_valid_unit(const char *s)
+{
+	return printable(s, PROTO_UNIT_MAX);
 }
 
 const char *

@@ -56,6 +56,29 @@ void proto_time_format(char *out, double t, int tz,
 /* The current time, unix seconds (with the fraction). */
 double proto_time_now(void);
 
+/* Longest metric name and unit, in bytes. */
+#define PROTO_METRIC_NAME_MAX 512
+#define PROTO_UNIT_MAX 64
+
+/* The rules proto_valid_metric_name and proto_valid_unit check, for
+ * messages. */
+#define PROTO_METRIC_NAME_RULE "1 to 512 bytes of UTF-8 without control " \
+	"characters"
+#define PROTO_UNIT_RULE "at most 64 bytes of UTF-8 without control characters"
+
+/*
+ * 1 if s is a valid metric name: 1 to PROTO_METRIC_NAME_MAX bytes of valid
+ * UTF-8 with no control character (U+0000 to U+001F, U+007F). Slashes,
+ * quotes, '<' and the like are fine: names are escaped where shown. The
+ * worker's result parsers, tj-gen import and tj-api's submit check this one
+ * rule.
+ */
+int proto_valid_metric_name(const char *s);
+
+/* 1 if s is a valid unit: as a metric name, but at most PROTO_UNIT_MAX
+ * bytes and possibly empty. */
+int proto_valid_unit(const char *s);
+
 /*
  * Metric direction: "lower" -> -1, "higher" -> 1 (0 and 1 returned through
  * *dir), else -1 with err_set. proto_direction_name(-1) is "lower",

@@ -38,20 +38,6 @@ result_fini(struct result *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* 1 if s is a printable UTF-8 string of at most max bytes. */
-static int
-printable(const char *s, size_t max)
-{
-	size_t n = strlen(s), i;
-
-	if (n > max || !utf8_valid(s, n))
-		return 0;
-	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return 0;
-	return 1;
-}
-
 static size_t
 name_hash(const char *s)
 {
@@ -107,9 +93,9 @@ result_metric(struct result *r, const char *name)
 			if (strcmp(r->m[r->idx[k] - 1].name, name) == 0)
 				return &r->m[r->idx[k] - 1];
 	}
-	if (name[0] == '\0' || !printable(name, RESULT_MAX_NAME)) {
-		err_set("metric name '%.64s' is empty, longer than %d bytes or "
-		    "holds control characters", name, RESULT_MAX_NAME);
+	if (!proto_valid_metric_name(name)) {
+		err_set("metric name '%.64s' is not " PROTO_METRIC_NAME_RULE,
+		    name);
 		return NULL;
 	}
 	if (r->n == RESULT_MAX_METRICS) {
@@ -149,9 +135,8 @@ result_add_value(struct result *r, struct metric *m, double v)
 int
 result_set_unit(struct metric *m, const char *unit)
 {
-	if (unit != NULL && !printable(unit, RESULT_MAX_UNIT)) {
-		err_set("metric '%s': unit is longer than %d bytes or holds "
-		    "control characters", m->name, RESULT_MAX_UNIT);
+	if (unit != NULL && !proto_valid_unit(unit)) {
+		err_set("metric '%s': unit is not " PROTO_UNIT_RULE, m->name);
 		return -1;
 	}
 	free(m->unit);
