@@ -99,10 +99,10 @@ bad "unit a number" "$(s '{"measurements":{"m":{"value":1,"unit":5}}}')" \
     submit_run.measurements.m.unit
 bad "empty metric name" "$(s '{"measurements":{"":{"value":1}}}')" \
     submit_run.measurements
+# A newline is a control character: the name itself is refused.
 bad "a metric name with a newline" \
     "$(s '{"measurements":{"x\ntj-api: error: FAKE":{"value":"1"}}}')" \
-    "submit_run.measurements.x
-tj-api: error: FAKE.value"
+    submit_run.measurements
 check "no line can be forged into the log" sh -c "! grep -q '^tj-api: error: FAKE' api.log"
 bad "the same metric twice" \
     "{$I,\"submit_run\":{\"id\":\"r-1\",\"hash\":\"$h\",\"bench_method\":{\"type\":\"internal\"},\"start\":\"2026-01-01T00:00:00Z\",\"measurements\":{\"m\":{\"value\":1},\"m\":{\"value\":2}}}}" \
