@@ -311,15 +311,73 @@ q_latest_run(struct db *db, int64_t commit_id, char out[Q_ID_SIZE])
 	return rc;
 }
 
-/* The parents of c, first parent first, appended to the search queue q
- * (tail entries) unless seen recently or the queue is full. */
+/*
+ * A set of commit ids (open addressing, linear probing, 0 is never a
+ * commit id) for the history walks: each commit is visited once however
+ * many paths lead to it, and the walk is bounded by the graph, not by a
+ * step count.
+ */
+struct idset {
+	int64_t *v;
+	size_t cap, n;
+};
+
+static size_t
+idset_slot(const struct idset *s, int64_t id)
+{
+	uint64_t h = (uint64_t)id * 0x9e3779b97f4a7c15ULL;
+	size_t i = (size_t)(h >> 17) & (s->cap - 1);
+
+	while (s->v[i] != 0 && s->v[i] != id)
+		i = (i + 1) & (s->cap - 1);
+	return i;
+}
+
+/* Add id: 1 when it is new, 0 when it was there. */
 static int
-push_parents(struct db *db, int64_t c, int64_t *q, size_t *tail,
-    int64_t *seen, size_t *nseen)
+idset_add(struct idset *s, int64_t id)
+{
+	size_t i, old;
+	int64_t *ov;
+
+	if ((s->n + 1) * 2 > s->cap) {
+		ov = s->v;
+		old = s->cap;
+		s->cap = old ? old * 2 : 64;
+		s->v = xcalloc(s->cap, sizeof(*s->v));
+		for (i = 0; i < old; i++)
+			if (ov[i] != 0)
+				s->v[idset_slot(s, ov[i])] = ov[i];
+		free(ov);
+	}
+	i = idset_slot(s, id);
+	if (s->v[i] == id)
+		return 0;
+	s->v[i] = id;
+	s->n++;
+	return 1;
+}
+
+/* A breadth-first queue of commit ids. */
+struct idqueue {
+	int64_t *v;
+	size_t cap, head, tail;
+};
+
+static void
+idqueue_push(struct idqueue *q, int64_t id)
+{
+	q->v = grow(q->v, &q->cap, q->tail, sizeof(*q->v));
+	q->v[q->tail++] = id;
+}
+
+/* The parents of c, first parent first, appended to the search queue q
+ * unless already seen. */
+static int
+push_parents(struct db *db, int64_t c, struct idqueue *q, struct idset *seen)
 {
 	sqlite3_stmt *st = db_stmt(db, "query.parents", PARENTS_SQL);
-	size_t i;
-	int rc, dup;
+	int rc;
 
 	if (st == NULL)
 		return -1;
@@ -327,16 +385,8 @@ push_parents(struct db *db, int64_t c, int64_t *q, size_t *tail,
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t p = sqlite3_column_int64(st, 0);
 
-		dup = 0;
-		/* Merges are rare: a linear scan of a small window. */
-		for (i = *nseen > 64 ? *nseen - 64 : 0; i < *nseen; i++)
-			if (seen[i] == p)
-				dup = 1;
-		if (dup || *tail == Q_BASE_MAX_VISIT ||
-		    *nseen == Q_BASE_MAX_VISIT)
-			continue;
-		seen[(*nseen)++] = p;
-		q[(*tail)++] = p;
+		if (idset_add(seen, p))
+			idqueue_push(q, p);
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : db_err(db, "reading parents");
@@ -345,25 +395,24 @@ push_parents(struct db *db, int64_t c, int64_t *q, size_t *tail,
 int
 q_base_run(struct db *db, int64_t commit_id, char out[Q_ID_SIZE])
 {
-	int64_t *q, *seen, c;
-	size_t head = 0, tail = 0, nseen = 0;
+	struct idqueue q = { 0 };
+	struct idset seen = { 0 };
+	int64_t c;
 	int found = 0;
 
-	q = xmalloc(Q_BASE_MAX_VISIT * sizeof(*q));
-	seen = xmalloc(Q_BASE_MAX_VISIT * sizeof(*seen));
-	q[tail++] = commit_id;
-	seen[nseen++] = commit_id;
-	while (head < tail) {
-		c = q[head++];
+	idqueue_push(&q, commit_id);
+	idset_add(&seen, commit_id);
+	while (q.head < q.tail) {
+		c = q.v[q.head++];
 		if (c != commit_id && (found = q_latest_run(db, c, out)) != 0)
 			break;
-		if (push_parents(db, c, q, &tail, seen, &nseen) < 0) {
+		if (push_parents(db, c, &q, &seen) < 0) {
 			found = -1;
 			break;
 		}
 	}
-	free(q);
-	free(seen);
+	free(q.v);
+	free(seen.v);
 	return found;
 }
 
@@ -408,16 +457,18 @@ int
 q_next_with_runs(struct db *db, int64_t id, struct q_commit_ref **out,
     size_t *n)
 {
+	struct idqueue q = { 0 };
+	struct idset seen = { 0 };
 	sqlite3_stmt *st;
-	int64_t *q;
-	size_t head = 0, tail = 0, cap = 64, ocap = 0;
+	size_t ocap = 0;
+	int64_t child;
 	int rc = 0, step;
 
 	*out = NULL;
 	*n = 0;
-	q = xmalloc(cap * sizeof(*q));
-	q[tail++] = id;
-	while (rc == 0 && head < tail && tail < Q_DESC_MAX_VISIT) {
+	idqueue_push(&q, id);
+	idset_add(&seen, id);
+	while (rc == 0 && q.head < q.tail) {
 		st = db_stmt(db, "query.children_runs", "SELECT e.child, "
 		    "c.hash, EXISTS (SELECT 1 FROM runs WHERE commit_id = "
 		    "e.child) FROM commit_edges e JOIN commits c ON c.id = "
@@ -426,25 +477,27 @@ q_next_with_runs(struct db *db, int64_t id, struct q_commit_ref **out,
 			rc = -1;
 			break;
 		}
-		sqlite3_bind_int64(st, 1, q[head++]);
-		while ((step = sqlite3_step(st)) == SQLITE_ROW &&
-		    tail < Q_DESC_MAX_VISIT) {
+		sqlite3_bind_int64(st, 1, q.v[q.head++]);
+		while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+			child = sqlite3_column_int64(st, 0);
+			if (!idset_add(&seen, child))
+				continue;
 			if (!sqlite3_column_int(st, 2)) {
-				q = grow(q, &cap, tail, sizeof(*q));
-				q[tail++] = sqlite3_column_int64(st, 0);
+				idqueue_push(&q, child);
 				continue;
 			}
 			*out = grow(*out, &ocap, *n, sizeof(**out));
-			(*out)[*n].id = sqlite3_column_int64(st, 0);
+			(*out)[*n].id = child;
 			col_copy(st, 1, (*out)[*n].hash,
 			    sizeof((*out)[*n].hash));
 			(*n)++;
 		}
 		sqlite3_reset(st);
-		if (step != SQLITE_DONE && step != SQLITE_ROW)
+		if (step != SQLITE_DONE)
 			rc = db_err(db, "reading children");
 	}
-	free(q);
+	free(q.v);
+	free(seen.v);
 	if (rc < 0) {
 		free(*out);
 		*out = NULL;

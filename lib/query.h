@@ -100,10 +100,9 @@ int q_latest_run(struct db *db, int64_t commit_id, char out[Q_ID_SIZE]);
 
 /*
  * The base run of a commit: the latest run of its nearest ancestor that has
- * a run, searched breadth-first with first parents first, at most
- * Q_BASE_MAX_VISIT commits back. Its id into out.
+ * a run, searched breadth-first with first parents first, each commit
+ * visited once (however far back it is). Its id into out.
  */
-#define Q_BASE_MAX_VISIT 4096
 int q_base_run(struct db *db, int64_t commit_id, char out[Q_ID_SIZE]);
 
 /* The runs of a commit, oldest first (start time, then id). */
@@ -119,9 +118,9 @@ struct q_commit_ref {
 /*
  * The commits whose base run (q_base_run) may be a run of commit id: going
  * down through children from id, the first commits that have runs (the
- * walk stops at them), at most Q_DESC_MAX_VISIT commits visited.
+ * walk stops at them; commits without runs are walked through), each
+ * commit visited once however many merges lead to it, with no step limit.
  */
-#define Q_DESC_MAX_VISIT 1024
 int q_next_with_runs(struct db *db, int64_t id, struct q_commit_ref **out,
     size_t *n);
 
