@@ -169,8 +169,17 @@ out:
 	return rc;
 }
 
-int
-submit_main(int argc, char **argv)
+/* What the command line asks for. */
+struct submit_args {
+	const char *config, *server, *name, *dir, *commit, *file;
+	char *token;
+	enum fmt f;
+};
+
+/* Read the options into *a: -1 to go on, else the exit code to stop with
+ * (--help, a usage error). */
+static int
+parse_args(int argc, char **argv, struct submit_args *a)
 {
 	static const struct option opts[] = {
 		{"config", required_argument, NULL, 'c'},
@@ -183,19 +192,139 @@ submit_main(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
+	const char *format = NULL;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': a->config = optarg; break;
+		case 's': a->server = optarg; break;
+		case 't':
+			free(a->token);
+			a->token = xstrdup(optarg);
+			memset(optarg, 'x', strlen(optarg));
+			break;
+		case 'n': a->name = optarg; break;
+		case 'd': a->dir = optarg; break;
+		case 'C': a->commit = optarg; break;
+		case 'F': format = optarg; break;
+		case 'h':
+			submit_usage(stdout);
+			return 0;
+		default:
+			submit_usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc - 1 || a->commit == NULL) {
+		submit_usage(stderr);
+		return 2;
+	}
+	a->file = argv[optind];
+	if (format != NULL && (a->f = fmt_by_name(format)) == FMT_UNKNOWN) {
+		log_error("%s", err_get());
+		return 2;
+	}
+	return -1;
+}
+
+/* The config, with the command line's overrides, and a valid worker
+ * name. 0, or -1 logged. */
+static int
+load_config(struct worker *w, const struct submit_args *a,
+    const char *env_token)
+{
+	const char *token = a->token ? a->token : env_token;
+
+	if (config_load(&w->cfg, a->config) < 0 ||
+	    (a->name && config_set(&w->cfg, "worker.name", a->name) < 0) ||
+	    (a->dir && config_set(&w->cfg, "worker.dir", a->dir) < 0) ||
+	    (a->server && config_set(&w->cfg, "server.cli.url",
+	    a->server) < 0) ||
+	    (a->server && token && config_set(&w->cfg, "server.cli.token",
+	    token) < 0)) {
+		log_error("%s", err_get());
+		return -1;
+	}
+	config_finish(&w->cfg);
+	if (!proto_valid_id(w->cfg.worker_name)) {
+		log_error("worker name '%s' is not " PROTO_ID_RULE,
+		    w->cfg.worker_name);
+		return -1;
+	}
+	return 0;
+}
+
+/* The worker's dir and spool, its secret and its info line. 0, or -1
+ * logged. */
+static int
+open_spool(struct worker *w)
+{
+	const char *tmp = getenv("TMPDIR");
+	struct utsname u;
+
+	w->dir = w->cfg.worker_dir ? xstrdup(w->cfg.worker_dir) :
+	    xasprintf("%s/tj-worker-%s", tmp && tmp[0] ? tmp : "/tmp",
+	    w->cfg.worker_name);
+	w->spool = xasprintf("%s/spool", w->dir);
+	if (util_mkdirs(w->spool) < 0 || load_secret(w) < 0) {
+		log_error("%s", err_get());
+		return -1;
+	}
+	if (uname(&u) < 0)
+		memset(&u, 0, sizeof(u));
+	w->info = xasprintf("%s: %s %s %s, tj-worker %s (submit)",
+	    w->cfg.worker_name, u.sysname, u.release, u.machine, TJ_VERSION);
+	return 0;
+}
+
+/* Submit run id, spooled at path (and whatever else waits there), a few
+ * tries; the exit code: 0 sent, 1 rejected, EXIT_SPOOLED still spooled. */
+static int
+send_spooled(struct worker *w, const char *path, const char *id)
+{
+	size_t k;
+	int i;
+
+	for (i = 0; i < SUBMIT_TRIES && w->n_pending > 0 && !worker_signal;
+	    i++) {
+		int64_t wake = INT64_MAX, now;
+
+		server_submit_pending(w);
+		for (k = 0; k < w->n_pending; k++)
+			if (w->pending[k].next_try < wake)
+				wake = w->pending[k].next_try;
+		now = util_mono_ms();
+		if (w->n_pending > 0 && wake != INT64_MAX && wake > now &&
+		    i + 1 < SUBMIT_TRIES)
+			usleep((useconds_t)((wake - now) * 1000));
+	}
+	if (access(path, F_OK) == 0) {
+		log_warn("run %s stays in %s; the next tj-worker or tj-worker "
+		    "submit with this dir sends it", id, w->spool);
+		return EXIT_SPOOLED;
+	}
+	if (was_rejected(w, id))
+		return 1;
+	printf("run %s submitted to %s\n", id, w->sv[0].base);
+	return 0;
+}
+
+int
+submit_main(int argc, char **argv)
+{
 	const char *env_token = getenv("TJ_TOKEN");
-	const char *config = NULL, *server = NULL, *name = NULL, *dir = NULL;
-	const char *commit = NULL, *format = NULL, *file, *tmp;
-	char *token = NULL, *path = NULL, hash[41], id[STORE_ID_SIZE];
+	struct submit_args a = {0};
+	char *path = NULL, hash[41], id[STORE_ID_SIZE];
 	char *data = NULL;
-	size_t len;
+	const char *file;
+	size_t len, k;
 	struct worker w;
 	struct result r;
-	struct utsname u;
-	enum fmt f = FMT_UNKNOWN, used = FMT_UNKNOWN;
+	enum fmt used = FMT_UNKNOWN;
 	cJSON *sub = NULL;
-	int c, rc = 1, i;
-	size_t k;
+	int rc = 1;
 
 	memset(&w, 0, sizeof(w));
 	config_init(&w.cfg);
@@ -203,60 +332,17 @@ submit_main(int argc, char **argv)
 	pthread_mutex_init(&w.lock, NULL);
 	pthread_cond_init(&w.wake, NULL);
 	result_init(&r);
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c': config = optarg; break;
-		case 's': server = optarg; break;
-		case 't':
-			free(token);
-			token = xstrdup(optarg);
-			memset(optarg, 'x', strlen(optarg));
-			break;
-		case 'n': name = optarg; break;
-		case 'd': dir = optarg; break;
-		case 'C': commit = optarg; break;
-		case 'F': format = optarg; break;
-		case 'h':
-			submit_usage(stdout);
-			rc = 0;
-			goto out;
-		default:
-			submit_usage(stderr);
-			rc = 2;
-			goto out;
-		}
-	}
-	if (optind != argc - 1 || commit == NULL) {
-		submit_usage(stderr);
-		rc = 2;
+	a.f = FMT_UNKNOWN;
+	if ((rc = parse_args(argc, argv, &a)) >= 0)
 		goto out;
-	}
-	file = argv[optind];
-	if (format != NULL && (f = fmt_by_name(format)) == FMT_UNKNOWN) {
-		log_error("%s", err_get());
-		rc = 2;
+	rc = 1;
+	file = a.file;
+	if (load_config(&w, &a, env_token) < 0)
 		goto out;
-	}
-	if (config_load(&w.cfg, config) < 0 ||
-	    (name && config_set(&w.cfg, "worker.name", name) < 0) ||
-	    (dir && config_set(&w.cfg, "worker.dir", dir) < 0) ||
-	    (server && config_set(&w.cfg, "server.cli.url", server) < 0) ||
-	    (server && (token || env_token) && config_set(&w.cfg,
-	    "server.cli.token", token ? token : env_token) < 0)) {
-		log_error("%s", err_get());
-		goto out;
-	}
-	config_finish(&w.cfg);
-	if (!proto_valid_id(w.cfg.worker_name)) {
-		log_error("worker name '%s' is not " PROTO_ID_RULE,
-		    w.cfg.worker_name);
-		goto out;
-	}
 	/* Read and check everything before anything is written. */
-	if (resolve_commit(commit, hash) < 0 ||
+	if (resolve_commit(a.commit, hash) < 0 ||
 	    (data = fsx_read_arg(file, RESULT_MAX_FILE, &len)) == NULL ||
-	    fmt_read(&r, data, len, strcmp(file, "-") ? file : NULL, f,
+	    fmt_read(&r, data, len, strcmp(file, "-") ? file : NULL, a.f,
 	    &used) < 0) {
 		log_error("%s%s%s", strcmp(file, "-") ? file : "stdin", ": ",
 		    err_get());
@@ -275,23 +361,8 @@ submit_main(int argc, char **argv)
 		    "config with one [server] section");
 		goto out;
 	}
-	tmp = getenv("TMPDIR");
-	w.dir = w.cfg.worker_dir ? xstrdup(w.cfg.worker_dir) :
-	    xasprintf("%s/tj-worker-%s", tmp && tmp[0] ? tmp : "/tmp",
-	    w.cfg.worker_name);
-	w.spool = xasprintf("%s/spool", w.dir);
-	if (util_mkdirs(w.spool) < 0) {
-		log_error("%s", err_get());
+	if (open_spool(&w) < 0)
 		goto out;
-	}
-	if (load_secret(&w) < 0) {
-		log_error("%s", err_get());
-		goto out;
-	}
-	if (uname(&u) < 0)
-		memset(&u, 0, sizeof(u));
-	w.info = xasprintf("%s: %s %s %s, tj-worker %s (submit)",
-	    w.cfg.worker_name, u.sysname, u.release, u.machine, TJ_VERSION);
 	sub = submission(&r, id, hash, used, file);
 	if ((path = spool_write(w.spool, w.sv[0].base, id, sub)) == NULL ||
 	    spool_list(w.spool, &w.pending, &w.n_pending) < 0) {
@@ -300,34 +371,11 @@ submit_main(int argc, char **argv)
 	}
 	log_info("run %s (%zu metrics, %s) for %.12s spooled as %s", id, r.n,
 	    fmt_name(used), hash, path);
-	/* Submit it (and whatever else waits there), a few tries. */
-	for (i = 0; i < SUBMIT_TRIES && w.n_pending > 0 && !worker_signal;
-	    i++) {
-		int64_t wake = INT64_MAX, now;
-
-		server_submit_pending(&w);
-		for (k = 0; k < w.n_pending; k++)
-			if (w.pending[k].next_try < wake)
-				wake = w.pending[k].next_try;
-		now = util_mono_ms();
-		if (w.n_pending > 0 && wake != INT64_MAX && wake > now &&
-		    i + 1 < SUBMIT_TRIES)
-			usleep((useconds_t)((wake - now) * 1000));
-	}
-	if (access(path, F_OK) == 0) {
-		log_warn("run %s stays in %s; the next tj-worker or tj-worker "
-		    "submit with this dir sends it", id, w.spool);
-		rc = EXIT_SPOOLED;
-	} else if (was_rejected(&w, id)) {
-		rc = 1;
-	} else {
-		printf("run %s submitted to %s\n", id, w.sv[0].base);
-		rc = 0;
-	}
+	rc = send_spooled(&w, path, id);
 out:
 	cJSON_Delete(sub);
 	free(path);
-	free(token);
+	free(a.token);
 	result_fini(&r);
 	free(data);
 	if (w.sv)
