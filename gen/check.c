@@ -186,7 +186,7 @@ load(struct gen *g, const char *run, struct runm *rm)
 }
 
 static struct meas *
-find(struct runm *rm, const char *name)
+find(const struct runm *rm, const char *name)
 {
 	size_t i;
 
@@ -264,6 +264,135 @@ md_value(struct buf *b, double v, const char *unit)
 	}
 }
 
+/* How many metrics were compared, and of them how many changed how. */
+struct tally {
+	size_t compared, nreg, nimp, nchg, nfail;
+};
+
+/* One significant change of metric h: its entry in arr, its row in md. */
+static void
+add_change(cJSON *arr, struct buf *out, const struct meas *h, double mb,
+    double mh, double rel, double p, const char *kind, int failing,
+    int has_fail_above)
+{
+	cJSON *e = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(e, "metric", h->name);
+	if (h->unit)
+		cJSON_AddStringToObject(e, "unit", h->unit);
+	cJSON_AddNumberToObject(e, "direction", h->direction);
+	cJSON_AddNumberToObject(e, "base", mb);
+	cJSON_AddNumberToObject(e, "head", mh);
+	if (isfinite(rel))
+		cJSON_AddNumberToObject(e, "delta_pct", 100 * rel);
+	else
+		cJSON_AddNullToObject(e, "delta_pct");
+	if (isfinite(p))
+		cJSON_AddNumberToObject(e, "p", p);
+	else
+		cJSON_AddNullToObject(e, "p");
+	cJSON_AddStringToObject(e, "verdict", kind);
+	cJSON_AddBoolToObject(e, "fails", failing);
+	cJSON_AddItemToArray(arr, e);
+	buf_must(buf_adds(out, "| "));
+	md(out, h->name);
+	buf_must(buf_adds(out, " | "));
+	md_value(out, mb, h->unit);
+	buf_must(buf_adds(out, " | "));
+	md_value(out, mh, h->unit);
+	if (isfinite(rel))
+		buf_must(buf_addf(out, " | %+.1f %% | ", 100 * rel));
+	else
+		buf_must(buf_adds(out, " | n/a | "));
+	buf_must(buf_addf(out, "%s%s |\n", failing ? "**regression**" : kind,
+	    failing && has_fail_above ? " (over the limit)" : ""));
+}
+
+/* Compare every metric of rh that rb has too, against the noise of head's
+ * history: the significant ones go to arr and md, the counts to *t. 0, or
+ * -1 with err_set. */
+static int
+compare(struct gen *g, const struct copts *o, const struct runm *rb,
+    const struct runm *rh, const char *head_run, cJSON *arr, struct buf *md,
+    struct tally *t)
+{
+	struct stats_noise nm;
+	double mb, mh, rel, p;
+	const char *kind;
+	int failing;
+	size_t i;
+
+	for (i = 0; i < rh->n; i++) {
+		struct meas *h = &rh->m[i], *b = find(rb, h->name);
+
+		if (b == NULL || b->n == 0 || h->n == 0)
+			continue;
+		t->compared++;
+		if (noise(g, h->metric_id, head_run, &nm) < 0)
+			return -1;
+		if (!stats_significant(&nm, b->v, b->n, h->v, h->n, &rel, &p))
+			continue;
+		mb = stats_median(b->v, b->n);
+		mh = stats_median(h->v, h->n);
+		if (h->direction == 0) {
+			kind = "change";
+			t->nchg++;
+		} else if ((mh > mb) == (h->direction > 0)) {
+			kind = "improvement";
+			t->nimp++;
+		} else {
+			kind = "regression";
+			t->nreg++;
+		}
+		failing = strcmp(kind, "regression") == 0 &&
+		    (!o->has_fail_above || !isfinite(rel) ||
+		    fabs(rel) * 100 > o->fail_above);
+		t->nfail += failing;
+		add_change(arr, md, h, mb, mh, rel, p, kind, failing,
+		    o->has_fail_above);
+	}
+	return 0;
+}
+
+/* The report: doc as JSON (--json), else the Markdown summary with md's
+ * table. */
+static void
+report(cJSON *doc, const struct copts *o, const struct side *base,
+    const struct side *head, const struct buf *md, const struct tally *t)
+{
+	char *text;
+
+	cJSON_AddNumberToObject(doc, "compared", (double)t->compared);
+	cJSON_AddNumberToObject(doc, "regressions", (double)t->nreg);
+	cJSON_AddNumberToObject(doc, "improvements", (double)t->nimp);
+	cJSON_AddNumberToObject(doc, "other_changes", (double)t->nchg);
+	if (o->has_fail_above)
+		cJSON_AddNumberToObject(doc, "fail_above_pct", o->fail_above);
+	else
+		cJSON_AddNullToObject(doc, "fail_above_pct");
+	cJSON_AddBoolToObject(doc, "failed", t->nfail > 0);
+	if (o->json) {
+		text = cJSON_Print(doc);
+		if (text == NULL)
+			abort();
+		printf("%s\n", text);
+		free(text);
+		return;
+	}
+	printf("### Benchmarks: %.12s (base) → %.12s (head)\n\n",
+	    base->hash, head->hash);
+	if (t->nreg + t->nimp + t->nchg == 0)
+		printf("No significant changes in %zu metrics.\n", t->compared);
+	else
+		printf("%s\n%zu metrics compared: %zu regressions, %zu "
+		    "improvements, %zu other changes.\n", md->data,
+		    t->compared, t->nreg, t->nimp, t->nchg);
+	if (t->nfail > 0)
+		printf("\n**%zu regression%s%s.**\n", t->nfail,
+		    t->nfail == 1 ? "" : "s", o->has_fail_above ?
+		    " beyond the limit" : "");
+}
+
 int
 cmd_check(struct gen *g, int argc, char **argv)
 {
@@ -275,14 +404,10 @@ cmd_check(struct gen *g, int argc, char **argv)
 	struct copts o;
 	struct side base, head;
 	struct runm rb, rh;
-	struct stats_noise nm;
+	struct tally t = {0};
 	struct buf md_out;
 	cJSON *doc = NULL, *arr, *e;
-	size_t i, compared = 0, nreg = 0, nimp = 0, nchg = 0, nfail = 0;
-	double mb, mh, rel, p;
-	const char *kind;
-	int first, rc, sig, failing;
-	char *text;
+	int first, rc;
 
 	memset(&o, 0, sizeof(o));
 	memset(&rb, 0, sizeof(rb));
@@ -314,104 +439,16 @@ cmd_check(struct gen *g, int argc, char **argv)
 	buf_must(buf_adds(&md_out,
 	    "| metric | base | head | change | verdict |\n"
 	    "|---|---:|---:|---:|---|\n"));
-	for (i = 0; i < rh.n; i++) {
-		struct meas *h = &rh.m[i], *b = find(&rb, h->name);
-
-		if (b == NULL || b->n == 0 || h->n == 0)
-			continue;
-		compared++;
-		if (noise(g, h->metric_id, head.run, &nm) < 0) {
-			fprintf(stderr, "tj-gen check: %s\n", err_get());
-			rc = EXIT_USAGE;
-			buf_fini(&md_out);
-			goto out;
-		}
-		sig = stats_significant(&nm, b->v, b->n, h->v, h->n, &rel, &p);
-		if (!sig)
-			continue;
-		mb = stats_median(b->v, b->n);
-		mh = stats_median(h->v, h->n);
-		if (h->direction == 0) {
-			kind = "change";
-			nchg++;
-		} else if ((mh > mb) == (h->direction > 0)) {
-			kind = "improvement";
-			nimp++;
-		} else {
-			kind = "regression";
-			nreg++;
-		}
-		failing = strcmp(kind, "regression") == 0 &&
-		    (!o.has_fail_above || !isfinite(rel) ||
-		    fabs(rel) * 100 > o.fail_above);
-		nfail += failing;
-		e = cJSON_CreateObject();
-		cJSON_AddStringToObject(e, "metric", h->name);
-		if (h->unit)
-			cJSON_AddStringToObject(e, "unit", h->unit);
-		cJSON_AddNumberToObject(e, "direction", h->direction);
-		cJSON_AddNumberToObject(e, "base", mb);
-		cJSON_AddNumberToObject(e, "head", mh);
-		if (isfinite(rel))
-			cJSON_AddNumberToObject(e, "delta_pct", 100 * rel);
-		else
-			cJSON_AddNullToObject(e, "delta_pct");
-		if (isfinite(p))
-			cJSON_AddNumberToObject(e, "p", p);
-		else
-			cJSON_AddNullToObject(e, "p");
-		cJSON_AddStringToObject(e, "verdict", kind);
-		cJSON_AddBoolToObject(e, "fails", failing);
-		cJSON_AddItemToArray(arr, e);
-		buf_must(buf_adds(&md_out, "| "));
-		md(&md_out, h->name);
-		buf_must(buf_adds(&md_out, " | "));
-		md_value(&md_out, mb, h->unit);
-		buf_must(buf_adds(&md_out, " | "));
-		md_value(&md_out, mh, h->unit);
-		if (isfinite(rel))
-			buf_must(buf_addf(&md_out, " | %+.1f %% | ",
-			    100 * rel));
-		else
-			buf_must(buf_adds(&md_out, " | n/a | "));
-		buf_must(buf_addf(&md_out, "%s%s |\n", failing ?
-		    "**regression**" :
-		    kind, failing && o.has_fail_above ? " (over the limit)" :
-		    ""));
+	if (compare(g, &o, &rb, &rh, head.run, arr, &md_out, &t) < 0) {
+		fprintf(stderr, "tj-gen check: %s\n", err_get());
+		rc = EXIT_USAGE;
+		buf_fini(&md_out);
+		goto out;
 	}
-	cJSON_AddNumberToObject(doc, "compared", (double)compared);
-	cJSON_AddNumberToObject(doc, "regressions", (double)nreg);
-	cJSON_AddNumberToObject(doc, "improvements", (double)nimp);
-	cJSON_AddNumberToObject(doc, "other_changes", (double)nchg);
-	if (o.has_fail_above)
-		cJSON_AddNumberToObject(doc, "fail_above_pct", o.fail_above);
-	else
-		cJSON_AddNullToObject(doc, "fail_above_pct");
-	cJSON_AddBoolToObject(doc, "failed", nfail > 0);
-	if (o.json) {
-		text = cJSON_Print(doc);
-		if (text == NULL)
-			abort();
-		printf("%s\n", text);
-		free(text);
-	} else {
-		printf("### Benchmarks: %.12s (base) → %.12s (head)\n\n",
-		    base.hash, head.hash);
-		if (nreg + nimp + nchg == 0)
-			printf("No significant changes in %zu metrics.\n",
-			    compared);
-		else
-			printf("%s\n%zu metrics compared: %zu regressions, %zu "
-			    "improvements, %zu other changes.\n", md_out.data,
-			    compared, nreg, nimp, nchg);
-		if (nfail > 0)
-			printf("\n**%zu regression%s%s.**\n", nfail,
-			    nfail == 1 ? "" : "s", o.has_fail_above ?
-			    " beyond the limit" : "");
-	}
+	report(doc, &o, &base, &head, &md_out, &t);
 	buf_fini(&md_out);
-	rc = nfail > 0 ? EXIT_ERR : EXIT_OK;
-	if (compared == 0) {
+	rc = t.nfail > 0 ? EXIT_ERR : EXIT_OK;
+	if (t.compared == 0) {
 		fprintf(stderr, "tj-gen check: runs %s and %s have no metric "
 		    "in common\n", base.run, head.run);
 		rc = EXIT_USAGE;
