@@ -1270,6 +1270,81 @@ max_commit_id(struct db *db, int64_t *max, int *empty)
 	return 0;
 }
 
+/*
+ * Begin the import's transaction, with the walk's first id after
+ * *max_id and *empty set. A first import inserts edges before their
+ * parents' rows: that needs the foreign keys off, which only works outside
+ * a transaction. Another process may import first: then the walk simply
+ * does not use the pipeline. 0, or -1 with err_set and no transaction.
+ */
+static int
+begin_import(struct db *db, struct walk *w, int64_t *max_id, int *empty)
+{
+	if (max_commit_id(db, max_id, empty) < 0)
+		return -1;
+	if (*empty) {
+		if (db_exec(db, "PRAGMA foreign_keys = OFF") < 0)
+			return -1;
+		w->fk_off = 1;
+	}
+	if (db_begin(db) < 0)
+		return -1;
+	if (max_commit_id(db, max_id, empty) < 0) {
+		db_rollback(db);
+		return -1;
+	}
+	w->first_import = *empty;
+	return 0;
+}
+
+/*
+ * Fix the reachability levels after the walk (all of them if full, else
+ * only what new commits and moved refs raise) and queue the commits that
+ * became candidates. The number queued, or -1 with err_set.
+ */
+static int64_t
+reach_and_queue(struct db *db, const struct walk *w, const struct repo_ref *rr,
+    size_t nrr, int64_t max_id, int empty, int full)
+{
+	size_t i;
+
+	if (temp_tables(db) < 0)
+		return -1;
+	/* New commits a tracked ref reaches got level 2 as they were read:
+	 * they are queue candidates whichever way the levels are fixed. */
+	if (!empty && new_level2(db, max_id) < 0)
+		return -1;
+	if (full)
+		return recompute_and_queue(db, UPDATE_QUEUE_ALL);
+	/* Only additions and fast-forwards. New commits got their level as
+	 * they were read; what is left is raising old commits that new
+	 * level-2 commits or moved tips reach. */
+	if (empty && db_exec(db, "INSERT INTO temp.newly (id) SELECT "
+	    "commit_id FROM refs WHERE tracked") < 0)
+		return -1;
+	for (i = 0; i < w->nboundary; i++)
+		if (raise_from(db, w->boundary[i], w->boundary_level[i]) < 0)
+			return -1;
+	/* A ref that did not move reaches nothing new. */
+	for (i = 0; i < nrr; i++)
+		if (rr[i].changed && rr[i].id <= max_id &&
+		    raise_from(db, rr[i].id, rr[i].tracked ? 2 : 1) < 0)
+			return -1;
+	return queue_newly(db, UPDATE_QUEUE_ALL);
+}
+
+static void
+walk_fini(struct walk *w)
+{
+	oidmap_free(&w->map);
+	free(w->todo);
+	free(w->todo_id);
+	free(w->edges);
+	free(w->boundary);
+	free(w->boundary_level);
+	git_odb_free(w->odb);
+}
+
 int
 update_repo(struct db *db, const struct config *cfg, int flags,
     struct update_stats *stats)
@@ -1309,23 +1384,9 @@ update_repo(struct db *db, const struct config *cfg, int flags,
 	w.shallow = git_repository_is_shallow(repo) == 1;
 	w.progress = (flags & UPDATE_PROGRESS) != 0;
 	w.tty = isatty(STDERR_FILENO);
-	/* A first import inserts edges before their parents' rows: that
-	 * needs the foreign keys off, which only works outside a
-	 * transaction. Another process may import first: then the walk
-	 * simply does not use the pipeline. */
-	if (max_commit_id(db, &max_id, &empty) < 0)
-		goto out;
-	if (empty) {
-		if (db_exec(db, "PRAGMA foreign_keys = OFF") < 0)
-			goto out;
-		w.fk_off = 1;
-	}
-	if (db_begin(db) < 0)
+	if (begin_import(db, &w, &max_id, &empty) < 0)
 		goto out;
 	in_tx = 1;
-	if (max_commit_id(db, &max_id, &empty) < 0)
-		goto out;
-	w.first_import = empty;
 	st->first_import = empty;
 	w.next_id = max_id + 1;
 	w.max_old = max_id;
@@ -1352,33 +1413,7 @@ update_repo(struct db *db, const struct config *cfg, int flags,
 	if (sync_refs(db, repo, rr, nrr, dr, ndr, &full, st) < 0)
 		goto out;
 	phase(&t0, "dirty rows and refs");
-	if (temp_tables(db) < 0)
-		goto out;
-	/* New commits a tracked ref reaches got level 2 as they were read:
-	 * they are queue candidates whichever way the levels are fixed. */
-	if (!empty && new_level2(db, max_id) < 0)
-		goto out;
-	if (full) {
-		q = recompute_and_queue(db, UPDATE_QUEUE_ALL);
-	} else {
-		/* Only additions and fast-forwards. New commits got their
-		 * level as they were read; what is left is raising old
-		 * commits that new level-2 commits or moved tips reach. */
-		if (empty && db_exec(db, "INSERT INTO temp.newly (id) SELECT "
-		    "commit_id FROM refs WHERE tracked") < 0)
-			goto out;
-		for (i = 0; i < w.nboundary; i++)
-			if (raise_from(db, w.boundary[i],
-			    w.boundary_level[i]) < 0)
-				goto out;
-		/* A ref that did not move reaches nothing new. */
-		for (i = 0; i < nrr; i++)
-			if (rr[i].changed && rr[i].id <= max_id &&
-			    raise_from(db, rr[i].id, rr[i].tracked ? 2 : 1) < 0)
-				goto out;
-		q = queue_newly(db, UPDATE_QUEUE_ALL);
-	}
-	if (q < 0)
+	if ((q = reach_and_queue(db, &w, rr, nrr, max_id, empty, full)) < 0)
 		goto out;
 	st->queued = q;
 	phase(&t0, "reachability and queue");
@@ -1398,13 +1433,7 @@ out:
 		free(rr[i].name);
 	free(rr);
 	db_refs_free(dr, ndr);
-	oidmap_free(&w.map);
-	free(w.todo);
-	free(w.todo_id);
-	free(w.edges);
-	free(w.boundary);
-	free(w.boundary_level);
-	git_odb_free(w.odb);
+	walk_fini(&w);
 	git_repository_free(repo);
 	return rc;
 }
