@@ -125,17 +125,14 @@ heap_pop(struct heap *h)
 	return top;
 }
 
-/* The graph's commits, in position order. */
+/* The graph's commits (level 2, with runs) into g->c, in date order, and
+ * g->maxid. */
 static int
-load_commits(struct rctx *r, struct graph *g)
+read_commits(struct rctx *r, struct graph *g)
 {
-	sqlite3_stmt *st, *pst;
-	size_t cap = 0, i, *head = NULL, *next = NULL, *to = NULL, ne = 0,
-	    ecap = 0, *indeg = NULL;
-	struct gc *out = NULL;
-	struct heap h = {NULL, 0};
-	int32_t *idx = NULL;
-	int step, rc = -1;
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	int step;
 
 	st = db_stmt(r->db, "site.page_graph.load_commits",
 	    "SELECT max(id) FROM commits");
@@ -169,21 +166,42 @@ load_commits(struct rctx *r, struct graph *g)
 		return render_dberr(r, "reading the graph's commits");
 	if (g->n > 1)
 		qsort(g->c, g->n, sizeof(*g->c), by_time);
-	/* Date order, then parents before children (Kahn, smallest date
-	 * position first). idx: commit id -> date position. */
-	idx = xmalloc((size_t)(g->maxid + 1) * sizeof(*idx));
-	for (i = 0; i <= (size_t)g->maxid; i++)
-		idx[i] = -1;
+	return 0;
+}
+
+/* The edges between the graph's commits, parent -> child, as lists: the
+ * edges from position i are head[i], next[head[i]], ... (SIZE_MAX ends),
+ * each going to to[e]; indeg[i] counts i's parents in the graph. */
+struct edges {
+	size_t *head, *next, *to, *indeg, ne, cap;
+};
+
+static void
+edges_fini(struct edges *e)
+{
+	free(e->head);
+	free(e->next);
+	free(e->to);
+	free(e->indeg);
+}
+
+/* Read the edges of g's commits; idx maps a commit id to its position. */
+static int
+load_edges(struct rctx *r, const struct graph *g, const int32_t *idx,
+    struct edges *e)
+{
+	sqlite3_stmt *pst;
+	size_t i;
+	int step;
+
+	e->head = xmalloc((g->n + 1) * sizeof(*e->head));
+	e->indeg = xcalloc(g->n + 1, sizeof(*e->indeg));
 	for (i = 0; i < g->n; i++)
-		idx[g->c[i].id] = (int32_t)i;
-	head = xmalloc((g->n + 1) * sizeof(*head));
-	indeg = xcalloc(g->n + 1, sizeof(*indeg));
-	for (i = 0; i < g->n; i++)
-		head[i] = SIZE_MAX;
+		e->head[i] = SIZE_MAX;
 	pst = db_stmt(r->db, "site.page_graph.load_commits_3",
 	    "SELECT parent FROM commit_edges WHERE child = ?");
 	if (pst == NULL)
-		goto out;
+		return -1;
 	for (i = 0; i < g->n; i++) {
 		sqlite3_reset(pst);
 		sqlite3_bind_int64(pst, 1, g->c[i].id);
@@ -192,44 +210,65 @@ load_commits(struct rctx *r, struct graph *g)
 
 			if (p < 0 || p > g->maxid || idx[p] < 0)
 				continue;
-			if (ne == ecap) {
-				ecap = ecap ? 2 * ecap : 256;
-				next = xrealloc(next, ecap * sizeof(*next));
-				to = xrealloc(to, ecap * sizeof(*to));
+			if (e->ne == e->cap) {
+				e->cap = e->cap ? 2 * e->cap : 256;
+				e->next = xrealloc(e->next,
+				    e->cap * sizeof(*e->next));
+				e->to = xrealloc(e->to, e->cap * sizeof(*e->to));
 			}
 			/* Edge parent -> child i. */
-			to[ne] = i;
-			next[ne] = head[idx[p]];
-			head[idx[p]] = ne++;
-			indeg[i]++;
+			e->to[e->ne] = i;
+			e->next[e->ne] = e->head[idx[p]];
+			e->head[idx[p]] = e->ne++;
+			e->indeg[i]++;
 		}
 		if (step != SQLITE_DONE) {
 			sqlite3_reset(pst);
-			render_dberr(r, "reading the graph's parents");
-			goto out;
+			return render_dberr(r, "reading the graph's parents");
 		}
 	}
 	sqlite3_reset(pst);
+	return 0;
+}
+
+/* The graph's commits, in position order. */
+static int
+load_commits(struct rctx *r, struct graph *g)
+{
+	size_t i, k = 0, e;
+	struct edges ed = {0};
+	struct gc *out = NULL;
+	struct heap h = {NULL, 0};
+	int32_t *idx = NULL;
+	int rc = -1;
+
+	if (read_commits(r, g) < 0)
+		return -1;
+	/* Date order, then parents before children (Kahn, smallest date
+	 * position first). idx: commit id -> date position. */
+	idx = xmalloc((size_t)(g->maxid + 1) * sizeof(*idx));
+	for (i = 0; i <= (size_t)g->maxid; i++)
+		idx[i] = -1;
+	for (i = 0; i < g->n; i++)
+		idx[g->c[i].id] = (int32_t)i;
+	if (load_edges(r, g, idx, &ed) < 0)
+		goto out;
 	h.a = xmalloc((g->n + 1) * sizeof(*h.a));
 	out = xmalloc((g->n + 1) * sizeof(*out));
 	for (i = 0; i < g->n; i++)
-		if (indeg[i] == 0)
+		if (ed.indeg[i] == 0)
 			heap_push(&h, i);
-	{
-		size_t k = 0, e;
-
-		while (h.n > 0) {
-			i = heap_pop(&h);
-			out[k++] = g->c[i];
-			for (e = head[i]; e != SIZE_MAX; e = next[e])
-				if (--indeg[to[e]] == 0)
-					heap_push(&h, to[e]);
-		}
-		/* A cycle cannot happen in git; keep every commit anyway. */
-		if (k != g->n) {
-			err_set("the graph's commits form a cycle");
-			goto out;
-		}
+	while (h.n > 0) {
+		i = heap_pop(&h);
+		out[k++] = g->c[i];
+		for (e = ed.head[i]; e != SIZE_MAX; e = ed.next[e])
+			if (--ed.indeg[ed.to[e]] == 0)
+				heap_push(&h, ed.to[e]);
+	}
+	/* A cycle cannot happen in git; keep every commit anyway. */
+	if (k != g->n) {
+		err_set("the graph's commits form a cycle");
+		goto out;
 	}
 	free(g->c);
 	g->c = out;
@@ -242,10 +281,7 @@ load_commits(struct rctx *r, struct graph *g)
 out:
 	free(out);
 	free(idx);
-	free(head);
-	free(next);
-	free(to);
-	free(indeg);
+	edges_fini(&ed);
 	free(h.a);
 	return rc;
 }
