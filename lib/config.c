@@ -248,6 +248,60 @@ set_server(struct config *c, const char *key, const char *value)
 	return 0;
 }
 
+/* Set the numeric field of k (K_INT, K_COUNT, K_PCT, K_NUM, K_POS) to
+ * value, checked against the kind's range. */
+static int
+set_number(const struct key *k, const char *value, void *field)
+{
+	const char *key = k->name;
+	char *end;
+	long long n;
+	double d;
+
+	errno = 0;
+	if (k->kind == K_INT || k->kind == K_COUNT) {
+		n = strtoll(value, &end, 10);
+		if (errno != 0 || end == value || *end != '\0' ||
+		    n <= -1000000000 || n >= 1000000000 ||
+		    (k->kind == K_COUNT && n < 0)) {
+			err_set("'%s': '%s' is not %s", key, value,
+			    k->kind == K_COUNT ? "a count (0 or more)" :
+			    "an integer");
+			return -1;
+		}
+		*(int64_t *)field = n;
+		return 0;
+	}
+	d = strtod(value, &end);
+	if (k->kind == K_PCT) {
+		if (end != value && *end == '%')
+			end++;
+		if (errno != 0 || end == value || *end != '\0' ||
+		    !isfinite(d) || d < 0 || d > 1000) {
+			err_set("'%s': '%s' is not a percentage (like 1.5 or "
+			    "1.5%%)", key, value);
+			return -1;
+		}
+		*(double *)field = d;
+		return 0;
+	}
+	if (errno != 0 || end == value || *end != '\0' || !isfinite(d) ||
+	    d <= 0 || (k->kind == K_POS && (d != floor(d) || d > 1e6))) {
+		err_set("'%s': '%s' is not a positive %s", key, value,
+		    k->kind == K_POS ? "whole number" : "number");
+		return -1;
+	}
+	if (strcmp(key, "detect.alpha") == 0 && d >= 1) {
+		err_set("'%s': '%s' is not below 1", key, value);
+		return -1;
+	}
+	if (k->kind == K_NUM)
+		*(double *)field = d;
+	else
+		*(int64_t *)field = (int64_t)d;
+	return 0;
+}
+
 /* Set key to value; base is the config file's directory for K_PATH. */
 static int
 set_key(struct config *c, const char *key, const char *value,
@@ -256,9 +310,6 @@ set_key(struct config *c, const char *key, const char *value,
 	const struct key *k = NULL;
 	size_t i;
 	void *field;
-	char *end;
-	long long n;
-	double d;
 	int b;
 
 	if (value == NULL) {
@@ -317,52 +368,10 @@ set_key(struct config *c, const char *key, const char *value,
 		break;
 	case K_INT:
 	case K_COUNT:
-		errno = 0;
-		n = strtoll(value, &end, 10);
-		if (errno != 0 || end == value || *end != '\0' ||
-		    n <= -1000000000 || n >= 1000000000 ||
-		    (k->kind == K_COUNT && n < 0)) {
-			err_set("'%s': '%s' is not %s", key, value,
-			    k->kind == K_COUNT ? "a count (0 or more)" :
-			    "an integer");
-			return -1;
-		}
-		*(int64_t *)field = n;
-		break;
 	case K_PCT:
-		errno = 0;
-		d = strtod(value, &end);
-		if (end != value && *end == '%')
-			end++;
-		if (errno != 0 || end == value || *end != '\0' ||
-		    !isfinite(d) || d < 0 || d > 1000) {
-			err_set("'%s': '%s' is not a percentage (like 1.5 or "
-			    "1.5%%)", key, value);
-			return -1;
-		}
-		*(double *)field = d;
-		break;
 	case K_NUM:
-	case K_POS: {
-		errno = 0;
-		d = strtod(value, &end);
-		if (errno != 0 || end == value || *end != '\0' ||
-		    !isfinite(d) || d <= 0 || (k->kind == K_POS &&
-		    (d != floor(d) || d > 1e6))) {
-			err_set("'%s': '%s' is not a positive %s", key, value,
-			    k->kind == K_POS ? "whole number" : "number");
-			return -1;
-		}
-		if (strcmp(key, "detect.alpha") == 0 && d >= 1) {
-			err_set("'%s': '%s' is not below 1", key, value);
-			return -1;
-		}
-		if (k->kind == K_NUM)
-			*(double *)field = d;
-		else
-			*(int64_t *)field = (int64_t)d;
-		break;
-	}
+	case K_POS:
+		return set_number(k, value, field);
 	case K_MULTI:
 		c->repo_fetch_refspecs = xrealloc(c->repo_fetch_refspecs,
 		    (c->repo_n_fetch_refspecs + 1) * sizeof(char *));
