@@ -217,6 +217,80 @@ detect_opt(struct gen *g, void *ctx, int c, const char *arg)
 	return -1;
 }
 
+/* The whole of path ("-": stdin), at most MAX_SERIES bytes, its length in
+ * *len; NULL with err_set. */
+static char *
+read_input(const char *path, size_t *len)
+{
+	struct buf b;
+	char chunk[65536], *data;
+	size_t r;
+
+	if (strcmp(path, "-") != 0)
+		return fsx_read(path, MAX_SERIES, len);
+	buf_init(&b, MAX_SERIES);
+	while ((r = fread(chunk, 1, sizeof(chunk), stdin)) > 0)
+		if (buf_add(&b, chunk, r) < 0) {
+			buf_fini(&b);
+			err_wrap("stdin");
+			return NULL;
+		}
+	*len = b.len;
+	data = buf_take(&b);
+	return data != NULL ? data : strdup("");
+}
+
+/* Detection over series s with options o: the JSON tj-gen detect prints
+ * (points, whether the series is deterministic, its noise, the changes). */
+static cJSON *
+detect_doc(const struct series *s, const struct detect_opts *o)
+{
+	struct detect_cp *cp = NULL;
+	struct stats_noise nm;
+	const double **rows;
+	size_t *nv, ncp, i;
+	cJSON *doc, *arr, *e, *noise;
+	int det;
+
+	rows = calloc(s->n + 1, sizeof(*rows));
+	nv = calloc(s->n + 1, sizeof(*nv));
+	if (rows == NULL || nv == NULL)
+		abort();
+	for (i = 0; i < s->n; i++) {
+		rows[i] = s->p[i].v;
+		nv[i] = s->p[i].n;
+	}
+	ncp = detect_run(o, rows, nv, s->n, &cp, &det);
+	stats_noise_learn(&nm, rows, nv, s->n);
+	doc = cJSON_CreateObject();
+	cJSON_AddNumberToObject(doc, "points", (double)s->n);
+	cJSON_AddBoolToObject(doc, "deterministic", det);
+	noise = cJSON_AddObjectToObject(doc, "noise");
+	changes_add_num(noise, "run_to_run_pct", 100 * nm.between);
+	changes_add_num(noise, "within_run_pct", 100 * nm.within);
+	changes_add_num(noise, "floor_pct", 100 * nm.floor);
+	arr = cJSON_AddArrayToObject(doc, "changes");
+	for (i = 0; i < ncp; i++) {
+		e = cJSON_CreateObject();
+		cJSON_AddNumberToObject(e, "index", (double)cp[i].index);
+		if (s->p[cp[i].index].commit != NULL)
+			cJSON_AddStringToObject(e, "commit",
+			    s->p[cp[i].index].commit);
+		if (cp[i].index > 0 && s->p[cp[i].index - 1].commit != NULL)
+			cJSON_AddStringToObject(e, "before_commit",
+			    s->p[cp[i].index - 1].commit);
+		changes_add_num(e, "before", cp[i].before);
+		changes_add_num(e, "after", cp[i].after);
+		changes_add_num(e, "delta_pct", cp[i].delta_pct);
+		changes_add_num(e, "confidence", cp[i].confidence);
+		cJSON_AddItemToArray(arr, e);
+	}
+	free(cp);
+	free(rows);
+	free(nv);
+	return doc;
+}
+
 int
 cmd_detect(struct gen *g, int argc, char **argv)
 {
@@ -230,14 +304,11 @@ cmd_detect(struct gen *g, int argc, char **argv)
 	struct detect_args a = {0};
 	struct series s = {0};
 	struct detect_opts o;
-	struct detect_cp *cp = NULL;
-	struct stats_noise nm;
-	const double **rows = NULL;
-	size_t *nv = NULL, ncp, i, len = 0;
+	size_t len = 0;
 	char *data = NULL, *out;
 	const char *p;
-	cJSON *doc = NULL, *arr, *e, *noise;
-	int rc, first, det;
+	cJSON *doc = NULL;
+	int rc, first;
 
 	rc = gen_parse(g, argc, argv, opts, detect_opt, &a, &first);
 	if (rc >= 0)
@@ -253,27 +324,8 @@ cmd_detect(struct gen *g, int argc, char **argv)
 	    config_set(&g->cfg, "detect.window", a.window) < 0))
 		return gen_usage(g, "%s", err_get());
 	rc = EXIT_ERR;
-	if (strcmp(argv[first], "-") == 0) {
-		struct buf b;
-		char chunk[65536];
-		size_t r;
-
-		buf_init(&b, MAX_SERIES);
-		while ((r = fread(chunk, 1, sizeof(chunk), stdin)) > 0)
-			if (buf_add(&b, chunk, r) < 0) {
-				buf_fini(&b);
-				err_wrap("stdin");
-				goto fail;
-			}
-		len = b.len;
-		data = buf_take(&b);
-		if (data == NULL)
-			data = strdup("");
-	} else {
-		data = fsx_read(argv[first], MAX_SERIES, &len);
-		if (data == NULL)
-			goto fail;
-	}
+	if ((data = read_input(argv[first], &len)) == NULL)
+		goto fail;
 	for (p = data; p < data + len && isspace((unsigned char)*p); p++)
 		;
 	if (p < data + len && (*p == '[' || *p == '{') ?
@@ -282,39 +334,7 @@ cmd_detect(struct gen *g, int argc, char **argv)
 		goto fail;
 	}
 	changes_detect_opts(&g->cfg, &o);
-	rows = calloc(s.n + 1, sizeof(*rows));
-	nv = calloc(s.n + 1, sizeof(*nv));
-	if (rows == NULL || nv == NULL)
-		abort();
-	for (i = 0; i < s.n; i++) {
-		rows[i] = s.p[i].v;
-		nv[i] = s.p[i].n;
-	}
-	ncp = detect_run(&o, rows, nv, s.n, &cp, &det);
-	stats_noise_learn(&nm, rows, nv, s.n);
-	doc = cJSON_CreateObject();
-	cJSON_AddNumberToObject(doc, "points", (double)s.n);
-	cJSON_AddBoolToObject(doc, "deterministic", det);
-	noise = cJSON_AddObjectToObject(doc, "noise");
-	changes_add_num(noise, "run_to_run_pct", 100 * nm.between);
-	changes_add_num(noise, "within_run_pct", 100 * nm.within);
-	changes_add_num(noise, "floor_pct", 100 * nm.floor);
-	arr = cJSON_AddArrayToObject(doc, "changes");
-	for (i = 0; i < ncp; i++) {
-		e = cJSON_CreateObject();
-		cJSON_AddNumberToObject(e, "index", (double)cp[i].index);
-		if (s.p[cp[i].index].commit != NULL)
-			cJSON_AddStringToObject(e, "commit",
-			    s.p[cp[i].index].commit);
-		if (cp[i].index > 0 && s.p[cp[i].index - 1].commit != NULL)
-			cJSON_AddStringToObject(e, "before_commit",
-			    s.p[cp[i].index - 1].commit);
-		changes_add_num(e, "before", cp[i].before);
-		changes_add_num(e, "after", cp[i].after);
-		changes_add_num(e, "delta_pct", cp[i].delta_pct);
-		changes_add_num(e, "confidence", cp[i].confidence);
-		cJSON_AddItemToArray(arr, e);
-	}
+	doc = detect_doc(&s, &o);
 	out = cJSON_Print(doc);
 	if (out == NULL)
 		abort();
@@ -330,9 +350,6 @@ fail:
 	rc = gen_fail(g);
 out:
 	cJSON_Delete(doc);
-	free(cp);
-	free(rows);
-	free(nv);
 	free(data);
 	series_free(&s);
 	return rc;
