@@ -275,6 +275,62 @@ hf_series(struct result *r, const cJSON *o, const char *key,
 	return 0;
 }
 
+/* The name of result e (at path) in *base: the command, then its
+ * parameters, " [k=v, ...]". 0, or -1 with err_set. */
+static int
+hf_name(const cJSON *e, const char *cmd, const char *path, struct buf *base)
+{
+	const cJSON *params = get(e, "parameters"), *p;
+
+	/* base has no cap: buf_must for its adds. */
+	buf_reset(base);
+	buf_must(buf_adds(base, cmd));
+	if (params != NULL && !cJSON_IsObject(params) &&
+	    !cJSON_IsNull(params)) {
+		err_set("%s.parameters: not an object", path);
+		return -1;
+	}
+	if (cJSON_GetArraySize(params) == 0)
+		return 0;
+	buf_must(buf_adds(base, " ["));
+	cJSON_ArrayForEach(p, params) {
+		if (!cJSON_IsString(p) && !cJSON_IsNumber(p)) {
+			err_set("%s.parameters.%s: not a string", path,
+			    p->string);
+			return -1;
+		}
+		if (p != params->child)
+			buf_must(buf_adds(base, ", "));
+		if (cJSON_IsString(p))
+			buf_must(buf_addf(base, "%s=%s", p->string,
+			    p->valuestring));
+		else
+			buf_must(buf_addf(base, "%s=%g", p->string,
+			    p->valuedouble));
+	}
+	buf_must(buf_adds(base, "]"));
+	return 0;
+}
+
+/* An error on m when some of the runs' exit codes are not 0. */
+static void
+hf_exit_codes(struct result *r, struct metric *m, const cJSON *codes)
+{
+	const cJSON *c;
+	char msg[96];
+	int bad = 0;
+
+	cJSON_ArrayForEach(c, codes) {
+		if (cJSON_IsNumber(c) && c->valuedouble != 0)
+			bad++;
+	}
+	if (bad == 0)
+		return;
+	snprintf(msg, sizeof(msg), "%d of %d runs exited with a non-zero "
+	    "status", bad, cJSON_GetArraySize(codes));
+	result_add_error(r, m, msg);
+}
+
 int
 fmt_hyperfine(struct result *r, const char *data, size_t len)
 {
@@ -288,13 +344,13 @@ fmt_hyperfine(struct result *r, const char *data, size_t len)
 		{"system", "system", "s", 1},
 		{"memory_usage_byte", "memory", "B", 0},
 	};
-	const cJSON *rs, *e, *cmd, *params, *p, *codes, *c;
+	const cJSON *rs, *e, *cmd;
 	struct metric *m;
 	struct buf base;
 	char path[64], *name = NULL;
 	cJSON *doc;
 	size_t k;
-	int i = 0, rc = -1, scalar, means = 0, bad;
+	int i = 0, rc = -1, scalar, means = 0;
 
 	buf_init(&base, 0);
 	if ((rs = doc_array(data, len, "results", &doc)) == NULL)
@@ -314,54 +370,15 @@ fmt_hyperfine(struct result *r, const char *data, size_t len)
 			err_set("%s.times: missing or not an array", path);
 			goto out;
 		}
-		/* The name: the command, then its parameters. */
-		/* base has no cap: buf_must for its adds. */
-		buf_reset(&base);
-		buf_must(buf_adds(&base, cmd->valuestring));
-		params = get(e, "parameters");
-		if (params != NULL && !cJSON_IsObject(params) &&
-		    !cJSON_IsNull(params)) {
-			err_set("%s.parameters: not an object", path);
+		if (hf_name(e, cmd->valuestring, path, &base) < 0)
 			goto out;
-		}
-		if (cJSON_GetArraySize(params) > 0) {
-			buf_must(buf_adds(&base, " ["));
-			cJSON_ArrayForEach(p, params) {
-				if (!cJSON_IsString(p) && !cJSON_IsNumber(p)) {
-					err_set("%s.parameters.%s: not a string",
-					    path, p->string);
-					goto out;
-				}
-				if (p != params->child)
-					buf_must(buf_adds(&base, ", "));
-				if (cJSON_IsString(p))
-					buf_must(buf_addf(&base, "%s=%s",
-					    p->string, p->valuestring));
-				else
-					buf_must(buf_addf(&base, "%s=%g",
-					    p->string, p->valuedouble));
-			}
-			buf_must(buf_adds(&base, "]"));
-		}
 		free(name);
 		name = xasprintf("%s/time", base.data);
 		if (hf_series(r, e, "times", path, name, "s", &scalar) < 0)
 			goto out;
 		if ((m = result_metric(r, name)) == NULL)
 			goto out;
-		codes = get(e, "exit_codes");
-		bad = 0;
-		cJSON_ArrayForEach(c, codes) {
-			if (cJSON_IsNumber(c) && c->valuedouble != 0)
-				bad++;
-		}
-		if (bad > 0) {
-			char msg[96];
-
-			snprintf(msg, sizeof(msg), "%d of %d runs exited with "
-			    "a non-zero status", bad, cJSON_GetArraySize(codes));
-			result_add_error(r, m, msg);
-		}
+		hf_exit_codes(r, m, get(e, "exit_codes"));
 		for (k = 0; k < sizeof(more) / sizeof(more[0]); k++) {
 			free(name);
 			name = xasprintf("%s/%s", base.data, more[k].metric);
