@@ -12,6 +12,8 @@
 #include "query.h"
 #include "render_int.h"
 #include "verdict.h"
+#include "changes.h"
+#include "stats.h"
 
 void
 render_add_output(cJSON *arr, int source, const char *text)
@@ -143,15 +145,94 @@ cmp_metric_id(const void *a, const void *b)
 	return x->metric_id < y->metric_id ? -1 : x->metric_id > y->metric_id;
 }
 
+/* The stored values of m (a JSON array) into *out; their count, or the
+ * median alone when they cannot be read. */
+static size_t
+load_values(const struct q_measurement *m, double **out)
+{
+	cJSON *a = m->vals ? cJSON_Parse(m->vals) : NULL, *e;
+	size_t n = 0;
+
+	*out = NULL;
+	if (a != NULL && cJSON_IsArray(a)) {
+		*out = xcalloc((size_t)cJSON_GetArraySize(a) + 1, sizeof(**out));
+		cJSON_ArrayForEach(e, a)
+			if (cJSON_IsNumber(e))
+				(*out)[n++] = e->valuedouble;
+	}
+	cJSON_Delete(a);
+	if (n == 0 && !isnan(m->median)) {
+		free(*out);
+		*out = xcalloc(1, sizeof(**out));
+		(*out)[n++] = m->median;
+	}
+	return n;
+}
+
+/*
+ * Whether m against its base b stands out from the metric's noise: by the
+ * noise model detection learned from the metric's history (deterministic:
+ * beyond rounding; one value a run: the history's threshold; repetitions:
+ * the two-run test as well): 1 or 0, the floor into the row; 2 while the
+ * metric's history is too short for a model (the caller keeps the pairwise
+ * rule).
+ */
+static int
+noise_significant(struct rctx *r, cJSON *row, const struct q_measurement *m,
+    const struct q_measurement *b)
+{
+	struct stats_noise nm;
+	double *cv, *bv, rel, p, rr, wr, fl;
+	size_t nc, nb;
+	long runs;
+	int det, k, sig;
+	char text[160];
+
+	k = changes_noise(r->db, m->metric_id, &det, &rr, &wr, &fl, &runs);
+	if (k < 0)
+		return -1;
+	memset(&nm, 0, sizeof(nm));
+	if (k > 0) {
+		nm.runs = (size_t)runs;
+		nm.deterministic = det;
+		nm.between = rr;
+		nm.within = wr;
+		nm.floor = fl;
+	}
+	if (k > 0 && !isnan(fl)) {
+		cJSON_AddNumberToObject(row, "noise_floor_pct", 100 * fl);
+		if (det)
+			snprintf(text, sizeof(text), "deterministic: any "
+			    "change beyond rounding");
+		else
+			snprintf(text, sizeof(text), "noise floor %.2g %%",
+			    100 * fl);
+		cJSON_AddStringToObject(row, "noise_text", text);
+	} else {
+		cJSON_AddNullToObject(row, "noise_floor_pct");
+		cJSON_AddStringToObject(row, "noise_text", k > 0 ?
+		    "too few runs for a noise model" : "no noise model yet");
+		return 2;
+	}
+	nc = load_values(m, &cv);
+	nb = load_values(b, &bv);
+	sig = nc > 0 && nb > 0 &&
+	    stats_significant(&nm, bv, nb, cv, nc, &rel, &p);
+	free(cv);
+	free(bv);
+	return sig;
+}
+
 /* The delta keys and the verdict of m against its base b. */
-static void
-add_delta(cJSON *row, const struct q_measurement *m,
+static int
+add_delta(struct rctx *r, cJSON *row, const struct q_measurement *m,
     const struct q_measurement *b)
 {
 	struct verdict_side cur = {m->median, m->stddev, m->n, NULL, 0};
 	struct verdict_side base = {b->median, b->stddev, b->n, NULL, 0};
 	struct verdict v;
 	char text[48], num[40];
+	int sig;
 
 	verdict(&cur, &base, m->direction, &v);
 	render_json_num(num, b->median);
@@ -173,7 +254,12 @@ add_delta(cJSON *row, const struct q_measurement *m,
 		    "");
 	}
 	cJSON_AddStringToObject(row, "class", verdict_class_name(v.cls));
-	cJSON_AddBoolToObject(row, "significant", v.significant);
+	if ((sig = noise_significant(r, row, m, b)) < 0)
+		return -1;
+	if (sig == 2)
+		sig = v.significant;
+	cJSON_AddBoolToObject(row, "significant", v.delta != 0 && sig);
+	return 0;
 }
 
 /* One measurement row without its delta. */
@@ -239,7 +325,11 @@ render_measurements(struct rctx *r, const char *run_id, const char *base_id,
 			cJSON_AddStringToObject(row, "class", "new");
 			continue;
 		}
-		add_delta(row, &ms[i], b);
+		if (add_delta(r, row, &ms[i], b) < 0) {
+			cJSON_Delete(rows);
+			rows = NULL;
+			goto out;
+		}
 	}
 out:
 	q_measurements_free(ms, n);
