@@ -438,6 +438,60 @@ describe_status(int status, struct bench_end *end, struct result *r,
 	}
 }
 
+/* Wait up to 100 ms for the bench's stdout (*out, kept whole in raw too)
+ * and stderr (*err) and read what they hold; a pipe that ended is closed
+ * and set to -1. How many ended. */
+static int
+poll_pipes(int *out, int *err, struct output *o, struct raw *raw)
+{
+	struct pollfd p[2];
+	int i, ended = 0;
+
+	p[0].fd = *out;
+	p[1].fd = *err;
+	p[0].events = p[1].events = POLLIN;
+	poll(p, 2, 100);
+	for (i = 0; i < 2; i++) {
+		if (p[i].fd < 0 || p[i].revents == 0)
+			continue;
+		if (!drain(p[i].fd, i + 1, o, i == 0 ? raw : NULL)) {
+			close(p[i].fd);
+			*(i == 0 ? out : err) = -1;
+			ended++;
+		}
+	}
+	return ended;
+}
+
+/* The bench (group pid) has run for ran ms and has not exited: SIGTERM
+ * it on an abort or past the timeout, SIGKILL it a grace after that;
+ * *term_at is when the last signal went (0: none yet). */
+static void
+stop_if_due(const struct bench_job *j, struct output *o,
+    struct bench_end *end, pid_t pid, int64_t ran, int64_t now,
+    int64_t *term_at, int *timed_out)
+{
+	if (*term_at == 0 && atomic_load(j->abort)) {
+		end->aborted = 1;
+		log_info("run %s: aborted, stopping the bench", j->run_id);
+		killpg(pid, SIGTERM);
+		*term_at = now;
+	} else if (*term_at == 0 && j->timeout_ms > 0 &&
+	    ran >= j->timeout_ms) {
+		*timed_out = 1;
+		log_info("run %s: timed out, stopping the bench", j->run_id);
+		output_addf(o, "timed out after %g s: SIGTERM to the bench's "
+		    "process group", (double)j->timeout_ms / 1000);
+		killpg(pid, SIGTERM);
+		*term_at = now;
+	} else if (*term_at != 0 && now - *term_at >= j->kill_grace_ms) {
+		output_addf(o, "still running %lld s after SIGTERM: SIGKILL",
+		    (long long)(j->kill_grace_ms / 1000));
+		killpg(pid, SIGKILL);
+		*term_at = now;	/* again after another grace */
+	}
+}
+
 static int
 run_script(const struct bench_job *j, struct result *r, struct output *o,
     struct bench_end *end)
@@ -445,7 +499,6 @@ run_script(const struct bench_job *j, struct result *r, struct output *o,
 	int out[2] = {-1, -1}, err[2] = {-1, -1}, status = 0, exited = 0;
 	int reaped = 0, timed_out = 0, open_fds = 2, i, rc = -1;
 	int64_t now, started, term_at = 0, exit_at = 0;
-	struct pollfd p[2];
 	struct raw raw;
 	char *argv[3] = {NULL, NULL, NULL};
 	char **env = NULL, *rdir = NULL;
@@ -491,19 +544,7 @@ run_script(const struct bench_job *j, struct result *r, struct output *o,
 	started = util_mono_ms();
 	log_info("run %s: bench started (pid %d)", j->run_id, (int)pid);
 	while (!reaped || open_fds > 0) {
-		p[0].fd = out[0];
-		p[1].fd = err[0];
-		p[0].events = p[1].events = POLLIN;
-		poll(p, 2, 100);
-		for (i = 0; i < 2; i++) {
-			if (p[i].fd < 0 || p[i].revents == 0)
-				continue;
-			if (!drain(p[i].fd, i + 1, o, i == 0 ? &raw : NULL)) {
-				close(p[i].fd);
-				*(i == 0 ? &out[0] : &err[0]) = -1;
-				open_fds--;
-			}
-		}
+		open_fds -= poll_pipes(&out[0], &err[0], o, &raw);
 		now = util_mono_ms();
 		/* Notice the exit without reaping, so the group id cannot be
 		 * reused before the stragglers are killed. */
@@ -526,29 +567,9 @@ run_script(const struct bench_job *j, struct result *r, struct output *o,
 		}
 		if (reaped && open_fds > 0 && now - exit_at >= 2 * DRAIN_MS)
 			break;	/* someone outside the group holds a pipe */
-		if (exited)
-			continue;
-		if (term_at == 0 && atomic_load(j->abort)) {
-			end->aborted = 1;
-			log_info("run %s: aborted, stopping the bench",
-			    j->run_id);
-			killpg(pid, SIGTERM);
-			term_at = now;
-		} else if (term_at == 0 && j->timeout_ms > 0 &&
-		    now - started >= j->timeout_ms) {
-			timed_out = 1;
-			log_info("run %s: timed out, stopping the bench",
-			    j->run_id);
-			output_addf(o, "timed out after %g s: SIGTERM to the "
-			    "bench's process group", (double)j->timeout_ms / 1000);
-			killpg(pid, SIGTERM);
-			term_at = now;
-		} else if (term_at != 0 && now - term_at >= j->kill_grace_ms) {
-			output_addf(o, "still running %lld s after SIGTERM: "
-			    "SIGKILL", (long long)(j->kill_grace_ms / 1000));
-			killpg(pid, SIGKILL);
-			term_at = now;	/* again after another grace */
-		}
+		if (!exited)
+			stop_if_due(j, o, end, pid, now - started, now,
+			    &term_at, &timed_out);
 	}
 	output_flush(o);
 	none = read_result_file(j->result_file, r, o, end);
