@@ -266,6 +266,8 @@ connection_limit(struct api *api)
 	return (unsigned)want;
 }
 
+/* Long: tj-api's lifetime in order (signals, daemon, local worker, signal
+ * loop, shutdown); each step uses the state the one before set up. */
 static int
 serve(struct api *api, int local_worker)
 {
@@ -369,6 +371,8 @@ out:
 	return rc;
 }
 
+/* Long: options, then setup in order, each failure with its own message; no
+ * part stands alone. */
 int
 main(int argc, char **argv)
 {

@@ -556,6 +556,8 @@ fail:
 	return -1;
 }
 
+/* Long: the request's checks in order, each failure with its own HTTP
+ * answer. */
 enum MHD_Result
 status_handle(struct api *api, struct MHD_Connection *c, struct req *r,
     const char *rest)

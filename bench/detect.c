@@ -193,6 +193,8 @@ cmp_d(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Long: one switch over the methods compared; splitting it would scatter
+ * the table. */
 static void
 run_method(enum method m, const struct series *s, struct det *d)
 {
@@ -406,6 +408,7 @@ incremental(size_t n)
 	return t0;
 }
 
+/* Long: the report, one table after another in print order. */
 int
 main(int argc, char **argv)
 {

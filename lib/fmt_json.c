@@ -131,6 +131,8 @@ gbench_fixed_key(const char *k)
 	return 0;
 }
 
+/* Long: one entry's fields checked in the format's order; each check is a
+ * few lines. */
 static int
 gbench_entry(struct result *r, const cJSON *b, const char *path)
 {

@@ -78,6 +78,8 @@ out:
 	return same;
 }
 
+/* Long: one write-to-temp-then-rename sequence; each step's cleanup depends
+ * on the ones before. */
 int
 fsx_write(const char *path, const void *data, size_t n, int *changed)
 {

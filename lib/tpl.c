@@ -131,6 +131,8 @@ valid_name(const char *s, size_t n)
 	return 1;
 }
 
+/* Long: one scanner loop over the tags; split, its block stack and position
+ * would be passed around. */
 static int
 parse(struct tpl *t, const char *text, size_t n)
 {

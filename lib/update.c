@@ -1111,6 +1111,8 @@ open_repo(git_repository **repo, const struct config *cfg, int fetch)
 
 /* Add, move and delete refs; sets *full when reachability must be
  * recomputed from scratch (a ref went away or moved backwards/sideways). */
+/* Long: one merge of two sorted lists; its three cases share the cursors.
+ * */
 static int
 sync_refs(struct db *db, git_repository *repo, struct repo_ref *rr,
     size_t nrr, const struct db_ref *dr, size_t ndr, int *full,
@@ -1345,6 +1347,8 @@ walk_fini(struct walk *w)
 	git_odb_free(w->odb);
 }
 
+/* Long: the update's phases in order inside one transaction, each timed by
+ * phase(). */
 int
 update_repo(struct db *db, const struct config *cfg, int flags,
     struct update_stats *stats)

@@ -473,6 +473,8 @@ bucket_size(int level)
 }
 
 /* graph/l/<L>/<f>.json and every metric's m/<key>/l<L>-<f>.json. */
+/* Long: parallel buffers (times, flags, values, bounds) filled in one pass
+ * over the buckets. */
 static int
 write_level(struct rctx *r, struct graph *g, int level, size_t f,
     int all_metrics, double *tmp)
@@ -833,6 +835,8 @@ graph_free(struct graph *g)
 	free(g->touched);
 }
 
+/* Long: the graph's driver: commits, chunks, levels and the index, in
+ * order, over one struct graph. */
 int
 page_graph(struct rctx *r, int all, char *const *runs, size_t nruns,
     char *const *metrics, size_t nmetrics)
