@@ -416,6 +416,27 @@ q_base_run(struct db *db, int64_t commit_id, char out[Q_ID_SIZE])
 	return found;
 }
 
+int
+q_first_parent_distance(struct db *db, int64_t from, int64_t to, long *n)
+{
+	sqlite3_stmt *st = db_stmt(db, "query.first_parent_distance",
+	    "WITH RECURSIVE fp(id, d) AS (SELECT ?1, 0 UNION ALL "
+	    "SELECT e.parent, fp.d + 1 FROM fp JOIN commit_edges e ON "
+	    "e.child = fp.id AND e.idx = 0 WHERE fp.id != ?2) "
+	    "SELECT d FROM fp WHERE id = ?2 LIMIT 1");
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, from);
+	sqlite3_bind_int64(st, 2, to);
+	if ((rc = step_one(db, st, "walking first parents")) != 1)
+		return rc;
+	*n = (long)sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return 1;
+}
+
 /* The rows of the run statement st (bound) into *out. */
 static int
 run_rows(struct db *db, sqlite3_stmt *st, struct q_run **out, size_t *n)

@@ -105,6 +105,14 @@ int q_latest_run(struct db *db, int64_t commit_id, char out[Q_ID_SIZE]);
  */
 int q_base_run(struct db *db, int64_t commit_id, char out[Q_ID_SIZE]);
 
+/*
+ * How many first-parent steps lead from commit from down to commit to
+ * (from's first parent is 1 back): into *n, 1 when to is on from's
+ * first-parent line, 0 when it is not (a commit of a merged branch).
+ */
+int q_first_parent_distance(struct db *db, int64_t from, int64_t to,
+    long *n);
+
 /* The runs of a commit, oldest first (start time, then id). */
 int q_commit_runs(struct db *db, int64_t commit_id, struct q_run **out,
     size_t *n);

@@ -78,11 +78,13 @@ render_add_run(cJSON *o, const char *id)
 }
 
 int
-render_base_run(struct rctx *r, cJSON *o, const char *base)
+render_base_run(struct rctx *r, cJSON *o, int64_t from, const char *base)
 {
 	struct q_run br;
 	cJSON *b, *c;
-	int rc;
+	long back = 0;
+	int rc, k = 0;
+	char text[64];
 
 	if (base == NULL) {
 		cJSON_AddNullToObject(o, "base_run");
@@ -92,11 +94,25 @@ render_base_run(struct rctx *r, cJSON *o, const char *base)
 	render_add_run(b, base);
 	if ((rc = q_run(r->db, base, &br)) < 0)
 		return -1;
+	if (rc && (k = q_first_parent_distance(r->db, from, br.commit_id,
+	    &back)) < 0) {
+		q_run_free(&br);
+		return -1;
+	}
 	c = render_commit_brief(r, rc ? br.commit_id : 0);
 	q_run_free(&br);
 	if (c == NULL)
 		return -1;
 	cJSON_AddItemToObject(b, "commit", c);
+	if (k > 0) {
+		cJSON_AddNumberToObject(b, "commits_back", (double)back);
+		snprintf(text, sizeof(text), "%ld %s back", back, back == 1 ?
+		    "commit" : "commits");
+	} else {
+		cJSON_AddNullToObject(b, "commits_back");
+		snprintf(text, sizeof(text), "on a merged branch");
+	}
+	cJSON_AddStringToObject(b, "back_text", text);
 	return 0;
 }
 

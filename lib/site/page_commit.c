@@ -135,7 +135,7 @@ changes(struct rctx *r, cJSON *model, int64_t id)
 	render_add_run(cJSON_AddObjectToObject(model, "latest_run"), latest);
 	has_base = q_base_run(r->db, id, base);
 	if (has_base < 0 ||
-	    render_base_run(r, model, has_base ? base : NULL) < 0)
+	    render_base_run(r, model, id, has_base ? base : NULL) < 0)
 		return -1;
 	rows = render_measurements(r, latest, has_base ? base : NULL, 0);
 	if (rows == NULL)

@@ -139,7 +139,7 @@ page_run(struct rctx *r, const char *id)
 	default:
 		b = base;
 	}
-	if (render_base_run(r, m, b) < 0)
+	if (render_base_run(r, m, run.commit_id, b) < 0)
 		goto out;
 	rows = render_measurements(r, id, b, 1);
 	if (rows == NULL)

@@ -55,6 +55,8 @@ check_eq "E's page now compares with B's run" "$(against "$E")" "$(run_of "$B")"
 check_match "and shows the change" "$(cat "$O/commit/$E/index.html")" '16\.67%'
 check "then C's run, nearer on the first parent" land "$C" 11
 check_eq "E's page now compares with C's run" "$(against "$E")" "$(run_of "$C")"
+check_match "2 first-parent commits back" "$(tr -d '\n' <"$O/commit/$E/index.html")" \
+    "compared with run <a [^>]*><code>$(run_of "$C")</code></a> of .*, 2 commits back</p>"
 A=$(git -C "$R" rev-parse "$B~1")
 check "a run on A, above commits with runs of their own" land "$A" 20
 check_eq "E's page keeps C's run" "$(against "$E")" "$(run_of "$C")"
@@ -89,5 +91,7 @@ check_eq "the tip's page has no comparison" "$(against "$TIP")" ""
 check "then the root's" land "$ROOT" 4
 check_eq "the tip's page compares with the root's run, 1499 commits up" \
     "$(against "$TIP")" "$(run_of "$ROOT")"
+check_match "its run page says how far back" "$(tr -d '\n' <"$O/run/$(run_of "$TIP")/index.html")" \
+    "<code>$(run_of "$ROOT")</code></a> of the nearest ancestor with a run, .*, 1499 commits back</p>"
 check "the site's links hold" python3 "$TJ_TOP/tests/e2e/t06/linkcheck.py" "$O"
 t_done
