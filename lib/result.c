@@ -120,7 +120,7 @@ result_add_value(struct result *r, struct metric *m, double v)
 		return -1;
 	}
 	if (r->n_values == RESULT_MAX_VALUES) {
-		err_set("more than %d values in one run", RESULT_MAX_VALUES);
+		err_set("a run holds at most %d values", RESULT_MAX_VALUES);
 		return -1;
 	}
 	if (m->n == m->cap) {
@@ -205,6 +205,7 @@ record(struct result *r, const cJSON *rec)
 {
 	const cJSON *name, *values, *value, *unit, *dir, *error, *v;
 	struct metric *m;
+	size_t count;
 
 	if (!cJSON_IsObject(rec)) {
 		err_set("not a JSON object");
@@ -261,6 +262,34 @@ record(struct result *r, const cJSON *rec)
 		    "\"error\"", name->valuestring);
 		return -1;
 	}
+	/* All checks before the metric is made: a skipped record leaves
+	 * nothing behind (no metric without values, no part of its values). */
+	count = value != NULL;
+	cJSON_ArrayForEach(v, values) {
+		if (!isfinite(v->valuedouble)) {
+			err_set("metric '%.64s': value is not a finite number",
+			    name->valuestring);
+			return -1;
+		}
+		count++;
+	}
+	if (value != NULL && !isfinite(value->valuedouble)) {
+		err_set("metric '%.64s': value is not a finite number",
+		    name->valuestring);
+		return -1;
+	}
+	if (count > RESULT_MAX_VALUES - r->n_values) {
+		err_set("metric '%.64s': its %zu values would take the run past "
+		    "%d values, the most a run holds (%zu kept)",
+		    name->valuestring, count, RESULT_MAX_VALUES, r->n_values);
+		return -1;
+	}
+	if (unit != NULL && cJSON_IsString(unit) &&
+	    !proto_valid_unit(unit->valuestring)) {
+		err_set("metric '%.64s': unit is not " PROTO_UNIT_RULE,
+		    name->valuestring);
+		return -1;
+	}
 	if ((m = result_metric(r, name->valuestring)) == NULL)
 		return -1;
 	if (unit != NULL && cJSON_IsString(unit) &&
@@ -293,7 +322,7 @@ blank(const char *p, size_t n)
 size_t
 result_parse_jsonl(struct result *r, const char *data, size_t len)
 {
-	const char *p = data, *end = data + len, *nl;
+	const char *p = data, *end = data + len, *nl, *rest;
 	size_t taken = 0, lineno = 0, n;
 	cJSON *rec;
 	int last;
@@ -308,8 +337,13 @@ result_parse_jsonl(struct result *r, const char *data, size_t len)
 			p += n + 1;
 			continue;
 		}
-		rec = cJSON_ParseWithLength(p, n);
-		if (rec == NULL && last) {
+		rest = NULL;
+		rec = cJSON_ParseWithLengthOpts(p, n, &rest, 0);
+		if (rec != NULL && !blank(rest, (size_t)(p + n - rest))) {
+			result_warn(r, "result file: line %zu holds more than "
+			    "one JSON value (one record a line): skipped",
+			    lineno);
+		} else if (rec == NULL && last) {
 			result_warn(r, "result file: line %zu is unfinished "
 			    "(no newline, not JSON): dropped", lineno);
 		} else if (rec == NULL) {
