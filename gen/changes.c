@@ -53,6 +53,8 @@ ref_is(const char *full, const char *want)
 	    strcmp(full + n - w, want) == 0);
 }
 
+/* Long: the option parsing and the two output forms (text, --json) of one
+ * verb, which share the filters. */
 int
 cmd_changes(struct gen *g, int argc, char **argv)
 {

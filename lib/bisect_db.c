@@ -454,18 +454,72 @@ out:
 	return rc;
 }
 
-/* Confirm, then bisect, one change. */
+/* The confirmation of change ch, from the confirm runs of b (before) and
+ * a (after): -1 on error, 0 when it is decided for now (not confirmed, out
+ * of budget, or more runs queued), 1 when it holds and bisection goes on. */
+static int
+confirm(struct db *db, const struct config *cfg, struct change *ch,
+    const struct bisect_model *m, const struct runs *b, const struct runs *a,
+    int64_t left, int *changed)
+{
+	struct bisect_run *bn = xcalloc(b->n + 1, sizeof(*bn));
+	struct bisect_run *an = xcalloc(a->n + 1, sizeof(*an));
+	size_t want = (size_t)cfg->bisect_confirm_runs, nb = 0, na = 0, i;
+	int v, rc = -1;
+
+	for (i = 0; i < b->n; i++)
+		if (b->confirm[i])
+			bn[nb++] = b->r[i];
+	for (i = 0; i < a->n; i++)
+		if (a->confirm[i])
+			an[na++] = a->r[i];
+	v = bisect_confirm(m, bn, nb, an, na, want);
+	if (set_verdict(db, ch->id, ch->before, bisect_classify(m, bn, nb,
+	    nb >= want, NULL)) < 0 || set_verdict(db, ch->id, ch->after,
+	    bisect_classify(m, an, na, na >= want, NULL)) < 0)
+		goto out;
+	if (v == BISECT_BEFORE) {
+		if (set_state(db, ch, BISECT_ST_NOT_CONFIRMED, changed) < 0 ||
+		    unqueue(db, ch, changed) < 0)
+			goto out;
+		rc = 0;
+	} else if (v == BISECT_UNSURE && left <= 0) {
+		if (set_state(db, ch, BISECT_ST_BUDGET, changed) < 0 ||
+		    unqueue(db, ch, changed) < 0)
+			goto out;
+		rc = 0;
+	} else if (v == BISECT_UNSURE) {
+		if ((nb < want && enqueue(db, cfg, ch, ch->before,
+		    QUEUE_CONFIRM, 0, 0, changed) < 0) ||
+		    (na < want && enqueue(db, cfg, ch, ch->after,
+		    QUEUE_CONFIRM, 0, 0, changed) < 0))
+			goto out;
+		rc = 0;
+	} else {
+		if (set_state(db, ch, BISECT_ST_BISECTING, changed) < 0)
+			goto out;
+		snprintf(ch->state, sizeof(ch->state), "%s",
+		    BISECT_ST_BISECTING);
+		rc = 1;
+	}
+out:
+	free(bn);
+	free(an);
+	return rc;
+}
+
+/* Confirm, then bisect, one change. Long: the states in the order a
+ * change goes through them; each step hands the next its model and range. */
 static int
 work(struct db *db, const struct config *cfg, struct change *ch,
     int *changed)
 {
 	struct runs b = {0}, a = {0};
-	struct bisect_run *bn = NULL, *an = NULL;
 	struct bisect_model m;
 	int64_t *cands = NULL, *branch = NULL, culprit = 0, left, used;
-	size_t nc = 0, nbr = 0, i, nb = 0, na = 0;
+	size_t nc = 0, nbr = 0;
 	size_t want = (size_t)cfg->bisect_confirm_runs;
-	int rc = -1, v, step = 0, broke = 0, r;
+	int rc = -1, step = 0, broke = 0, r;
 
 	used = spent(db, ch->id);
 	if (used < 0)
@@ -494,47 +548,11 @@ work(struct db *db, const struct config *cfg, struct change *ch,
 		    BISECT_ST_CONFIRMING : BISECT_ST_BISECTING);
 	}
 	if (strcmp(ch->state, BISECT_ST_CONFIRMING) == 0) {
-		bn = xcalloc(b.n + 1, sizeof(*bn));
-		an = xcalloc(a.n + 1, sizeof(*an));
-		for (i = 0; i < b.n; i++)
-			if (b.confirm[i])
-				bn[nb++] = b.r[i];
-		for (i = 0; i < a.n; i++)
-			if (a.confirm[i])
-				an[na++] = a.r[i];
-		v = bisect_confirm(&m, bn, nb, an, na, want);
-		if (set_verdict(db, ch->id, ch->before, bisect_classify(&m, bn,
-		    nb, nb >= want, NULL)) < 0 || set_verdict(db, ch->id,
-		    ch->after, bisect_classify(&m, an, na, na >= want,
-		    NULL)) < 0)
-			goto out;
-		if (v == BISECT_BEFORE) {
-			if (set_state(db, ch, BISECT_ST_NOT_CONFIRMED,
-			    changed) < 0 || unqueue(db, ch, changed) < 0)
-				goto out;
-			rc = 0;
+		r = confirm(db, cfg, ch, &m, &b, &a, left, changed);
+		if (r <= 0) {
+			rc = r;
 			goto out;
 		}
-		if (v == BISECT_UNSURE) {
-			if (left <= 0) {
-				if (set_state(db, ch, BISECT_ST_BUDGET,
-				    changed) < 0 || unqueue(db, ch, changed) < 0)
-					goto out;
-				rc = 0;
-				goto out;
-			}
-			if ((nb < want && enqueue(db, cfg, ch, ch->before,
-			    QUEUE_CONFIRM, 0, 0, changed) < 0) ||
-			    (na < want && enqueue(db, cfg, ch, ch->after,
-			    QUEUE_CONFIRM, 0, 0, changed) < 0))
-				goto out;
-			rc = 0;
-			goto out;
-		}
-		if (set_state(db, ch, BISECT_ST_BISECTING, changed) < 0)
-			goto out;
-		snprintf(ch->state, sizeof(ch->state), "%s",
-		    BISECT_ST_BISECTING);
 	}
 	/* Bisecting: the model from every run on both sides now. */
 	if (bisect_model_fit(&m, b.r, b.n, a.r, a.n, NULL) < 0)
@@ -577,8 +595,6 @@ work(struct db *db, const struct config *cfg, struct change *ch,
 out:
 	runs_free(&b);
 	runs_free(&a);
-	free(bn);
-	free(an);
 	free(cands);
 	free(branch);
 	return rc;
@@ -656,22 +672,31 @@ out:
 	return changed;
 }
 
-/* The hash of commit id (out has room for 41), "" if unknown. */
-static void
+/* The hash of commit id (out has room for 41), "" if unknown; -1 on a
+ * failed read. */
+static int
 hash_of_id(struct db *db, int64_t id, char *out)
 {
 	sqlite3_stmt *st = db_stmt(db, "bisect_db.hash_of_id",
 	    "SELECT hash FROM commits WHERE id = ?");
+	int r;
 
 	out[0] = '\0';
 	if (st == NULL)
-		return;
+		return -1;
 	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW)
 		snprintf(out, 41, "%s", sqlite3_column_text(st, 0));
 	sqlite3_reset(st);
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		return db_err(db, "reading a commit's hash");
+	return 0;
 }
 
+/* A change's bisection as JSON: state, state_text, culprit, via, triage,
+ * note and each run's verdict. Long: one JSON object built field by field
+ * from two queries; split, the fields would be spread over helpers. */
 cJSON *
 bisect_db_json(struct db *db, int64_t change_id, const char *state)
 {
@@ -691,10 +716,11 @@ bisect_db_json(struct db *db, int64_t change_id, const char *state)
 	sqlite3_bind_int64(st, 1, change_id);
 	r = sqlite3_step(st);
 	if (r == SQLITE_ROW) {
-		if (sqlite3_column_type(st, 0) != SQLITE_NULL)
-			hash_of_id(db, sqlite3_column_int64(st, 0), cul);
-		if (sqlite3_column_type(st, 1) != SQLITE_NULL)
-			hash_of_id(db, sqlite3_column_int64(st, 1), via);
+		int64_t c = sqlite3_column_int64(st, 0);
+		int64_t v = sqlite3_column_int64(st, 1);
+		int has_c = sqlite3_column_type(st, 0) != SQLITE_NULL;
+		int has_v = sqlite3_column_type(st, 1) != SQLITE_NULL;
+
 		step = sqlite3_column_int(st, 2);
 		steps = sqlite3_column_int(st, 3);
 		if (sqlite3_column_type(st, 4) != SQLITE_NULL)
@@ -703,6 +729,11 @@ bisect_db_json(struct db *db, int64_t change_id, const char *state)
 		if (sqlite3_column_type(st, 5) != SQLITE_NULL)
 			cJSON_AddStringToObject(o, "note",
 			    (const char *)sqlite3_column_text(st, 5));
+		/* Done with st before hash_of_id steps its own statement. */
+		sqlite3_reset(st);
+		if ((has_c && hash_of_id(db, c, cul) < 0) ||
+		    (has_v && hash_of_id(db, v, via) < 0))
+			goto fail;
 	} else if (r != SQLITE_DONE) {
 		sqlite3_reset(st);
 		db_err(db, "reading a change's notes");

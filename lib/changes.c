@@ -263,60 +263,43 @@ changes_detect_opts(const struct config *cfg, struct detect_opts *o)
 	o->window = (size_t)cfg->detect_window;
 }
 
-/*
- * Detect on points [lo, hi) of s (oldest first) and replace the changes of
- * (s->metric, ref) whose after commit is in [klo, khi) (all of them when
- * whole) with what was found there.
- */
+/* The direction of a metric (0 when it has none). */
 static int
-apply(struct db *db, const struct config *cfg, const char *ref,
-    struct series *s, size_t lo, size_t hi, size_t klo, size_t khi,
-    int whole)
+metric_direction(struct db *db, int64_t metric, int *direction)
 {
-	struct detect_opts o;
-	struct detect_cp *cp = NULL;
-	struct stats_noise nm;
-	struct old *old = NULL;
-	const double **rows;
-	size_t *nv, ncp, nold = 0, i, j;
-	sqlite3_stmt *st;
-	double now = 0;
-	int direction = 0, r, rc = -1;
-	long ix;
-
-	changes_detect_opts(cfg, &o);
-	rows = xmalloc((hi - lo + 1) * sizeof(*rows));
-	nv = xmalloc((hi - lo + 1) * sizeof(*nv));
-	/* found and updated: when the newest run detection saw ended (so a
-	 * re-detection over the same runs writes the same rows). */
-	for (i = lo; i < hi; i++) {
-		rows[i - lo] = s->p[i].v;
-		nv[i - lo] = s->p[i].nv;
-		now = fmax(now, s->p[i].end);
-	}
-	ncp = detect_run(&o, rows, nv, hi - lo, &cp, NULL);
-	stats_noise_learn(&nm, rows, nv, hi - lo);
-	if (save_noise(db, s->metric, ref, &nm) < 0)
-		goto out;
-	st = db_stmt(db, "changes.4",
+	sqlite3_stmt *st = db_stmt(db, "changes.4",
 	    "SELECT direction FROM metrics WHERE id = ?");
+	int r;
+
+	*direction = 0;
 	if (st == NULL)
-		goto out;
-	sqlite3_bind_int64(st, 1, s->metric);
+		return -1;
+	sqlite3_bind_int64(st, 1, metric);
 	r = sqlite3_step(st);
 	if (r == SQLITE_ROW)
-		direction = sqlite3_column_int(st, 0);
+		*direction = sqlite3_column_int(st, 0);
 	sqlite3_reset(st);
-	if (r != SQLITE_ROW && r != SQLITE_DONE) {
-		db_err(db, "reading a metric's direction");
-		goto out;
-	}
-	/* The changes the window may replace. */
-	st = db_stmt(db, "changes.5",
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		return db_err(db, "reading a metric's direction");
+	return 0;
+}
+
+/* The changes of (s->metric, ref) a window may replace: those whose after
+ * commit is point klo..khi-1 of s (every one when whole). */
+static int
+load_old(struct db *db, const char *ref, const struct series *s, size_t klo,
+    size_t khi, int whole, struct old **oldp, size_t *noldp)
+{
+	sqlite3_stmt *st = db_stmt(db, "changes.5",
 	    "SELECT id, before_commit, after_commit, state FROM "
 	    "changes WHERE metric_id = ? AND ref = ?");
+	struct old *old = NULL;
+	size_t nold = 0;
+	long ix;
+	int r;
+
 	if (st == NULL)
-		goto out;
+		return -1;
 	sqlite3_bind_int64(st, 1, s->metric);
 	sqlite3_bind_text(st, 2, ref, -1, SQLITE_STATIC);
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
@@ -335,16 +318,114 @@ apply(struct db *db, const struct config *cfg, const char *ref,
 		nold++;
 	}
 	sqlite3_reset(st);
-	if (r != SQLITE_DONE) {
-		db_err(db, "reading changes");
-		goto out;
+	*oldp = old;
+	*noldp = nold;
+	if (r != SQLITE_DONE)
+		return db_err(db, "reading changes");
+	return 0;
+}
+
+/* Change point cp between points pb and pa: updates change match (when it
+ * differs) or, when match is 0, inserts a new one; marks its pages dirty. */
+static int
+store_change(struct db *db, const char *ref, int64_t metric,
+    const struct detect_cp *cp, const struct pt *pb, const struct pt *pa,
+    int64_t match, int direction, double now)
+{
+	sqlite3_stmt *st;
+	double delta = cp->after - cp->before;
+	int verdict;
+
+	verdict = direction == 0 || delta == 0 ? 0 :
+	    (delta * direction > 0 ? 1 : -1);
+	if (match > 0)
+		st = db_stmt(db, "changes.6",
+	    "UPDATE changes SET before_run = ?1, "
+		    "after_run = ?2, before_commit = ?3, after_commit = "
+		    "?4, n_between = ?5, before_value = ?6, after_value "
+		    "= ?7, delta = ?8, delta_pct = ?9, confidence = ?10, "
+		    "verdict = ?11, updated = ?12 WHERE id = ?13 AND ("
+		    "before_run IS NOT ?1 OR after_run IS NOT ?2 OR "
+		    "before_value IS NOT ?6 OR after_value IS NOT ?7 OR "
+		    "confidence IS NOT ?10 OR n_between IS NOT ?5)");
+	else
+		st = db_stmt(db, "changes.7",
+	    "INSERT INTO changes (before_run, "
+		    "after_run, before_commit, after_commit, n_between, "
+		    "before_value, after_value, delta, delta_pct, "
+		    "confidence, verdict, updated, metric_id, ref, "
+		    "found) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+		    "?10, ?11, ?12, ?13, ?14, ?12)");
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, pb->run, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, pa->run, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, pb->commit);
+	sqlite3_bind_int64(st, 4, pa->commit);
+	sqlite3_bind_int64(st, 5, pb->depth - pa->depth - 1);
+	sqlite3_bind_double(st, 6, cp->before);
+	sqlite3_bind_double(st, 7, cp->after);
+	sqlite3_bind_double(st, 8, delta);
+	sqlite3_bind_double(st, 9, isfinite(cp->delta_pct) ?
+	    cp->delta_pct : 0);
+	sqlite3_bind_double(st, 10, cp->confidence);
+	sqlite3_bind_int(st, 11, verdict);
+	sqlite3_bind_double(st, 12, now);
+	if (match > 0) {
+		sqlite3_bind_int64(st, 13, match);
+	} else {
+		sqlite3_bind_int64(st, 13, metric);
+		sqlite3_bind_text(st, 14, ref, -1, SQLITE_STATIC);
 	}
+	if (db_step_done(db, st) < 0)
+		return -1;
+	if (match == 0)
+		match = sqlite3_last_insert_rowid(db_handle(db));
+	else if (sqlite3_changes(db_handle(db)) == 0)
+		return 0;
+	return dirty_change(db, match);
+}
+
+/*
+ * Detect on points [lo, hi) of s (oldest first) and replace the changes of
+ * (s->metric, ref) whose after commit is in [klo, khi) (all of them when
+ * whole) with what was found there.
+ */
+static int
+apply(struct db *db, const struct config *cfg, const char *ref,
+    struct series *s, size_t lo, size_t hi, size_t klo, size_t khi,
+    int whole)
+{
+	struct detect_opts o;
+	struct detect_cp *cp = NULL;
+	struct stats_noise nm;
+	struct old *old = NULL;
+	const double **rows;
+	size_t *nv, ncp, nold = 0, i, j;
+	double now = 0;
+	int direction = 0, rc = -1;
+
+	changes_detect_opts(cfg, &o);
+	rows = xmalloc((hi - lo + 1) * sizeof(*rows));
+	nv = xmalloc((hi - lo + 1) * sizeof(*nv));
+	/* found and updated: when the newest run detection saw ended (so a
+	 * re-detection over the same runs writes the same rows). */
+	for (i = lo; i < hi; i++) {
+		rows[i - lo] = s->p[i].v;
+		nv[i - lo] = s->p[i].nv;
+		now = fmax(now, s->p[i].end);
+	}
+	ncp = detect_run(&o, rows, nv, hi - lo, &cp, NULL);
+	stats_noise_learn(&nm, rows, nv, hi - lo);
+	if (save_noise(db, s->metric, ref, &nm) < 0)
+		goto out;
+	if (metric_direction(db, s->metric, &direction) < 0 ||
+	    load_old(db, ref, s, klo, khi, whole, &old, &nold) < 0)
+		goto out;
 	for (i = 0; i < ncp; i++) {
 		size_t a = lo + cp[i].index;
 		const struct pt *pa = &s->p[a], *pb = &s->p[a - 1];
 		int64_t match = 0, d0, d1;
-		double delta = cp[i].after - cp[i].before;
-		int verdict;
 
 		if (a < klo || a >= khi)
 			continue;
@@ -364,54 +445,8 @@ apply(struct db *db, const struct config *cfg, const char *ref,
 		}
 		if (match < 0)
 			continue;	/* bisect owns it now */
-		verdict = direction == 0 || delta == 0 ? 0 :
-		    (delta * direction > 0 ? 1 : -1);
-		if (match > 0)
-			st = db_stmt(db, "changes.6",
-	    "UPDATE changes SET before_run = ?1, "
-			    "after_run = ?2, before_commit = ?3, after_commit = "
-			    "?4, n_between = ?5, before_value = ?6, after_value "
-			    "= ?7, delta = ?8, delta_pct = ?9, confidence = ?10, "
-			    "verdict = ?11, updated = ?12 WHERE id = ?13 AND ("
-			    "before_run IS NOT ?1 OR after_run IS NOT ?2 OR "
-			    "before_value IS NOT ?6 OR after_value IS NOT ?7 OR "
-			    "confidence IS NOT ?10 OR n_between IS NOT ?5)");
-		else
-			st = db_stmt(db, "changes.7",
-	    "INSERT INTO changes (before_run, "
-			    "after_run, before_commit, after_commit, n_between, "
-			    "before_value, after_value, delta, delta_pct, "
-			    "confidence, verdict, updated, metric_id, ref, "
-			    "found) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
-			    "?10, ?11, ?12, ?13, ?14, ?12)");
-		if (st == NULL)
-			goto out;
-		sqlite3_bind_text(st, 1, pb->run, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, pa->run, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, pb->commit);
-		sqlite3_bind_int64(st, 4, pa->commit);
-		sqlite3_bind_int64(st, 5, pb->depth - pa->depth - 1);
-		sqlite3_bind_double(st, 6, cp[i].before);
-		sqlite3_bind_double(st, 7, cp[i].after);
-		sqlite3_bind_double(st, 8, delta);
-		sqlite3_bind_double(st, 9, isfinite(cp[i].delta_pct) ?
-		    cp[i].delta_pct : 0);
-		sqlite3_bind_double(st, 10, cp[i].confidence);
-		sqlite3_bind_int(st, 11, verdict);
-		sqlite3_bind_double(st, 12, now);
-		if (match > 0) {
-			sqlite3_bind_int64(st, 13, match);
-		} else {
-			sqlite3_bind_int64(st, 13, s->metric);
-			sqlite3_bind_text(st, 14, ref, -1, SQLITE_STATIC);
-		}
-		if (db_step_done(db, st) < 0)
-			goto out;
-		if (match == 0)
-			match = sqlite3_last_insert_rowid(db_handle(db));
-		else if (sqlite3_changes(db_handle(db)) == 0)
-			continue;
-		if (dirty_change(db, match) < 0)
+		if (store_change(db, ref, s->metric, &cp[i], pb, pa, match,
+		    direction, now) < 0)
 			goto out;
 	}
 	/* Known changes the window no longer finds: gone, unless bisect
@@ -585,6 +620,8 @@ changes_update_ref(struct db *db, const struct config *cfg, const char *ref)
 	return mark_full(db, ref);
 }
 
+/* Long: one pass over the pending detect rows inside one transaction;
+ * the cleanup of each failure path depends on how far it got. */
 int
 changes_detect_pending(struct db *db, const struct config *cfg)
 {
@@ -746,6 +783,8 @@ changes_add_num(cJSON *o, const char *k, double v)
 	cJSON_AddNumberToObject(o, k, strtod(tmp, NULL));
 }
 
+/* Long: one row of the changes query turned into one JSON object, a
+ * field a line. */
 long
 changes_json(struct db *db, cJSON *arr, int64_t id, long limit)
 {

@@ -137,6 +137,8 @@ struct gpt {
 	int side;	/* -1 before, 1 after */
 };
 
+/* Long: one query and one walk that keeps a window of points on either
+ * side of the change; the window's bounds are shared state. */
 static int
 around(struct rctx *r, const char *ref, int64_t metric, int64_t before,
     int64_t after, struct gpt **out, size_t *n)
@@ -282,27 +284,37 @@ graph_svg(const struct gpt *p, size_t n, double before, double after)
 	return buf_take(&b);
 }
 
-/* A run's values of the metric: {run, url, n, min, median, max, values}. */
+/* A run's values of the metric: {run, url, n, min, median, max, values};
+ * NULL on a failed read. */
 static cJSON *
 run_values(struct rctx *r, const char *run, int64_t metric)
 {
 	sqlite3_stmt *st = db_stmt(r->db, "site.changes.2",
 	    "SELECT vals FROM measurements WHERE "
 	    "run_id = ? AND metric_id = ?");
-	cJSON *o = cJSON_CreateObject(), *vals = NULL, *e;
+	cJSON *o, *vals = NULL, *e;
 	double *v = NULL, lo, hi;
 	size_t n = 0;
 	char t[40], *url;
+	int step;
 
+	if (st == NULL)
+		return NULL;
 	sqlite3_bind_text(st, 1, run, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 2, metric);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW)
+		vals = cJSON_Parse((const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	if (step != SQLITE_ROW && step != SQLITE_DONE) {
+		render_dberr(r, "reading a run's values");
+		return NULL;
+	}
+	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "run", run);
 	url = render_url_run(run);
 	cJSON_AddStringToObject(o, "url", url);
 	free(url);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		vals = cJSON_Parse((const char *)sqlite3_column_text(st, 0));
-	sqlite3_reset(st);
 	if (cJSON_IsArray(vals)) {
 		v = xmalloc(((size_t)cJSON_GetArraySize(vals) + 1) *
 		    sizeof(*v));
@@ -375,6 +387,7 @@ dist_svg(const cJSON *b, const cJSON *a)
 	return buf_take(&s);
 }
 
+/* Long: the change page's model, a part a few lines each, in page order. */
 int
 page_change(struct rctx *r, const char *id)
 {
@@ -435,6 +448,11 @@ page_change(struct rctx *r, const char *id)
 	    metric);
 	ar = run_values(r, cJSON_GetObjectItem(m, "after_run")->valuestring,
 	    metric);
+	if (br == NULL || ar == NULL) {
+		cJSON_Delete(br);
+		cJSON_Delete(ar);
+		goto out;
+	}
 	s = dist_svg(br, ar);
 	cJSON_AddStringToObject(m, "dist_html", s);
 	free(s);
