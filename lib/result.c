@@ -199,7 +199,10 @@ result_warn(struct result *r, const char *fmt, ...)
 	r->warn[r->n_warn++] = fixed;
 }
 
-/* Apply one JSON Lines record; -1 with err_set if it is not a valid one. */
+/* Apply one JSON Lines record; -1 with err_set if it is not a valid one.
+ * Long: every check of the record comes before the metric is made, so a
+ * record refused at any of them leaves nothing behind; split, each helper
+ * would have to undo what the one before it made. */
 static int
 record(struct result *r, const cJSON *rec)
 {
