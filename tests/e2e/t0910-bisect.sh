@@ -127,7 +127,7 @@ wait "$API_PID" 2>/dev/null
 before_kill=$(q 'SELECT count(*) FROM runs')
 sleep 2
 api_restart
-check "everything settles after the restart" wait_for 240 final
+check "everything settles after the restart" wait_for 600 final
 check "the workers' spools are empty" sh -c "[ \$(find '$T_DIR/w1.d/spool' '$T_DIR/w2.d/spool' -name '*.json' 2>/dev/null | wc -l) = 0 ]"
 check "no run was lost" test "$(q 'SELECT count(*) FROM runs')" -ge "$before_kill"
 
