@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "err.h"
 #include "gen.h"
+#include "query.h"
 #include "stats.h"
 
 /* Runs of a metric's history the noise model learns from, at most. */
@@ -61,29 +62,6 @@ copt(struct gen *g, void *ctx, int c, const char *arg)
 		}
 		o->has_fail_above = 1;
 	}
-	return 0;
-}
-
-/* Values of a JSON array text; -1 if it is not one of numbers. */
-static int
-parse_vals(const char *text, double **v, size_t *n)
-{
-	cJSON *a = cJSON_Parse(text), *x;
-	size_t k = 0;
-
-	*v = NULL;
-	*n = 0;
-	if (!cJSON_IsArray(a)) {
-		cJSON_Delete(a);
-		return -1;
-	}
-	*v = xcalloc((size_t)cJSON_GetArraySize(a) + 1, sizeof(**v));
-	cJSON_ArrayForEach(x, a) {
-		if (cJSON_IsNumber(x))
-			(*v)[k++] = x->valuedouble;
-	}
-	*n = k;
-	cJSON_Delete(a);
 	return 0;
 }
 
@@ -174,8 +152,8 @@ load(struct gen *g, const char *run, struct runm *rm)
 			m->unit = xstrdup((const char *)
 			    sqlite3_column_text(st, 2));
 		m->direction = sqlite3_column_int(st, 3);
-		parse_vals((const char *)sqlite3_column_text(st, 4), &m->v,
-		    &m->n);
+		m->n = q_vals((const char *)sqlite3_column_text(st, 4),
+		    &m->v);
 	}
 	sqlite3_reset(st);
 	if (r != SQLITE_DONE) {
@@ -223,8 +201,8 @@ noise(struct gen *g, int64_t metric_id, const char *head_run,
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
 		vals = xrealloc(vals, (n + 1) * sizeof(*vals));
 		nv = xrealloc(nv, (n + 1) * sizeof(*nv));
-		parse_vals((const char *)sqlite3_column_text(st, 0), &vals[n],
-		    &nv[n]);
+		nv[n] = q_vals((const char *)sqlite3_column_text(st, 0),
+		    &vals[n]);
 		n++;
 	}
 	sqlite3_reset(st);

@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "err.h"
 #include "log.h"
+#include "query.h"
 #include "queue.h"
 
 #define RANGE_MAX 100000	/* first-parent commits a range may hold */
@@ -55,7 +56,7 @@ runs_load(struct db *db, int64_t cid, int64_t mid, int64_t change_id,
 	    "m.metric_id = ?2 LEFT JOIN bisect_runs b ON b.run_id = r.id "
 	    "AND b.change_id = ?3 WHERE r.commit_id = ?1 AND m.n > 0 AND "
 	    "m.error IS NULL ORDER BY r.start_time, r.id");
-	cJSON *vals, *e;
+	double *v;
 	size_t k;
 	int step;
 
@@ -68,9 +69,9 @@ runs_load(struct db *db, int64_t cid, int64_t mid, int64_t change_id,
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *kind = (const char *)sqlite3_column_text(st, 2);
 
-		vals = cJSON_Parse((const char *)sqlite3_column_text(st, 1));
-		if (!cJSON_IsArray(vals) || cJSON_GetArraySize(vals) == 0) {
-			cJSON_Delete(vals);
+		k = q_vals((const char *)sqlite3_column_text(st, 1), &v);
+		if (k == 0) {
+			free(v);
 			continue;
 		}
 		rs->id = xrealloc(rs->id, (rs->n + 1) * sizeof(*rs->id));
@@ -80,13 +81,7 @@ runs_load(struct db *db, int64_t cid, int64_t mid, int64_t change_id,
 		rs->bisect = xrealloc(rs->bisect, (rs->n + 1) * sizeof(int));
 		rs->id[rs->n] = xstrdup((const char *)sqlite3_column_text(st,
 		    0));
-		rs->v[rs->n] = xmalloc((size_t)cJSON_GetArraySize(vals) *
-		    sizeof(double));
-		k = 0;
-		cJSON_ArrayForEach(e, vals)
-			if (cJSON_IsNumber(e) && isfinite(e->valuedouble))
-				rs->v[rs->n][k++] = e->valuedouble;
-		cJSON_Delete(vals);
+		rs->v[rs->n] = v;
 		rs->r[rs->n].v = rs->v[rs->n];
 		rs->r[rs->n].n = k;
 		rs->confirm[rs->n] = kind != NULL && strcmp(kind,

@@ -10,6 +10,7 @@
 #include "changes.h"
 #include "detect.h"
 #include "err.h"
+#include "query.h"
 #include "log.h"
 #include "stats.h"
 
@@ -68,26 +69,6 @@ series_of(struct walk *w, int64_t metric)
 	return &w->s[w->n++];
 }
 
-/* Parse a measurement's vals (a JSON array of numbers). */
-static size_t
-parse_vals(const char *text, double **out)
-{
-	cJSON *a = cJSON_Parse(text), *e;
-	size_t n = 0;
-
-	*out = NULL;
-	if (!cJSON_IsArray(a)) {
-		cJSON_Delete(a);
-		return 0;
-	}
-	*out = xmalloc(((size_t)cJSON_GetArraySize(a) + 1) * sizeof(double));
-	cJSON_ArrayForEach(e, a)
-		if (cJSON_IsNumber(e) && isfinite(e->valuedouble))
-			(*out)[n++] = e->valuedouble;
-	cJSON_Delete(a);
-	return n;
-}
-
 /* Add commit c's measurements (its newest run with a good value of each
  * metric) to the walk. Returns whether c had any, or -1. */
 static int
@@ -108,7 +89,7 @@ add_commit(struct db *db, struct walk *w, int64_t c, int64_t depth)
 		return -1;
 	sqlite3_bind_int64(st, 1, c);
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		nv = parse_vals((const char *)sqlite3_column_text(st, 2), &v);
+		nv = q_vals((const char *)sqlite3_column_text(st, 2), &v);
 		if (nv == 0) {
 			free(v);
 			continue;
@@ -895,8 +876,7 @@ changes_count(struct db *db)
 }
 
 int
-changes_noise(struct db *db, int64_t metric_id, int *deterministic,
-    double *run_to_run, double *within_run, double *floor_, long *runs)
+changes_noise(struct db *db, int64_t metric_id, struct stats_noise *nm)
 {
 	sqlite3_stmt *st = db_stmt(db, "changes.16",
 	    "SELECT deterministic, run_to_run, "
@@ -905,17 +885,18 @@ changes_noise(struct db *db, int64_t metric_id, int *deterministic,
 	    "LIMIT 1");
 	int r;
 
+	memset(nm, 0, sizeof(*nm));
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, metric_id);
 	r = sqlite3_step(st);
 	if (r == SQLITE_ROW) {
-		*deterministic = sqlite3_column_int(st, 0);
-		*run_to_run = sqlite3_column_double(st, 1);
-		*within_run = sqlite3_column_double(st, 2);
-		*floor_ = sqlite3_column_type(st, 3) == SQLITE_NULL ? NAN :
+		nm->deterministic = sqlite3_column_int(st, 0);
+		nm->between = sqlite3_column_double(st, 1);
+		nm->within = sqlite3_column_double(st, 2);
+		nm->floor = sqlite3_column_type(st, 3) == SQLITE_NULL ? NAN :
 		    sqlite3_column_double(st, 3);
-		*runs = (long)sqlite3_column_int64(st, 4);
+		nm->runs = (size_t)sqlite3_column_int64(st, 4);
 	}
 	sqlite3_reset(st);
 	if (r != SQLITE_ROW && r != SQLITE_DONE)

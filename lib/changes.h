@@ -10,6 +10,7 @@
 #include "config.h"
 #include "db.h"
 #include "detect.h"
+#include "stats.h"
 
 /*
  * Run the detection the 'detect' dirty rows ask for (a commit's hash: a run
@@ -70,10 +71,10 @@ long changes_count(struct db *db);
 
 /*
  * The noise model of metric_id as detection last learned it (on the
- * tracked ref with the most runs of it): 1 found, 0 none, -1 error.
- * floor is a fraction (NAN when the history is too short).
+ * tracked ref with the most runs of it), into *nm: 1 found, 0 none (*nm
+ * zeroed), -1 error. Its floor is a fraction (NAN when the history is too
+ * short).
  */
-int changes_noise(struct db *db, int64_t metric_id, int *deterministic,
-    double *run_to_run, double *within_run, double *floor, long *runs);
+int changes_noise(struct db *db, int64_t metric_id, struct stats_noise *nm);
 
 #endif

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "buf.h"
 #include "db.h"
 #include "err.h"
@@ -733,6 +735,25 @@ q_workers(struct db *db, struct q_worker **out, size_t *n)
 		return db_err(db, "reading workers");
 	}
 	return 0;
+}
+
+size_t
+q_vals(const char *text, double **out)
+{
+	cJSON *a = text ? cJSON_Parse(text) : NULL, *e;
+	size_t n = 0;
+
+	*out = NULL;
+	if (!cJSON_IsArray(a)) {
+		cJSON_Delete(a);
+		return 0;
+	}
+	*out = xmalloc(((size_t)cJSON_GetArraySize(a) + 1) * sizeof(**out));
+	cJSON_ArrayForEach(e, a)
+		if (cJSON_IsNumber(e) && isfinite(e->valuedouble))
+			(*out)[n++] = e->valuedouble;
+	cJSON_Delete(a);
+	return n;
 }
 
 int

@@ -210,6 +210,11 @@ struct q_measurement {
 	char *error;		/* NULL when the metric did not fail */
 };
 
+/* The numbers of a measurement's stored vals (a JSON array), finite ones
+ * only: their count, into *out (xmalloc'd, NULL when text is not an
+ * array). */
+size_t q_vals(const char *text, double **out);
+
 /* The measurements of run_id, by metric name. */
 int q_measurements(struct db *db, const char *run_id,
     struct q_measurement **out, size_t *n);

@@ -166,17 +166,8 @@ cmp_metric_id(const void *a, const void *b)
 static size_t
 load_values(const struct q_measurement *m, double **out)
 {
-	cJSON *a = m->vals ? cJSON_Parse(m->vals) : NULL, *e;
-	size_t n = 0;
+	size_t n = q_vals(m->vals, out);
 
-	*out = NULL;
-	if (a != NULL && cJSON_IsArray(a)) {
-		*out = xcalloc((size_t)cJSON_GetArraySize(a) + 1, sizeof(**out));
-		cJSON_ArrayForEach(e, a)
-			if (cJSON_IsNumber(e))
-				(*out)[n++] = e->valuedouble;
-	}
-	cJSON_Delete(a);
 	if (n == 0 && !isnan(m->median)) {
 		free(*out);
 		*out = xcalloc(1, sizeof(**out));
@@ -198,31 +189,22 @@ noise_significant(struct rctx *r, cJSON *row, const struct q_measurement *m,
     const struct q_measurement *b)
 {
 	struct stats_noise nm;
-	double *cv, *bv, rel, p, rr, wr, fl;
+	double *cv, *bv, rel, p;
 	size_t nc, nb;
-	long runs;
-	int det, k, sig;
+	int k, sig;
 	char text[160];
 
-	k = changes_noise(r->db, m->metric_id, &det, &rr, &wr, &fl, &runs);
+	k = changes_noise(r->db, m->metric_id, &nm);
 	if (k < 0)
 		return -1;
-	memset(&nm, 0, sizeof(nm));
-	if (k > 0) {
-		nm.runs = (size_t)runs;
-		nm.deterministic = det;
-		nm.between = rr;
-		nm.within = wr;
-		nm.floor = fl;
-	}
-	if (k > 0 && !isnan(fl)) {
-		cJSON_AddNumberToObject(row, "noise_floor_pct", 100 * fl);
-		if (det)
+	if (k > 0 && !isnan(nm.floor)) {
+		cJSON_AddNumberToObject(row, "noise_floor_pct", 100 * nm.floor);
+		if (nm.deterministic)
 			snprintf(text, sizeof(text), "deterministic: any "
 			    "change beyond rounding");
 		else
 			snprintf(text, sizeof(text), "noise floor %.2g %%",
-			    100 * fl);
+			    100 * nm.floor);
 		cJSON_AddStringToObject(row, "noise_text", text);
 	} else {
 		cJSON_AddNullToObject(row, "noise_floor_pct");

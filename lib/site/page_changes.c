@@ -72,22 +72,21 @@ page_change_decorate(cJSON *o)
 static char *
 floor_text(struct rctx *r, int64_t metric)
 {
-	double rr, wr, fl;
+	struct stats_noise nm;
 	long runs;
-	int det, k;
 
-	k = changes_noise(r->db, metric, &det, &rr, &wr, &fl, &runs);
-	if (k <= 0)
+	if (changes_noise(r->db, metric, &nm) <= 0)
 		return NULL;
-	if (det)
+	runs = (long)nm.runs;
+	if (nm.deterministic)
 		return xasprintf("deterministic over %ld runs: any change "
 		    "beyond rounding is detectable", runs);
-	if (isnan(fl))
+	if (isnan(nm.floor))
 		return xasprintf("%ld runs so far: too few to know the noise",
 		    runs);
 	return xasprintf("changes below %.2g %% between two runs are not "
-	    "detectable here (run-to-run noise %.2g %%, %ld runs)", 100 * fl,
-	    100 * rr, runs);
+	    "detectable here (run-to-run noise %.2g %%, %ld runs)",
+	    100 * nm.floor, 100 * nm.between, runs);
 }
 
 int
