@@ -114,3 +114,11 @@ mkcommit() {
 	printf '%s\n' "$3" >"$1/$2"
 	git -C "$1" add "$2" && git -C "$1" commit -q -m "$4"
 }
+
+# gen_conf REPO DB OUT: write $T_DIR/tj.conf for them; gen VERB ARGS...
+# then runs tj-gen with it.
+gen_conf() {
+	printf '[repo]\n\tpath = %s\n[db]\n\tpath = %s\n[site]\n\tout = %s\n' \
+	    "$1" "$2" "$3" >"$T_DIR/tj.conf"
+}
+gen() { "$TJ_GEN" "$@" --config "$T_DIR/tj.conf"; }

@@ -11,15 +11,7 @@ R=$T_DIR/repo
 DB=$T_DIR/tj.db
 OUT=$T_DIR/out
 cd "$T_DIR" || exit 1
-cat >tj.conf <<CONF
-[repo]
-	path = $R
-[db]
-	path = $DB
-[site]
-	out = $OUT
-CONF
-gen() { "$TJ_GEN" "$@" --config "$T_DIR/tj.conf"; }
+gen_conf "$R" "$DB" "$OUT"
 q() { sql "$DB" "$1"; }
 nruns() { q "SELECT count(*) FROM runs"; }
 # vals RUN METRIC: the values of a metric in a run.

@@ -7,15 +7,7 @@
 R=$T_DIR/repo
 DB=$T_DIR/tj.db
 cd "$T_DIR" || exit 1
-cat >tj.conf <<CONF
-[repo]
-	path = $R
-[db]
-	path = $DB
-[site]
-	out = $T_DIR/out
-CONF
-gen() { "$TJ_GEN" "$@" --config "$T_DIR/tj.conf"; }
+gen_conf "$R" "$DB" "$T_DIR/out"
 
 git init -q "$R"
 for i in $(seq 1 12); do mkcommit "$R" f.txt "$i" "commit $i"; done

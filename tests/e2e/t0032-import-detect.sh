@@ -7,9 +7,7 @@
 R=$T_DIR/repo
 DB=$T_DIR/tj.db
 cd "$T_DIR" || exit 1
-printf '[repo]\n\tpath = %s\n[db]\n\tpath = %s\n[site]\n\tout = %s/out\n' \
-    "$R" "$DB" "$T_DIR" >tj.conf
-gen() { "$TJ_GEN" "$@" --config "$T_DIR/tj.conf"; }
+gen_conf "$R" "$DB" "$T_DIR/out"
 git init -q -b main "$R"
 for i in $(seq 1 40); do
 	echo "$i" >"$R/f"

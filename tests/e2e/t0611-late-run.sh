@@ -7,15 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 R=$T_DIR/repo D=$T_DIR/t.db O=$T_DIR/out
 cd "$T_DIR" || exit 1
-cat >tj.conf <<CONF
-[repo]
-	path = $R
-[db]
-	path = $D
-[site]
-	out = $O
-CONF
-gen() { "$TJ_GEN" "$@" --config "$T_DIR/tj.conf"; }
+gen_conf "$R" "$D" "$O"
 # run_of HASH: the id of the commit's only run.
 run_of() {
 	sql "$D" "SELECT r.id FROM runs r JOIN commits c ON c.id = r.commit_id

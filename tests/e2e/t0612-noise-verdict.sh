@@ -6,15 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 R=$T_DIR/repo D=$T_DIR/t.db O=$T_DIR/out
 cd "$T_DIR" || exit 1
-cat >tj.conf <<CONF
-[repo]
-	path = $R
-[db]
-	path = $D
-[site]
-	out = $O
-CONF
-gen() { "$TJ_GEN" "$@" --config "$T_DIR/tj.conf"; }
+gen_conf "$R" "$D" "$O"
 git init -q -b main "$R"
 for i in $(seq 1 25); do mkcommit "$R" f "$i" "c$i"; done
 check "import" gen update --quiet --no-render
