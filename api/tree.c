@@ -339,8 +339,8 @@ open_bare(git_repository **repo, const char *path)
 	return 0;
 }
 
-/* Serve the tree of commit hex of the repo at path. */
-/* Long: checks then the archive's setup, each failure with its own HTTP
+/* Serve the tree of commit hex of the repo at path.
+ * Long: checks then the archive's setup, each failure with its own HTTP
  * answer. */
 static enum MHD_Result
 serve(struct MHD_Connection *c, const char *path, const char *rest,

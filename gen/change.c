@@ -86,11 +86,10 @@ int
 cmd_change(struct gen *g, int argc, char **argv)
 {
 	static const struct option opts[] = {GEN_OPTIONS};
-	sqlite3_stmt *st;
 	const char *verb = NULL, *text = NULL;
 	long long id;
 	char *end;
-	int first, rc, nargs, has;
+	int first, rc, nargs;
 
 	rc = gen_parse(g, argc, argv, opts, NULL, NULL, &first);
 	if (rc >= 0)
@@ -121,22 +120,6 @@ cmd_change(struct gen *g, int argc, char **argv)
 	}
 	if (gen_setup(g, 1) < 0)
 		return EXIT_ERR;
-	st = db_stmt(g->db, "gen.change.cmd_change",
-	    "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE "
-	    "type = 'table' AND name = 'changes')");
-	if (st == NULL)
-		return gen_fail(g);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_reset(st);
-		db_err(g->db, "looking for the changes table");
-		return gen_fail(g);
-	}
-	has = sqlite3_column_int(st, 0);
-	sqlite3_reset(st);
-	if (!has) {
-		err_set("this db has no changes yet");
-		return gen_fail(g);
-	}
 	if (verb == NULL)
 		return show(g, id) < 0 ? gen_fail(g) : EXIT_OK;
 	if (db_begin(g->db) < 0)

@@ -312,6 +312,7 @@ compare(struct gen *g, const struct copts *o, const struct runm *rb,
 			continue;
 		mb = stats_median(b->v, b->n);
 		mh = stats_median(h->v, h->n);
+		failing = 0;
 		if (h->direction == 0) {
 			kind = "change";
 			t->nchg++;
@@ -321,10 +322,9 @@ compare(struct gen *g, const struct copts *o, const struct runm *rb,
 		} else {
 			kind = "regression";
 			t->nreg++;
+			failing = !o->has_fail_above || !isfinite(rel) ||
+			    fabs(rel) * 100 > o->fail_above;
 		}
-		failing = strcmp(kind, "regression") == 0 &&
-		    (!o->has_fail_above || !isfinite(rel) ||
-		    fabs(rel) * 100 > o->fail_above);
 		t->nfail += failing;
 		add_change(arr, md, h, mb, mh, rel, p, kind, failing,
 		    o->has_fail_above);

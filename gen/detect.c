@@ -217,29 +217,6 @@ detect_opt(struct gen *g, void *ctx, int c, const char *arg)
 	return -1;
 }
 
-/* The whole of path ("-": stdin), at most MAX_SERIES bytes, its length in
- * *len; NULL with err_set. */
-static char *
-read_input(const char *path, size_t *len)
-{
-	struct buf b;
-	char chunk[65536], *data;
-	size_t r;
-
-	if (strcmp(path, "-") != 0)
-		return fsx_read(path, MAX_SERIES, len);
-	buf_init(&b, MAX_SERIES);
-	while ((r = fread(chunk, 1, sizeof(chunk), stdin)) > 0)
-		if (buf_add(&b, chunk, r) < 0) {
-			buf_fini(&b);
-			err_wrap("stdin");
-			return NULL;
-		}
-	*len = b.len;
-	data = buf_take(&b);
-	return data != NULL ? data : strdup("");
-}
-
 /* Detection over series s with options o: the JSON tj-gen detect prints
  * (points, whether the series is deterministic, its noise, the changes). */
 static cJSON *
@@ -252,10 +229,8 @@ detect_doc(const struct series *s, const struct detect_opts *o)
 	cJSON *doc, *arr, *e, *noise;
 	int det;
 
-	rows = calloc(s->n + 1, sizeof(*rows));
-	nv = calloc(s->n + 1, sizeof(*nv));
-	if (rows == NULL || nv == NULL)
-		abort();
+	rows = xcalloc(s->n + 1, sizeof(*rows));
+	nv = xcalloc(s->n + 1, sizeof(*nv));
 	for (i = 0; i < s->n; i++) {
 		rows[i] = s->p[i].v;
 		nv[i] = s->p[i].n;
@@ -324,7 +299,7 @@ cmd_detect(struct gen *g, int argc, char **argv)
 	    config_set(&g->cfg, "detect.window", a.window) < 0))
 		return gen_usage(g, "%s", err_get());
 	rc = EXIT_ERR;
-	if ((data = read_input(argv[first], &len)) == NULL)
+	if ((data = fsx_read_arg(argv[first], MAX_SERIES, &len)) == NULL)
 		goto fail;
 	for (p = data; p < data + len && isspace((unsigned char)*p); p++)
 		;

@@ -459,9 +459,8 @@ asv_bench(struct entry *e, const cJSON *benchmarks, const char *name,
 	return 0;
 }
 
-/* One result file of a machine. */
-/* Long: one file's fields checked in the format's order, then its results.
- * */
+/* One result file of a machine. Long: one file's fields checked in the
+ * format's order, then its results. */
 static int
 asv_file(struct entries *es, const cJSON *benchmarks, const char *path,
     const char *machine, const char *worker)

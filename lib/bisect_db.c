@@ -667,28 +667,6 @@ out:
 	return changed;
 }
 
-/* The hash of commit id (out has room for 41), "" if unknown; -1 on a
- * failed read. */
-static int
-hash_of_id(struct db *db, int64_t id, char *out)
-{
-	sqlite3_stmt *st = db_stmt(db, "bisect_db.hash_of_id",
-	    "SELECT hash FROM commits WHERE id = ?");
-	int r;
-
-	out[0] = '\0';
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	r = sqlite3_step(st);
-	if (r == SQLITE_ROW)
-		snprintf(out, 41, "%s", sqlite3_column_text(st, 0));
-	sqlite3_reset(st);
-	if (r != SQLITE_ROW && r != SQLITE_DONE)
-		return db_err(db, "reading a commit's hash");
-	return 0;
-}
-
 /* A change's bisection as JSON: state, state_text, culprit, via, triage,
  * note and each run's verdict. Long: one JSON object built field by field
  * from two queries; split, the fields would be spread over helpers. */
@@ -704,18 +682,20 @@ bisect_db_json(struct db *db, int64_t change_id, const char *state)
 		state = BISECT_ST_NEW;
 	cJSON_AddStringToObject(o, "state", state);
 	st = db_stmt(db, "bisect_db.bisect_db_json",
-	    "SELECT culprit, via, step, steps, triage, note FROM "
-	    "change_notes WHERE change_id = ?");
+	    "SELECT cc.hash, cv.hash, n.step, n.steps, n.triage, n.note FROM "
+	    "change_notes n LEFT JOIN commits cc ON cc.id = n.culprit LEFT JOIN "
+	    "commits cv ON cv.id = n.via WHERE n.change_id = ?");
 	if (st == NULL)
 		goto fail;
 	sqlite3_bind_int64(st, 1, change_id);
 	r = sqlite3_step(st);
 	if (r == SQLITE_ROW) {
-		int64_t c = sqlite3_column_int64(st, 0);
-		int64_t v = sqlite3_column_int64(st, 1);
-		int has_c = sqlite3_column_type(st, 0) != SQLITE_NULL;
-		int has_v = sqlite3_column_type(st, 1) != SQLITE_NULL;
-
+		if (sqlite3_column_type(st, 0) != SQLITE_NULL)
+			snprintf(cul, sizeof(cul), "%s",
+			    (const char *)sqlite3_column_text(st, 0));
+		if (sqlite3_column_type(st, 1) != SQLITE_NULL)
+			snprintf(via, sizeof(via), "%s",
+			    (const char *)sqlite3_column_text(st, 1));
 		step = sqlite3_column_int(st, 2);
 		steps = sqlite3_column_int(st, 3);
 		if (sqlite3_column_type(st, 4) != SQLITE_NULL)
@@ -724,11 +704,6 @@ bisect_db_json(struct db *db, int64_t change_id, const char *state)
 		if (sqlite3_column_type(st, 5) != SQLITE_NULL)
 			cJSON_AddStringToObject(o, "note",
 			    (const char *)sqlite3_column_text(st, 5));
-		/* Done with st before hash_of_id steps its own statement. */
-		sqlite3_reset(st);
-		if ((has_c && hash_of_id(db, c, cul) < 0) ||
-		    (has_v && hash_of_id(db, v, via) < 0))
-			goto fail;
 	} else if (r != SQLITE_DONE) {
 		sqlite3_reset(st);
 		db_err(db, "reading a change's notes");

@@ -10,8 +10,8 @@
 #include "changes.h"
 #include "detect.h"
 #include "err.h"
-#include "query.h"
 #include "log.h"
+#include "query.h"
 #include "stats.h"
 
 /* One benchmarked commit of a metric's series. */
@@ -321,7 +321,7 @@ store_change(struct db *db, const char *ref, int64_t metric,
 	    (delta * direction > 0 ? 1 : -1);
 	if (match > 0)
 		st = db_stmt(db, "changes.6",
-	    "UPDATE changes SET before_run = ?1, "
+		    "UPDATE changes SET before_run = ?1, "
 		    "after_run = ?2, before_commit = ?3, after_commit = "
 		    "?4, n_between = ?5, before_value = ?6, after_value "
 		    "= ?7, delta = ?8, delta_pct = ?9, confidence = ?10, "
@@ -331,7 +331,7 @@ store_change(struct db *db, const char *ref, int64_t metric,
 		    "confidence IS NOT ?10 OR n_between IS NOT ?5)");
 	else
 		st = db_stmt(db, "changes.7",
-	    "INSERT INTO changes (before_run, "
+		    "INSERT INTO changes (before_run, "
 		    "after_run, before_commit, after_commit, n_between, "
 		    "before_value, after_value, delta, delta_pct, "
 		    "confidence, verdict, updated, metric_id, ref, "
@@ -834,16 +834,14 @@ changes_json(struct db *db, cJSON *arr, int64_t id, long limit)
 		snprintf(url, sizeof(url), "change/%lld/", (long long)cid);
 		cJSON_AddStringToObject(o, "url", url);
 		b = bisect_db_json(db, cid, state);
-		if (b != NULL) {
-			const cJSON *t = cJSON_GetObjectItemCaseSensitive(b,
-			    "state_text");
-
-			cJSON_AddStringToObject(o, "state_text",
-			    cJSON_IsString(t) ? t->valuestring : state);
-			cJSON_AddItemToObject(o, "bisect", b);
-		} else {
-			cJSON_AddStringToObject(o, "state_text", state);
+		if (b == NULL) {
+			cJSON_Delete(o);
+			sqlite3_reset(st);
+			return -1;
 		}
+		cJSON_AddStringToObject(o, "state_text",
+		    cJSON_GetObjectItemCaseSensitive(b, "state_text")->valuestring);
+		cJSON_AddItemToObject(o, "bisect", b);
 		cJSON_AddItemToArray(arr, o);
 		n++;
 	}

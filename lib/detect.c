@@ -224,8 +224,8 @@ cp_test(const struct detect_opts *o, const double *y, size_t n,
 	return fmin(1, p * (double)(to - from));
 }
 
-/* Detection on one block: y the medians, det whether it has no noise. */
-/* Long: one pipeline (noise scale, PELT, pruning, the changes) over arrays
+/* Detection on one block: y the medians, det whether it has no noise.
+ * Long: one pipeline (noise scale, PELT, pruning, the changes) over arrays
  * all its steps share. */
 static void
 detect_block(const struct detect_opts *o, const double *y, size_t n,

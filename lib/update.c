@@ -1110,9 +1110,9 @@ open_repo(git_repository **repo, const struct config *cfg, int fetch)
 }
 
 /* Add, move and delete refs; sets *full when reachability must be
- * recomputed from scratch (a ref went away or moved backwards/sideways). */
-/* Long: one merge of two sorted lists; its three cases share the cursors.
- * */
+ * recomputed from scratch (a ref went away or moved backwards/sideways).
+ * Long: one merge of two sorted lists; its three cases share the
+ * cursors. */
 static int
 sync_refs(struct db *db, git_repository *repo, struct repo_ref *rr,
     size_t nrr, const struct db_ref *dr, size_t ndr, int *full,

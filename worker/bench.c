@@ -492,8 +492,8 @@ stop_if_due(const struct bench_job *j, struct output *o,
 	}
 }
 
-/* Long: the bench's fork, watch loop and reaping share its pids and pipes.
- * */
+/* Long: the bench's fork, watch loop and reaping share its pids and
+ * pipes. */
 static int
 run_script(const struct bench_job *j, struct result *r, struct output *o,
     struct bench_end *end)

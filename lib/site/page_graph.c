@@ -472,8 +472,8 @@ bucket_size(int level)
 	return s;
 }
 
-/* graph/l/<L>/<f>.json and every metric's m/<key>/l<L>-<f>.json. */
-/* Long: parallel buffers (times, flags, values, bounds) filled in one pass
+/* graph/l/<L>/<f>.json and every metric's m/<key>/l<L>-<f>.json.
+ * Long: parallel buffers (times, flags, values, bounds) filled in one pass
  * over the buckets. */
 static int
 write_level(struct rctx *r, struct graph *g, int level, size_t f,
@@ -684,24 +684,13 @@ load_metrics(struct rctx *r, struct graph *g, char *const *dirty,
 	return 0;
 }
 
-/* The changes table (when the db has one): markers and the default view. */
+/* The changes table: markers and the default view. */
 static int
 add_changes(struct rctx *r, struct graph *g, cJSON *metrics, cJSON *dflt)
 {
 	sqlite3_stmt *st;
 	int step, ndefault = 0;
 
-	st = db_stmt(r->db, "site.page_graph.add_changes",
-	    "SELECT 1 FROM sqlite_master WHERE type = 'table' "
-	    "AND name = 'changes'");
-	if (st == NULL)
-		return -1;
-	step = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (step == SQLITE_DONE)
-		return 0;
-	if (step != SQLITE_ROW)
-		return render_dberr(r, "looking for the changes table");
 	st = db_stmt(r->db, "site.page_graph.add_changes_2",
 	    "SELECT m.name, x.after_commit, x.before_commit, "
 	    "x.delta_pct, x.verdict, x.id FROM changes x JOIN metrics m ON "

@@ -99,7 +99,6 @@ check "the sampled runs land" wait_for 90 sh -c "[ \$(sqlite3 -cmd '.timeout 500
 # Detection over them first: a pass that came after the rows below would
 # drop the ones it does not find itself (those still 'new').
 check "detection has run over them" wait_for 60 sh -c "[ \$(sqlite3 -cmd '.timeout 5000' '$DB' \"SELECT count(*) FROM dirty WHERE kind = 'detect'\") = 0 ]"
-q "CREATE TABLE IF NOT EXISTS changes (id INTEGER PRIMARY KEY, metric_id INTEGER NOT NULL, ref TEXT NOT NULL, before_run TEXT NOT NULL, after_run TEXT NOT NULL, before_commit INTEGER NOT NULL, after_commit INTEGER NOT NULL, n_between INTEGER NOT NULL, before_value REAL NOT NULL, after_value REAL NOT NULL, delta REAL NOT NULL, delta_pct REAL NOT NULL, confidence REAL NOT NULL, verdict INTEGER NOT NULL, state TEXT NOT NULL DEFAULT 'new', found REAL NOT NULL, updated REAL NOT NULL)"
 cid() { q "SELECT id FROM commits WHERE hash = '$(git -C "$R" rev-parse "$1")'"; }
 rid() { q "SELECT id FROM runs WHERE commit_id = $1"; }
 med() { q "SELECT median FROM measurements WHERE run_id = '$1'"; }

@@ -64,19 +64,23 @@ fuzz_one() {
 # FUZZ_JOBS targets (default: one per CPU) run at once; rows print in the
 # order the targets were given.
 jobs_max=${FUZZ_JOBS:-$(nproc)}
+[ "$jobs_max" -ge 1 ] 2>/dev/null || jobs_max=1
 running=0
 for t in "$@"; do
 	if [ "$running" -ge "$jobs_max" ]; then
 		wait -n
 		running=$((running - 1))
 	fi
+	# A target that dies before it writes them must not show the last run's.
+	rm -f "build/fuzz/logs/$t.row" "build/fuzz/logs/$t.rc"
 	fuzz_one "$t" &
 	running=$((running + 1))
 done
 wait
 for t in "$@"; do
-	cat "build/fuzz/logs/$t.row"
-	[ "$(cat "build/fuzz/logs/$t.rc")" = 0 ] || failed+=("$t")
+	cat "build/fuzz/logs/$t.row" 2>/dev/null ||
+	    printf '%-8s  FAILED (no result)\n' "$t"
+	[ "$(cat "build/fuzz/logs/$t.rc" 2>/dev/null)" = 0 ] || failed+=("$t")
 done
 if [ ${#failed[@]} -gt 0 ]; then
 	echo "fuzz: failed: ${failed[*]}"
