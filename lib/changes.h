@@ -10,7 +10,6 @@
 #include "config.h"
 #include "db.h"
 #include "detect.h"
-#include "stats.h"
 
 /*
  * Run the detection the 'detect' dirty rows ask for (a commit's hash: a run
@@ -69,12 +68,5 @@ void changes_add_num(cJSON *o, const char *k, double v);
 /* How many changes changes_json(db, arr, 0, 0) lists, or -1. */
 long changes_count(struct db *db);
 
-/*
- * The noise model of metric_id as detection last learned it (on the
- * tracked ref with the most runs of it), into *nm: 1 found, 0 none (*nm
- * zeroed), -1 error. Its floor is a fraction (NAN when the history is too
- * short).
- */
-int changes_noise(struct db *db, int64_t metric_id, struct stats_noise *nm);
 
 #endif

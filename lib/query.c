@@ -10,6 +10,7 @@
 #include "db.h"
 #include "err.h"
 #include "query.h"
+#include "stats.h"
 
 /*
  * The definitions the queries share, written once: the latest run of a
@@ -735,6 +736,35 @@ q_workers(struct db *db, struct q_worker **out, size_t *n)
 		return db_err(db, "reading workers");
 	}
 	return 0;
+}
+
+int
+q_noise(struct db *db, int64_t metric_id, struct stats_noise *nm)
+{
+	sqlite3_stmt *st = db_stmt(db, "query.noise",
+	    "SELECT deterministic, run_to_run, "
+	    "within_run, floor, runs FROM noise WHERE metric_id = ? AND ref "
+	    "IN (SELECT name FROM refs WHERE tracked = 1) ORDER BY runs DESC "
+	    "LIMIT 1");
+	int r;
+
+	memset(nm, 0, sizeof(*nm));
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, metric_id);
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		nm->deterministic = sqlite3_column_int(st, 0);
+		nm->between = sqlite3_column_double(st, 1);
+		nm->within = sqlite3_column_double(st, 2);
+		nm->floor = sqlite3_column_type(st, 3) == SQLITE_NULL ? NAN :
+		    sqlite3_column_double(st, 3);
+		nm->runs = (size_t)sqlite3_column_int64(st, 4);
+	}
+	sqlite3_reset(st);
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		return db_err(db, "reading noise");
+	return r == SQLITE_ROW;
 }
 
 size_t

@@ -210,6 +210,15 @@ struct q_measurement {
 	char *error;		/* NULL when the metric did not fail */
 };
 
+/*
+ * The noise model of metric_id as detection last learned it (on the
+ * tracked ref with the most runs of it), into *nm: 1 found, 0 none (*nm
+ * zeroed), -1 error. Its floor is a fraction (NAN when the history is too
+ * short).
+ */
+struct stats_noise;
+int q_noise(struct db *db, int64_t metric_id, struct stats_noise *nm);
+
 /* The numbers of a measurement's stored vals (a JSON array), finite ones
  * only: their count, into *out (xmalloc'd, NULL when text is not an
  * array). */

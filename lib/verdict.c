@@ -1,11 +1,32 @@
 /* verdict: better, worse or unchanged, and significant or not. */
 #include <math.h>
 
+#include "stats.h"
 #include "verdict.h"
+
+/* By the noise model: over the values, or the median when none. */
+static int
+by_model(const struct verdict_side *cur, const struct verdict_side *base,
+    const struct stats_noise *nm)
+{
+	const double *cv = cur->values, *bv = base->values;
+	size_t nc = cur->nvalues, nb = base->nvalues;
+	double rel, p;
+
+	if (cv == NULL || nc == 0) {
+		cv = &cur->median;
+		nc = 1;
+	}
+	if (bv == NULL || nb == 0) {
+		bv = &base->median;
+		nb = 1;
+	}
+	return stats_significant(nm, bv, nb, cv, nc, &rel, &p);
+}
 
 void
 verdict(const struct verdict_side *cur, const struct verdict_side *base,
-    int direction, struct verdict *out)
+    int direction, const struct stats_noise *nm, struct verdict *out)
 {
 	double d = cur->median - base->median, noise;
 
@@ -22,6 +43,10 @@ verdict(const struct verdict_side *cur, const struct verdict_side *base,
 		out->cls = VERDICT_BETTER;
 	else
 		out->cls = VERDICT_WORSE;
+	if (nm != NULL && !isnan(nm->floor)) {
+		out->significant = d != 0 && by_model(cur, base, nm);
+		return;
+	}
 	/* Large against the noise of both runs, or 5 % without any. */
 	noise = 3 * fmax(isnan(cur->stddev) ? 0 : cur->stddev,
 	    isnan(base->stddev) ? 0 : base->stddev);

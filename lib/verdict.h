@@ -5,20 +5,23 @@
  * twins (run.json's measurement rows, which compare/ displays) all carry
  * what verdict() says.
  *
- * The rule today: the change is significant when |delta| is larger than
- * three times the larger of the two standard deviations over their
- * repetitions, or, when neither run has any spread, when it is at least
- * 5 % of the base's median. The class says which way it moved: "same"
- * (delta 0), "neutral" (the metric has no better direction), "better" or
- * "worse" by the metric's direction.
- *
- * The interface is meant to outlive the rule: a noise model may replace
- * verdict()'s insides, using the values when it needs them.
+ * The rule: with the metric's noise model (learned by detection from its
+ * history, lib/stats.h), the change is significant when stats_significant
+ * says so over the two runs' values (a deterministic metric: any change
+ * beyond rounding; one value a run: beyond the history's floor;
+ * repetitions: the rank test as well). Without one (a history too short
+ * for a floor), the pairwise rule: |delta| larger than three times the
+ * larger of the two standard deviations over their repetitions, or, when
+ * neither run has any spread, at least 5 % of the base's median. The class
+ * says which way it moved: "same" (delta 0), "neutral" (the metric has no
+ * better direction), "better" or "worse" by the metric's direction.
  */
 #ifndef TJ_VERDICT_H
 #define TJ_VERDICT_H
 
 #include <stddef.h>
+
+struct stats_noise;
 
 /* One run's summary of one metric. Absent numbers are NAN. */
 struct verdict_side {
@@ -46,11 +49,12 @@ struct verdict {
 
 /*
  * The verdict for cur against base of a metric whose direction is -1
- * (lower is better), 1 (higher) or 0 (neither). Both medians must be
- * finite.
+ * (lower is better), 1 (higher) or 0 (neither), by its noise model nm (NULL,
+ * or one with no floor yet: the pairwise rule). Both medians must be
+ * finite; a side without values stands for its median alone.
  */
 void verdict(const struct verdict_side *cur, const struct verdict_side *base,
-    int direction, struct verdict *out);
+    int direction, const struct stats_noise *nm, struct verdict *out);
 
 /* "same", "neutral", "better", "worse": the name pages and JSON use. */
 const char *verdict_class_name(enum verdict_class c);

@@ -12,7 +12,6 @@
 #include "query.h"
 #include "render_int.h"
 #include "verdict.h"
-#include "changes.h"
 #include "stats.h"
 
 void
@@ -161,64 +160,27 @@ cmp_metric_id(const void *a, const void *b)
 	return x->metric_id < y->metric_id ? -1 : x->metric_id > y->metric_id;
 }
 
-/* The stored values of m (a JSON array) into *out; their count, or the
- * median alone when they cannot be read. */
-static size_t
-load_values(const struct q_measurement *m, double **out)
+/* The row's noise keys for the metric's model nm (found: q_noise said
+ * so; without a floor the pairwise rule decided). */
+static void
+add_noise(cJSON *row, int found, const struct stats_noise *nm)
 {
-	size_t n = q_vals(m->vals, out);
-
-	if (n == 0 && !isnan(m->median)) {
-		free(*out);
-		*out = xcalloc(1, sizeof(**out));
-		(*out)[n++] = m->median;
-	}
-	return n;
-}
-
-/*
- * Whether m against its base b stands out from the metric's noise: by the
- * noise model detection learned from the metric's history (deterministic:
- * beyond rounding; one value a run: the history's threshold; repetitions:
- * the two-run test as well): 1 or 0, the floor into the row; 2 while the
- * metric's history is too short for a model (the caller keeps the pairwise
- * rule).
- */
-static int
-noise_significant(struct rctx *r, cJSON *row, const struct q_measurement *m,
-    const struct q_measurement *b)
-{
-	struct stats_noise nm;
-	double *cv, *bv, rel, p;
-	size_t nc, nb;
-	int k, sig;
 	char text[160];
 
-	k = changes_noise(r->db, m->metric_id, &nm);
-	if (k < 0)
-		return -1;
-	if (k > 0 && !isnan(nm.floor)) {
-		cJSON_AddNumberToObject(row, "noise_floor_pct", 100 * nm.floor);
-		if (nm.deterministic)
-			snprintf(text, sizeof(text), "deterministic: any "
-			    "change beyond rounding");
-		else
-			snprintf(text, sizeof(text), "noise floor %.2g %%",
-			    100 * nm.floor);
-		cJSON_AddStringToObject(row, "noise_text", text);
-	} else {
+	if (!found || isnan(nm->floor)) {
 		cJSON_AddNullToObject(row, "noise_floor_pct");
-		cJSON_AddStringToObject(row, "noise_text", k > 0 ?
+		cJSON_AddStringToObject(row, "noise_text", found ?
 		    "too few runs for a noise model" : "no noise model yet");
-		return 2;
+		return;
 	}
-	nc = load_values(m, &cv);
-	nb = load_values(b, &bv);
-	sig = nc > 0 && nb > 0 &&
-	    stats_significant(&nm, bv, nb, cv, nc, &rel, &p);
-	free(cv);
-	free(bv);
-	return sig;
+	cJSON_AddNumberToObject(row, "noise_floor_pct", 100 * nm->floor);
+	if (nm->deterministic)
+		snprintf(text, sizeof(text), "deterministic: any change beyond "
+		    "rounding");
+	else
+		snprintf(text, sizeof(text), "noise floor %.2g %%",
+		    100 * nm->floor);
+	cJSON_AddStringToObject(row, "noise_text", text);
 }
 
 /* The delta keys and the verdict of m against its base b. */
@@ -228,11 +190,24 @@ add_delta(struct rctx *r, cJSON *row, const struct q_measurement *m,
 {
 	struct verdict_side cur = {m->median, m->stddev, m->n, NULL, 0};
 	struct verdict_side base = {b->median, b->stddev, b->n, NULL, 0};
+	struct stats_noise nm;
 	struct verdict v;
+	double *cv = NULL, *bv = NULL;
 	char text[48], num[40];
-	int sig;
+	int found, model;
 
-	verdict(&cur, &base, m->direction, &v);
+	if ((found = q_noise(r->db, m->metric_id, &nm)) < 0)
+		return -1;
+	model = found && !isnan(nm.floor);
+	if (model) {
+		cur.nvalues = q_vals(m->vals, &cv);
+		cur.values = cv;
+		base.nvalues = q_vals(b->vals, &bv);
+		base.values = bv;
+	}
+	verdict(&cur, &base, m->direction, model ? &nm : NULL, &v);
+	free(cv);
+	free(bv);
 	render_json_num(num, b->median);
 	cJSON_AddRawToObject(row, "base", num);
 	render_num(num, b->median);
@@ -252,11 +227,8 @@ add_delta(struct rctx *r, cJSON *row, const struct q_measurement *m,
 		    "");
 	}
 	cJSON_AddStringToObject(row, "class", verdict_class_name(v.cls));
-	if ((sig = noise_significant(r, row, m, b)) < 0)
-		return -1;
-	if (sig == 2)
-		sig = v.significant;
-	cJSON_AddBoolToObject(row, "significant", v.delta != 0 && sig);
+	add_noise(row, found, &nm);
+	cJSON_AddBoolToObject(row, "significant", v.significant);
 	return 0;
 }
 

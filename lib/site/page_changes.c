@@ -75,7 +75,7 @@ floor_text(struct rctx *r, int64_t metric)
 	struct stats_noise nm;
 	long runs;
 
-	if (changes_noise(r->db, metric, &nm) <= 0)
+	if (q_noise(r->db, metric, &nm) <= 0)
 		return NULL;
 	runs = (long)nm.runs;
 	if (nm.deterministic)
