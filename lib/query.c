@@ -336,6 +336,13 @@ idset_slot(const struct idset *s, int64_t id)
 	return i;
 }
 
+/* Whether id is in s. */
+static int
+idset_has(const struct idset *s, int64_t id)
+{
+	return s->cap != 0 && s->v[idset_slot(s, id)] == id;
+}
+
 /* Add id: 1 when it is new, 0 when it was there. */
 static int
 idset_add(struct idset *s, int64_t id)
@@ -375,11 +382,16 @@ idqueue_push(struct idqueue *q, int64_t id)
 }
 
 /* The parents of c, first parent first, appended to the search queue q
- * unless already seen. */
+ * unless already seen; those with a run also into with_runs (so the walk
+ * reads a run only where there is one). */
 static int
-push_parents(struct db *db, int64_t c, struct idqueue *q, struct idset *seen)
+push_parents(struct db *db, int64_t c, struct idqueue *q, struct idset *seen,
+    struct idset *with_runs)
 {
-	sqlite3_stmt *st = db_stmt(db, "query.parents", PARENTS_SQL);
+	sqlite3_stmt *st = db_stmt(db, "query.parents_runs",
+	    "SELECT e.parent, EXISTS (SELECT 1 FROM runs r WHERE "
+	    "r.commit_id = e.parent) FROM commit_edges e WHERE e.child = ? "
+	    "ORDER BY e.idx");
 	int rc;
 
 	if (st == NULL)
@@ -388,8 +400,11 @@ push_parents(struct db *db, int64_t c, struct idqueue *q, struct idset *seen)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t p = sqlite3_column_int64(st, 0);
 
-		if (idset_add(seen, p))
-			idqueue_push(q, p);
+		if (!idset_add(seen, p))
+			continue;
+		idqueue_push(q, p);
+		if (sqlite3_column_int(st, 1))
+			idset_add(with_runs, p);
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : db_err(db, "reading parents");
@@ -399,7 +414,7 @@ int
 q_base_run(struct db *db, int64_t commit_id, char out[Q_ID_SIZE])
 {
 	struct idqueue q = { 0 };
-	struct idset seen = { 0 };
+	struct idset seen = { 0 }, with_runs = { 0 };
 	int64_t c;
 	int found = 0;
 
@@ -407,15 +422,17 @@ q_base_run(struct db *db, int64_t commit_id, char out[Q_ID_SIZE])
 	idset_add(&seen, commit_id);
 	while (q.head < q.tail) {
 		c = q.v[q.head++];
-		if (c != commit_id && (found = q_latest_run(db, c, out)) != 0)
+		if (idset_has(&with_runs, c) &&
+		    (found = q_latest_run(db, c, out)) != 0)
 			break;
-		if (push_parents(db, c, &q, &seen) < 0) {
+		if (push_parents(db, c, &q, &seen, &with_runs) < 0) {
 			found = -1;
 			break;
 		}
 	}
 	free(q.v);
 	free(seen.v);
+	free(with_runs.v);
 	return found;
 }
 
