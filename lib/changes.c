@@ -210,11 +210,50 @@ index_of(const struct pt *p, size_t n, int64_t commit)
 	return -1;
 }
 
+/*
+ * When the model of metric on ref changes kind (it gains or loses its
+ * floor, or becomes deterministic or stops being), the verdicts on the
+ * metric's run pages (and so their commits) change with it: mark its runs
+ * dirty. A floor that only moves shows on a page's next render.
+ */
+static int
+noise_kind_dirty(struct db *db, int64_t metric, const char *ref,
+    const struct stats_noise *nm)
+{
+	sqlite3_stmt *st = db_stmt(db, "changes.noise_kind",
+	    "SELECT deterministic, floor IS NULL FROM noise WHERE "
+	    "metric_id = ? AND ref = ?");
+	int r, same = 0;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, metric);
+	sqlite3_bind_text(st, 2, ref, -1, SQLITE_STATIC);
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW)
+		same = sqlite3_column_int(st, 0) == nm->deterministic &&
+		    sqlite3_column_int(st, 1) == (isnan(nm->floor) != 0);
+	else if (r == SQLITE_DONE)
+		same = isnan(nm->floor);	/* no model before, none now */
+	sqlite3_reset(st);
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		return db_err(db, "reading noise");
+	if (same)
+		return 0;
+	return db_run_int(db, "changes.noise_dirty", "INSERT OR IGNORE INTO "
+	    "dirty (kind, key) SELECT 'run', run_id FROM measurements WHERE "
+	    "metric_id = ?", metric);
+}
+
 static int
 save_noise(struct db *db, int64_t metric, const char *ref,
     const struct stats_noise *nm)
 {
-	sqlite3_stmt *st = db_stmt(db, "changes.3",
+	sqlite3_stmt *st;
+
+	if (noise_kind_dirty(db, metric, ref, nm) < 0)
+		return -1;
+	st = db_stmt(db, "changes.3",
 	    "INSERT OR REPLACE INTO noise "
 	    "(metric_id, ref, runs, deterministic, run_to_run, within_run, "
 	    "floor) VALUES (?, ?, ?, ?, ?, ?, ?)");
