@@ -60,11 +60,16 @@ double proto_time_now(void);
 #define PROTO_METRIC_NAME_MAX 512
 #define PROTO_UNIT_MAX 64
 
+/* A number macro as a string literal. */
+#define PROTO_STR_(x) #x
+#define PROTO_STR(x) PROTO_STR_(x)
+
 /* The rules proto_valid_metric_name and proto_valid_unit check, for
  * messages. */
-#define PROTO_METRIC_NAME_RULE "1 to 512 bytes of UTF-8 without control " \
-	"characters"
-#define PROTO_UNIT_RULE "at most 64 bytes of UTF-8 without control characters"
+#define PROTO_METRIC_NAME_RULE "1 to " PROTO_STR(PROTO_METRIC_NAME_MAX) \
+	" bytes of UTF-8 without control characters"
+#define PROTO_UNIT_RULE "at most " PROTO_STR(PROTO_UNIT_MAX) " bytes of " \
+	"UTF-8 without control characters"
 
 /*
  * 1 if s is a valid metric name: 1 to PROTO_METRIC_NAME_MAX bytes of valid

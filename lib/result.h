@@ -7,8 +7,6 @@
 
 #include <cjson/cJSON.h>
 
-#include "proto.h"
-
 struct metric {
 	char *name;
 	double *values;
@@ -34,8 +32,6 @@ struct result {
 
 #define RESULT_MAX_METRICS 20000
 #define RESULT_MAX_VALUES 1000000
-#define RESULT_MAX_NAME PROTO_METRIC_NAME_MAX
-#define RESULT_MAX_UNIT PROTO_UNIT_MAX
 #define RESULT_MAX_ERROR 4096
 #define RESULT_MAX_FILE ((size_t)64 * 1024 * 1024)
 #define RESULT_MAX_WARN 200

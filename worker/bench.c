@@ -106,6 +106,18 @@ free_env(char **env)
 	free(env);
 }
 
+/* Close every fd from low up (close_range, or one by one where the kernel
+ * has none). Async-signal-safe. */
+static void
+close_from(int low)
+{
+	int fd;
+
+	if (syscall(SYS_close_range, (unsigned)low, ~0U, 0U) < 0)
+		for (fd = low; fd < 65536; fd++)
+			close(fd);
+}
+
 /* In the child, between fork and exec: only async-signal-safe calls. */
 static void
 child(const struct bench_job *j, int out, int err, char *const argv[],
@@ -114,7 +126,7 @@ child(const struct bench_job *j, int out, int err, char *const argv[],
 	static const char msg[] = "tj-worker: cannot run the bench script\n";
 	struct sigaction sa;
 	sigset_t none;
-	int nul, sig, fd;
+	int nul, sig;
 
 	setpgid(0, 0);
 	/* The bench dies with the worker (the watchdog below kills the rest
@@ -133,9 +145,7 @@ child(const struct bench_job *j, int out, int err, char *const argv[],
 	    dup2(err, 2) < 0 || chdir(j->bench_tree) < 0)
 		_exit(126);
 	/* Nothing of the worker's (sockets, the spool) leaks into the bench. */
-	if (syscall(SYS_close_range, 3U, ~0U, 0U) < 0)
-		for (fd = 3; fd < 65536; fd++)
-			close(fd);
+	close_from(3);
 	execve(argv[0], argv, env);
 	if (write(2, msg, sizeof(msg) - 1) < 0)
 		_exit(127);
@@ -158,7 +168,8 @@ watchdog(int fd, pid_t group)
 
 	if (fd != 3 && (dup2(fd, 3) < 0))
 		_exit(1);
-	syscall(SYS_close_range, 4U, ~0U, 0U);
+	/* The pipe's write end too: else no EOF ever comes. */
+	close_from(4);
 	close(0);
 	close(1);
 	close(2);
@@ -463,12 +474,12 @@ poll_pipes(int *out, int *err, struct output *o, struct raw *raw)
 	return ended;
 }
 
-/* The bench (group pid) has run for ran ms and has not exited: SIGTERM
- * it on an abort or past the timeout, SIGKILL it a grace after that;
- * *term_at is when the last signal went (0: none yet). */
+/* The bench (group pid), started at started, has not exited by now (ms):
+ * SIGTERM it on an abort or past the timeout, SIGKILL it a grace after
+ * that; *term_at is when the last signal went (0: none yet). */
 static void
 stop_if_due(const struct bench_job *j, struct output *o,
-    struct bench_end *end, pid_t pid, int64_t ran, int64_t now,
+    struct bench_end *end, pid_t pid, int64_t started, int64_t now,
     int64_t *term_at, int *timed_out)
 {
 	if (*term_at == 0 && atomic_load(j->abort)) {
@@ -477,7 +488,7 @@ stop_if_due(const struct bench_job *j, struct output *o,
 		killpg(pid, SIGTERM);
 		*term_at = now;
 	} else if (*term_at == 0 && j->timeout_ms > 0 &&
-	    ran >= j->timeout_ms) {
+	    now - started >= j->timeout_ms) {
 		*timed_out = 1;
 		log_info("run %s: timed out, stopping the bench", j->run_id);
 		output_addf(o, "timed out after %g s: SIGTERM to the bench's "
@@ -570,8 +581,8 @@ run_script(const struct bench_job *j, struct result *r, struct output *o,
 		if (reaped && open_fds > 0 && now - exit_at >= 2 * DRAIN_MS)
 			break;	/* someone outside the group holds a pipe */
 		if (!exited)
-			stop_if_due(j, o, end, pid, now - started, now,
-			    &term_at, &timed_out);
+			stop_if_due(j, o, end, pid, started, now, &term_at,
+			    &timed_out);
 	}
 	output_flush(o);
 	none = read_result_file(j->result_file, r, o, end);

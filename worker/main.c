@@ -69,24 +69,11 @@ usage(FILE *f)
 static int
 setup_dirs(struct worker *w)
 {
-	struct stat st;
-	const char *tmp = getenv("TMPDIR");
 	char *lock;
 	int fd;
 
-	if (w->cfg.worker_dir)
-		w->dir = xstrdup(w->cfg.worker_dir);
-	else
-		w->dir = xasprintf("%s/tj-worker-%s", tmp && *tmp ? tmp :
-		    "/tmp", w->cfg.worker_name);
-	if (util_mkdirs(w->dir) < 0)
+	if (worker_own_dir(w) < 0)
 		return -1;
-	/* In a shared /tmp, make sure the dir is ours and not a link. */
-	if (lstat(w->dir, &st) < 0 || !S_ISDIR(st.st_mode) ||
-	    st.st_uid != geteuid()) {
-		err_set("%s: not a directory owned by us", w->dir);
-		return -1;
-	}
 	lock = xasprintf("%s/lock", w->dir);
 	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	free(lock);
@@ -257,26 +244,11 @@ parse_args(int argc, char **argv, struct worker *w, struct args *a)
 static int
 configure(struct worker *w, const struct args *a, const char *env_token)
 {
-	if (config_load(&w->cfg, a->config) < 0 ||
-	    (a->name && config_set(&w->cfg, "worker.name", a->name) < 0) ||
-	    (a->dir && config_set(&w->cfg, "worker.dir", a->dir) < 0) ||
-	    (a->server && config_set(&w->cfg, "server.cli.url",
-	    a->server) < 0) ||
-	    (a->server && (a->token || env_token) && config_set(&w->cfg,
-	    "server.cli.token", a->token ? a->token : env_token) < 0)) {
-		log_error("%s", err_get());
+	struct worker_opts o = {a->config, a->server, a->name, a->dir,
+	    a->token};
+
+	if (worker_configure(w, &o, env_token) < 0)
 		return -1;
-	}
-	if (a->token && !a->server) {
-		log_error("--token goes with --server");
-		return -1;
-	}
-	config_finish(&w->cfg);
-	if (!proto_valid_id(w->cfg.worker_name)) {
-		log_error("worker name '%s' is not " PROTO_ID_RULE "; set "
-		    "[worker] name or --name", w->cfg.worker_name);
-		return -1;
-	}
 	if (w->cfg.worker_ping <= 0) {
 		log_error("[worker] ping must be positive");
 		return -1;

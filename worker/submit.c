@@ -229,44 +229,17 @@ parse_args(int argc, char **argv, struct submit_args *a)
 	return -1;
 }
 
-/* The config, with the command line's overrides, and a valid worker
- * name. 0, or -1 logged. */
-static int
-load_config(struct worker *w, const struct submit_args *a,
-    const char *env_token)
-{
-	const char *token = a->token ? a->token : env_token;
-
-	if (config_load(&w->cfg, a->config) < 0 ||
-	    (a->name && config_set(&w->cfg, "worker.name", a->name) < 0) ||
-	    (a->dir && config_set(&w->cfg, "worker.dir", a->dir) < 0) ||
-	    (a->server && config_set(&w->cfg, "server.cli.url",
-	    a->server) < 0) ||
-	    (a->server && token && config_set(&w->cfg, "server.cli.token",
-	    token) < 0)) {
-		log_error("%s", err_get());
-		return -1;
-	}
-	config_finish(&w->cfg);
-	if (!proto_valid_id(w->cfg.worker_name)) {
-		log_error("worker name '%s' is not " PROTO_ID_RULE,
-		    w->cfg.worker_name);
-		return -1;
-	}
-	return 0;
-}
-
 /* The worker's dir and spool, its secret and its info line. 0, or -1
  * logged. */
 static int
 open_spool(struct worker *w)
 {
-	const char *tmp = getenv("TMPDIR");
 	struct utsname u;
 
-	w->dir = w->cfg.worker_dir ? xstrdup(w->cfg.worker_dir) :
-	    xasprintf("%s/tj-worker-%s", tmp && tmp[0] ? tmp : "/tmp",
-	    w->cfg.worker_name);
+	if (worker_own_dir(w) < 0) {
+		log_error("%s", err_get());
+		return -1;
+	}
 	w->spool = xasprintf("%s/spool", w->dir);
 	if (util_mkdirs(w->spool) < 0 || load_secret(w) < 0) {
 		log_error("%s", err_get());
@@ -316,6 +289,7 @@ submit_main(int argc, char **argv)
 {
 	const char *env_token = getenv("TJ_TOKEN");
 	struct submit_args a = {0};
+	struct worker_opts opts;
 	char *path = NULL, hash[41], id[STORE_ID_SIZE];
 	char *data = NULL;
 	const char *file;
@@ -337,7 +311,9 @@ submit_main(int argc, char **argv)
 		goto out;
 	rc = 1;
 	file = a.file;
-	if (load_config(&w, &a, env_token) < 0)
+	opts = (struct worker_opts){a.config, a.server, a.name, a.dir,
+	    a.token};
+	if (worker_configure(&w, &opts, env_token) < 0)
 		goto out;
 	/* Read and check everything before anything is written. */
 	if (resolve_commit(a.commit, hash) < 0 ||

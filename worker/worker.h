@@ -364,6 +364,24 @@ void run_do(struct worker *w, struct server *s, const cJSON *run);
  * touched here. */
 void run_clean_stale(struct worker *w);
 
+/* ---- setup.c: tj-worker's and tj-worker submit's start ---- */
+
+/* The command line's overrides of the config (NULL: none). */
+struct worker_opts {
+	const char *config, *server, *name, *dir, *token;
+};
+
+/* Load w->cfg with o's overrides (a token goes with a server; TJ_TOKEN,
+ * env_token, when o has none) and check the worker's name. 0, or -1
+ * logged. */
+int worker_configure(struct worker *w, const struct worker_opts *o,
+    const char *env_token);
+
+/* w->dir from the config (default $TMPDIR/tj-worker-NAME), made, and
+ * refused unless it is a directory of ours (not a link). 0, or -1 with
+ * err_set. */
+int worker_own_dir(struct worker *w);
+
 /* ---- util.c: clocks, directories, files ---- */
 
 /* Monotonic milliseconds. */

@@ -129,6 +129,14 @@ echo '{"bin": {"file-size": {"value": 7}}}' >sizes.bmf.json
 (cd repo && TJ_TOKEN=$TOKEN "$TJ_WORKER" submit --server "$API" --name ci \
     --dir "$T_DIR/ci.d" --commit HEAD ../sizes.bmf.json >/dev/null 2>&1)
 check_eq "submit: REV resolved, format from the name" "$(values_of "$hs" bin/file-size)" "[7]"
+# A dir that is a link (another user's trap in a shared /tmp): refused,
+# as tj-worker itself refuses it, before anything is written there.
+mkdir -p elsewhere && ln -sfn "$T_DIR/elsewhere" "$T_DIR/ci-link.d"
+err=$(TJ_TOKEN=$TOKEN "$TJ_WORKER" submit --server "$API" --name ci \
+    --dir "$T_DIR/ci-link.d" --commit "$hs" --format gab-smaller gab.json 2>&1 >/dev/null)
+check_eq "submit: a linked dir: exit 1" "$?" 1
+check_match "submit: a linked dir: said" "$err" "ci-link.d: not a directory owned by us"
+check_eq "submit: nothing written through the link" "$(ls -A elsewhere | wc -l)" 0
 # Malformed: nothing spooled, nothing sent.
 echo '[{"name": "x", "value": "fast"}]' >bad.json
 n0=$(n_runs)

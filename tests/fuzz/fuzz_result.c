@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 
 #include "fuzz.h"
+#include "proto.h"
 #include "result.h"
 #include "utf8.h"
 
@@ -20,7 +21,7 @@ check(const struct result *r)
 	FUZZ_ASSERT(j != NULL && cJSON_IsObject(j));
 	cJSON_ArrayForEach(m, j) {
 		FUZZ_ASSERT(m->string != NULL && m->string[0] != '\0' &&
-		    strlen(m->string) <= RESULT_MAX_NAME &&
+		    strlen(m->string) <= PROTO_METRIC_NAME_MAX &&
 		    utf8_valid(m->string, strlen(m->string)));
 		vals = cJSON_GetObjectItemCaseSensitive(m, "values");
 		cJSON_ArrayForEach(v, vals)

@@ -4,6 +4,7 @@
 
 #include "../../worker/output.c"
 #include "err.h"
+#include "proto.h"
 #include "t.h"
 #include "worker_t.h"
 
@@ -125,7 +126,7 @@ test_names(void)
 	memset(big, 'a', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	T_OK(result_metric(&r, big) == NULL);
-	big[RESULT_MAX_NAME] = '\0';
+	big[PROTO_METRIC_NAME_MAX] = '\0';
 	T_OK(result_metric(&r, big) != NULL);
 	m = result_metric(&r, "ok/ünïcode");
 	T_OK(m != NULL);
