@@ -266,7 +266,7 @@ record(struct result *r, const cJSON *rec)
 		return -1;
 	}
 	/* All checks before the metric is made: a skipped record leaves
-	 * nothing behind (no metric without values, no part of its values). */
+	 * nothing behind (no metric, no part of its values). */
 	count = value != NULL;
 	cJSON_ArrayForEach(v, values) {
 		if (!isfinite(v->valuedouble)) {

@@ -95,10 +95,11 @@ char *render_url_ref(const char *name);
 void render_add_run(cJSON *o, const char *id);
 
 /*
- * base_run in o: {id, url, commit (brief), commits_back} of the run base
- * that commit from's runs are compared with, or null when base is NULL.
- * commits_back is the first-parent distance from from to the base's
- * commit (null when that commit is not on from's first-parent line).
+ * base_run in o: {id, url, commit (brief), commits_back, back_text} of the
+ * run base that commit from's runs are compared with, or null when base is
+ * NULL. commits_back is the first-parent distance from from to the base's
+ * commit (null when that commit is not on from's first-parent line);
+ * back_text says it in words ("3 commits back", "on a merged branch").
  * 0 or -1 with err_set.
  */
 int render_base_run(struct rctx *r, cJSON *o, int64_t from,

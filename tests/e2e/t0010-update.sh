@@ -82,7 +82,6 @@ check_match "1 MB message kept whole" "$(q "SELECT length(message) FROM commits 
 
 # Nothing new: nothing changes, not even a dirty row.
 q "DELETE FROM dirty"
-before=$(q 'SELECT count(*) FROM commits')
 out=$(gen update --repo "$R" --db "$DB" --no-render)
 check_match "nothing-new update says so" "$out" "^0 new commits; refs: 0 added, 0 moved, 0 deleted.*; 0 queued"
 check_eq "nothing-new update dirties nothing" "$(q 'SELECT count(*) FROM dirty')" 0
