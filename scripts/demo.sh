@@ -118,9 +118,11 @@ while :; do
 		printf "${cr}demo: %d of %d runs done${nl}" "$done_" "$total" >&2
 		shown=$done_
 	fi
-	# Done when the queue stays empty: a landed run may still make tj-api
-	# queue confirmation or bisection runs for a change it found.
-	if [ "$left" = 0 ]; then
+	# Done when the queue stays empty with nothing left to detect or
+	# render: a landed run's detection, and the confirmation and bisection
+	# right after the render, may still queue runs.
+	pending=$(sqlite3 "$dir/tablejohn.db" "SELECT count(*) FROM dirty" 2>/dev/null || echo 1)
+	if [ "$left" = 0 ] && [ "$pending" = 0 ]; then
 		idle=$((${idle:-0} + 1))
 		[ "$idle" -ge 5 ] && break
 	else
