@@ -3,7 +3,7 @@
 # runs were rendered re-renders every commit page whose comparison base it
 # becomes: through a merge (both paths lead to the same commits, each
 # walked once), stopping at commits with their own run, and more than 1024
-# commits down a linear history.
+# commits down a linear history; a base on a merged branch is said so.
 . "$(dirname "$0")/lib.sh"
 R=$T_DIR/repo D=$T_DIR/t.db O=$T_DIR/out
 cd "$T_DIR" || exit 1
@@ -45,6 +45,16 @@ check_match "and says so" "$(cat "$O/commit/$E/index.html")" \
 check "then B's run, below the merge's two paths" land "$B" 12
 check_eq "E's page now compares with B's run" "$(against "$E")" "$(run_of "$B")"
 check_match "and shows the change" "$(cat "$O/commit/$E/index.html")" '16\.67%'
+S=$(git -C "$R" rev-parse side)
+check "then S's run, on the merged branch, nearer than B" land "$S" 13
+check_eq "E's page now compares with S's run" "$(against "$E")" "$(run_of "$S")"
+check_match "and says it is on a merged branch" "$(tr -d '\n' <"$O/commit/$E/index.html")" \
+    "compared with run <a [^>]*><code>$(run_of "$S")</code></a> of .*, on a merged branch</p>"
+check_match "so does E's run page" "$(tr -d '\n' <"$O/run/$(run_of "$E")/index.html")" \
+    "<code>$(run_of "$S")</code></a> of the nearest ancestor with a run, .*, on a merged branch</p>"
+check_eq "with no count of commits back in its JSON" \
+    "$(python3 -c 'import json,sys; b=json.load(open(sys.argv[1]))["base_run"]; print(b["commits_back"], b["back_text"])' "$O/run/$(run_of "$E")/run.json")" \
+    "None on a merged branch"
 check "then C's run, nearer on the first parent" land "$C" 11
 check_eq "E's page now compares with C's run" "$(against "$E")" "$(run_of "$C")"
 check_match "2 first-parent commits back" "$(tr -d '\n' <"$O/commit/$E/index.html")" \
