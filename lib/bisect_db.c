@@ -16,6 +16,7 @@
 
 #define RANGE_MAX 100000	/* first-parent commits a range may hold */
 #define ANCESTORS_MAX 200000	/* ancestors of a merge's first parent looked at */
+#define LEVEL_RUNS 3	/* a side's runs that give its level when bisecting */
 
 /* The runs of one commit for one metric, oldest first. */
 struct runs {
@@ -549,11 +550,16 @@ work(struct db *db, const struct config *cfg, struct change *ch,
 			goto out;
 		}
 	}
-	/* Bisecting: the model from every run on both sides now. */
+	/* Bisecting: the model from every run on both sides now. A side
+	 * whose commit has runs enough of its own (as after confirmation)
+	 * is judged by them: detection's level of a sparse history may rest
+	 * on one run, off by its noise. */
 	if (bisect_model_fit(&m, b.r, b.n, a.r, a.n, NULL) < 0)
 		goto out;
-	m.before = ch->before_value;
-	m.after = ch->after_value;
+	if (b.n < LEVEL_RUNS)
+		m.before = ch->before_value;
+	if (a.n < LEVEL_RUNS)
+		m.after = ch->after_value;
 	if (fp_range(db, ch->before, ch->after, &cands, &nc) < 0)
 		goto out;
 	r = bisect_level(db, cfg, ch, &m, cands, nc, left, 0, &culprit, &step,

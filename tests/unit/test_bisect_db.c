@@ -292,6 +292,20 @@ test_engine(const char *path)
 	    q1("SELECT count(*) FROM bisect_runs WHERE change_id = 1 AND "
 	    "kind = 'bisect'"));
 
+	/* Detection's levels rest on one sampled run a side and are off by
+	 * the noise (106 and 114 for 100 and 108): once its commits have
+	 * runs of their own, bisection judges against those, so a run at
+	 * 108 is after the change, not before its midpoint of 110. */
+	change(6, 8, 16, "r-test000001", "r-test000002");
+	exec("UPDATE changes SET before_value = 106, after_value = 114, "
+	    "delta = 8, delta_pct = 7.55 WHERE id = 6");
+	T_OK(bisect_db_tick(db, &cfg) >= 0);
+	for (n = 0; n < 200 && work_once(&cfg); n++)
+		;
+	T_STR_EQ(state(6), "attributed");
+	T_INT_EQ(q1("SELECT culprit FROM change_notes WHERE change_id = 6"),
+	    CULPRIT_A);
+
 	/* Budget: a change with no runs left ends out of budget. */
 	change(4, 16, 24, "r-test000002", "r-test000003");
 	exec("UPDATE changes SET after_value = 90, delta_pct = -16 WHERE "
