@@ -163,8 +163,18 @@ proto_time_format(char *out, double t, int tz, enum proto_time_style style)
 		secs++;
 		ms -= 1000;
 	}
+	/* What RFC 3339 cannot write (an offset of a day or more, a year
+	 * past 9999, a db from before the import checked) prints as UTC, or
+	 * as the epoch. */
+	if (tz <= -24 * 60 || tz >= 24 * 60)
+		tz = 0;
 	secs += (time_t)tz * 60;
-	gmtime_r(&secs, &tm);
+	if (secs < (time_t)-62135596800LL || secs > (time_t)253402300799LL ||
+	    gmtime_r(&secs, &tm) == NULL) {
+		secs = 0;
+		tz = 0;
+		gmtime_r(&secs, &tm);
+	}
 	n = strftime(out, PROTO_TIME_LEN, "%Y-%m-%dT%H:%M:%S", &tm);
 	if (ms != 0 || style == PROTO_TIME_MS)
 		n += (size_t)snprintf(out + n, PROTO_TIME_LEN - n, ".%03ld",

@@ -233,6 +233,9 @@ add_boundary(struct walk *w, int64_t id, int level)
 	w->boundary[w->nboundary++] = id;
 }
 
+#define SIG_TIME_MIN (-62135596800LL)	/* 0001-01-01T00:00:00Z */
+#define SIG_TIME_MAX 253402300799LL	/* 9999-12-31T23:59:59Z */
+
 struct sig {
 	const char *name, *email;
 	size_t namelen, emaillen;
@@ -275,14 +278,22 @@ parse_sig(const char *p, const char *end, struct sig *s)
 		n = sizeof(num) - 1;
 	memcpy(num, p, n);
 	num[n] = '\0';
+	errno = 0;
 	s->time = strtoll(num, &e, 10);
+	/* A date past what a calendar prints (years 1 to 9999) reads as 0,
+	 * as git log shows it. */
+	if (errno == ERANGE || s->time < SIG_TIME_MIN || s->time > SIG_TIME_MAX)
+		s->time = 0;
 	while (*e == ' ')
 		e++;
 	if ((e[0] == '+' || e[0] == '-') && strlen(e) >= 5) {
 		tz = strtol(e + 1, NULL, 10);
-		s->tz = (int)((tz / 100) * 60 + tz % 100);
-		if (e[0] == '-')
-			s->tz = -s->tz;
+		/* An offset RFC 3339 cannot write (+9999) reads as UTC. */
+		if (tz >= 0 && tz / 100 < 24 && tz % 100 < 60) {
+			s->tz = (int)((tz / 100) * 60 + tz % 100);
+			if (e[0] == '-')
+				s->tz = -s->tz;
+		}
 	}
 }
 
@@ -757,6 +768,46 @@ load_db_refs(struct db *db, struct db_ref **out, size_t *nout)
 }
 
 /*
+ * The commit ref names, through annotated tags, in *oid: 0, or 1 when it
+ * names no commit. The commit is known by its type only, never parsed, so
+ * one libgit2 would refuse (a date past its range) keeps its ref; the
+ * import reads commits with its own, lenient parser.
+ */
+static int
+peel_to_commit(git_reference *ref, git_oid *oid)
+{
+	git_repository *repo = git_reference_owner(ref);
+	git_reference *res;
+	git_object_t type;
+	git_odb *odb;
+	git_tag *tag;
+	size_t len;
+	int depth, rc = 1;
+
+	if (git_reference_resolve(&res, ref) < 0)
+		return 1;
+	*oid = *git_reference_target(res);
+	git_reference_free(res);
+	if (git_repository_odb(&odb, repo) < 0)
+		return 1;
+	for (depth = 0; depth < 64; depth++) {
+		if (git_odb_read_header(&len, &type, odb, oid) < 0)
+			break;
+		if (type == GIT_OBJECT_COMMIT) {
+			rc = 0;
+			break;
+		}
+		if (type != GIT_OBJECT_TAG || git_tag_lookup(&tag, repo,
+		    oid) < 0)
+			break;
+		*oid = *git_tag_target_id(tag);
+		git_tag_free(tag);
+	}
+	git_odb_free(odb);
+	return rc;
+}
+
+/*
  * The commit ref peels to, in *oid; 1 if it does not peel to one. When the
  * db has ref at the commit ref's target names (or, for an annotated tag in
  * packed-refs, the commit its peeled line names), nothing is read: the db
@@ -766,7 +817,6 @@ static int
 peel_ref(git_reference *ref, const struct db_ref *d, git_oid *oid)
 {
 	const git_oid *t;
-	git_object *obj;
 
 	if (d != NULL && git_reference_type(ref) == GIT_REFERENCE_DIRECT) {
 		t = git_reference_target_peel(ref);
@@ -777,14 +827,12 @@ peel_ref(git_reference *ref, const struct db_ref *d, git_oid *oid)
 			return 0;
 		}
 	}
-	if (git_reference_peel(&obj, ref, GIT_OBJECT_COMMIT) < 0) {
+	if (peel_to_commit(ref, oid) != 0) {
 		log_debug("skipping ref %s: it does not point to a commit",
 		    git_reference_name(ref));
 		git_error_clear();
 		return 1;
 	}
-	*oid = *git_object_id(obj);
-	git_object_free(obj);
 	return 0;
 }
 
