@@ -303,6 +303,12 @@ store_run(struct db *db, const struct store_run *s, const char *worker)
 	    db_dirty(db, "graph", "") < 0 ||
 	    db_dirty(db, "detect", s->hash) < 0)
 		return -1;
+	/* The refs at this commit: their pages and go/refs.json name the
+	 * tip's newest run. */
+	if (db_run_int(db, "store.store_run_5", "INSERT OR IGNORE INTO dirty "
+	    "(kind, key) SELECT 'ref', name FROM refs WHERE commit_id = ?",
+	    cid) < 0)
+		return -1;
 	return 1;
 }
 

@@ -69,6 +69,7 @@ metric odd/é ✓
 metric run/broken
 metric run/nbody/time
 queue 
+ref refs/heads/main
 run $id
 worker w1"
 
