@@ -60,18 +60,12 @@ check_eq "the commit left the queue" \
     "$(sql tj.db "SELECT count(*) FROM queue q JOIN commits c ON c.id = q.commit_id WHERE c.hash = '$h'")" 0
 check_eq "the dirty rows" \
     "$(sql tj.db "SELECT kind || ' ' || key FROM dirty ORDER BY 1")" \
-    "commit $h
-detect $h
-graph 
-index 
-metric files/total
-metric odd/é ✓
-metric run/broken
-metric run/nbody/time
-queue 
-ref refs/heads/main
-run $id
-worker w1"
+    "$( (printf '%s\n' "commit $h" "detect $h" "graph " "index " \
+	"metric files/total" "metric odd/é ✓" "metric run/broken" \
+	"metric run/nbody/time" "queue " "run $id" "worker w1"
+    # and the refs at the commit (their pages name its newest run)
+    sql tj.db "SELECT 'ref ' || r.name FROM refs r JOIN commits c ON
+	c.id = r.commit_id WHERE c.hash = '$h'") | LC_ALL=C sort)"
 
 # The same submission again (a lost reply): 200, nothing stored twice.
 check_eq "the same submission again" "$(post w1 "$body")" 200
