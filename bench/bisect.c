@@ -1,7 +1,8 @@
 /* bench-bisect: how many extra runs lib/bisect needs to attribute a change
  * to its commit, and how often it picks the right one, over seeded
  * synthetic ranges (first-parent, and with the change inside a merged
- * branch) with runs of noisy repetitions. */
+ * branch) with runs of noisy repetitions; and how well confirmation tells
+ * real changes from one-off runs, against the rule it replaced. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -166,6 +167,129 @@ out:
 	return ok;
 }
 
+/*
+ * Confirmation: a change suspected from one run on each side, real (the
+ * after commit has it) or a one-off (its run was off by the same amount,
+ * the commit is not), then confirm-runs new runs of each commit. The rule
+ * (bisect_confirm: the shift between the new runs) against the baseline
+ * it replaced: each side's new runs classified against the suspected
+ * levels, forced to the nearer one.
+ */
+#define CONFIRM_RUNS 2
+
+struct tally {
+	size_t tp, fp, fn, tn;
+};
+
+static void
+tally_add(struct tally *t, int real, int held)
+{
+	if (real && held)
+		t->tp++;
+	else if (real)
+		t->fn++;
+	else if (held)
+		t->fp++;
+	else
+		t->tn++;
+}
+
+static double
+ratio(size_t a, size_t b)
+{
+	return b ? (double)a / (double)b : 0;
+}
+
+static double
+tally_f1(const struct tally *t, double *prec, double *rec)
+{
+	*prec = ratio(t->tp, t->tp + t->fp);
+	*rec = ratio(t->tp, t->tp + t->fn);
+	return *prec + *rec > 0 ? 2 * *prec * *rec / (*prec + *rec) : 0;
+}
+
+static void
+confirm_trial(const struct scenario *s, int real, struct tally *rule,
+    struct tally *base)
+{
+	struct sim b = {0}, a = {0};
+	struct bisect_model m;
+	double delta = (unif() < 0.5 ? -1 : 1) * s->step * LEVEL * s->noise /
+	    100;
+	size_t i;
+	int held, old;
+
+	/* The runs the change was found from: a one-off is a run of the
+	 * old level moved by the step as a whole. */
+	a.has = 1;
+	sim_run(&b, s, delta);
+	sim_run(&a, s, real ? delta : 0);
+	if (!real)
+		for (i = 0; i < REPS; i++)
+			a.vals[0][i] += delta;
+	a.has = real;
+	for (i = 0; i < CONFIRM_RUNS; i++) {
+		sim_run(&b, s, delta);
+		sim_run(&a, s, delta);
+	}
+	/* As tj-api does: the spread from every run of the two commits, the
+	 * levels the ones the change was found from. */
+	if (bisect_model_fit(&m, b.runs, b.nruns, a.runs, a.nruns, NULL) < 0)
+		return;
+	m.before = stats_median(b.vals[0], REPS);
+	m.after = stats_median(a.vals[0], REPS);
+	held = bisect_confirm(&m, b.runs + 1, CONFIRM_RUNS, a.runs + 1,
+	    CONFIRM_RUNS, CONFIRM_RUNS) == BISECT_AFTER;
+	old = bisect_classify(&m, b.runs + 1, CONFIRM_RUNS, 1, NULL) ==
+	    BISECT_BEFORE && bisect_classify(&m, a.runs + 1, CONFIRM_RUNS, 1,
+	    NULL) == BISECT_AFTER;
+	tally_add(rule, real, held);
+	tally_add(base, real, old);
+}
+
+/* 0 when the rule's F1 is at least the baseline's over all scenarios. */
+static int
+confirm_bench(size_t trials)
+{
+	static const struct scenario cs[] = {
+		{0, 0, 2, 2, 0}, {0, 0, 3, 2, 0}, {0, 0, 4, 2, 0},
+		{0, 0, 6, 2, 0}, {0, 0, 3, 1, 0.02}, {0, 0, 8, 1, 0},
+	};
+	struct tally all_r = {0}, all_b = {0};
+	double p, r, f, pb, rb, fb;
+	size_t si, t;
+
+	printf("\nconfirmation: %zu seeded suspected changes per scenario, "
+	    "half real, half one-off runs; %d new runs a side\n\n", 10 * trials,
+	    CONFIRM_RUNS);
+	printf("%3s %5s %6s %8s | %6s %6s %6s | %6s %6s %6s\n", "#", "step",
+	    "noise%", "outliers", "prec", "recall", "F1", "prec", "recall",
+	    "F1");
+	printf("%25s | %-20s | %-20s\n", "", "rule: sides or shift",
+	    "baseline: each side");
+	for (si = 0; si < sizeof(cs) / sizeof(cs[0]); si++) {
+		struct tally tr = {0}, tb = {0};
+
+		for (t = 0; t < 10 * trials; t++) {
+			rng = 0xc0f1ULL + si * 7919ULL + t;
+			confirm_trial(&cs[si], (int)(t & 1), &tr, &tb);
+		}
+		all_r.tp += tr.tp, all_r.fp += tr.fp, all_r.fn += tr.fn;
+		all_b.tp += tb.tp, all_b.fp += tb.fp, all_b.fn += tb.fn;
+		f = tally_f1(&tr, &p, &r);
+		fb = tally_f1(&tb, &pb, &rb);
+		printf("%3zu %5.0f %6.1f %7.0f%% | %6.3f %6.3f %6.3f | %6.3f "
+		    "%6.3f %6.3f\n", si + 1, cs[si].step, cs[si].noise,
+		    100 * cs[si].outliers, p, r, f, pb, rb, fb);
+	}
+	f = tally_f1(&all_r, &p, &r);
+	fb = tally_f1(&all_b, &pb, &rb);
+	printf("confirmation over all: F1 %.3f (precision %.3f, recall %.3f)"
+	    " against the baseline's %.3f (%.3f, %.3f): %.2f x\n", f, p, r,
+	    fb, pb, rb, fb > 0 ? f / fb : 0);
+	return f >= fb ? 0 : 1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -217,5 +341,7 @@ main(int argc, char **argv)
 	    "(worst scenario %.1f%%); target >= 95%%: %s\n",
 	    100.0 * (double)right_all / (double)total, total, 100 * worst,
 	    (double)right_all >= 0.95 * (double)total ? "met" : "MISSED");
+	if (confirm_bench(trials) != 0)
+		return 1;
 	return (double)right_all >= 0.95 * (double)total ? 0 : 1;
 }

@@ -178,19 +178,40 @@ bisect_classify(const struct bisect_model *m, const struct bisect_run *runs,
 	return side;
 }
 
+/* The median of the locations of runs with values; *k gets their count. */
+static double
+side_loc(const struct bisect_run *r, size_t n, size_t *k)
+{
+	double *x = run_medians(r, n, k), loc = *k ? stats_median(x, *k) : 0;
+
+	free(x);
+	return loc;
+}
+
 enum bisect_side
 bisect_confirm(const struct bisect_model *m,
     const struct bisect_run *before_new, size_t nb,
     const struct bisect_run *after_new, size_t na, size_t want)
 {
-	enum bisect_side b, a;
+	double d = m->after - m->before, shift, se, b, a;
+	size_t kb, ka;
 
 	if (nb < want || na < want)
 		return BISECT_UNSURE;
-	b = bisect_classify(m, before_new, nb, 1, NULL);
-	a = bisect_classify(m, after_new, na, 1, NULL);
-	return b == BISECT_BEFORE && a == BISECT_AFTER ? BISECT_AFTER :
-	    BISECT_BEFORE;
+	/* Each side where the suspected levels put it. */
+	if (bisect_classify(m, before_new, nb, 1, NULL) == BISECT_BEFORE &&
+	    bisect_classify(m, after_new, na, 1, NULL) == BISECT_AFTER)
+		return BISECT_AFTER;
+	/* Or the two commits apart by far more than their noise, in the
+	 * change's direction: the suspected levels rest on the runs the
+	 * change was found from and carry their noise. */
+	b = side_loc(before_new, nb, &kb);
+	a = side_loc(after_new, na, &ka);
+	if (kb == 0 || ka == 0 || d == 0)
+		return BISECT_BEFORE;
+	shift = (a - b) * (d > 0 ? 1 : -1);
+	se = m->sd * sqrt(1.0 / (double)kb + 1.0 / (double)ka);
+	return shift >= BISECT_CONFIRM_Z * se ? BISECT_AFTER : BISECT_BEFORE;
 }
 
 int

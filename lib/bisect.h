@@ -63,14 +63,22 @@ enum bisect_side {
 enum bisect_side bisect_classify(const struct bisect_model *m,
     const struct bisect_run *runs, size_t k, int forced, double *llr);
 
+/* How many standard errors apart the confirmation runs of the two commits
+ * must be for a change to hold that the suspected levels do not bear out. */
+#define BISECT_CONFIRM_Z 3.0
+
 /*
  * Does a suspected change hold? m was fit with the change's own runs;
  * before_new and after_new are the confirmation runs of the commit before
  * and the commit after it (not the runs the change was found from).
- * BISECT_UNSURE until each side has want runs; then BISECT_AFTER if the
- * after commit's runs are on the after side and the before commit's on
- * the before side (each forced to the nearer one), else BISECT_BEFORE:
- * it does not hold.
+ * BISECT_UNSURE until each side has want runs. Then BISECT_AFTER (it
+ * holds) if the after commit's runs are on the after side and the before
+ * commit's on the before side (each forced to the nearer one), or if the
+ * shift between the two commits' new runs (the medians of their runs'
+ * locations) is in the change's direction and BISECT_CONFIRM_Z standard
+ * errors (m->sd per run) or more: the suspected levels rest on the runs
+ * the change was found from and carry their noise. Else BISECT_BEFORE: it
+ * does not hold.
  */
 enum bisect_side bisect_confirm(const struct bisect_model *m,
     const struct bisect_run *before_new, size_t nb,

@@ -172,6 +172,45 @@ test_confirm(void)
 	bn[0] = nb[0].r;
 	bn[1] = nb[1].r;
 	T_INT_EQ(bisect_confirm(&m, bn, 2, an, 2, 2), BISECT_BEFORE);
+
+	/* Suspected from one run a side, each off by its noise (109 and 102.8
+	 * for a step from 108 to 101.5): the new runs of the before commit
+	 * come out at 106.5 and 105.7, nearer the middle of the suspected
+	 * levels than their top, yet the two commits are 4.4 apart: it holds. */
+	m.before = 109.09;
+	m.after = 102.79;
+	m.sd = 1.1;
+	fake_run(&nb[0], 106.46, 2, 5);
+	fake_run(&nb[1], 105.68, 2, 5);
+	fake_run(&na[0], 101.33, 2, 5);
+	fake_run(&na[1], 102.04, 2, 5);
+	for (i = 0; i < 2; i++) {
+		bn[i] = nb[i].r;
+		an[i] = na[i].r;
+	}
+	T_INT_EQ(bisect_confirm(&m, bn, 2, an, 2, 2), BISECT_AFTER);
+	/* The same runs the other way round: a shift against the change. */
+	T_INT_EQ(bisect_confirm(&m, an, 2, bn, 2, 2), BISECT_BEFORE);
+	/* A real +8 % under a one-off run that made it look +25 %: smaller
+	 * than half of it, but far beyond its noise. */
+	m.before = 100;
+	m.after = 125;
+	m.sd = 0.8;
+	fake_run(&nb[0], 100.2, 1, 5);
+	fake_run(&nb[1], 99.7, 1, 5);
+	fake_run(&na[0], 108.1, 1, 5);
+	fake_run(&na[1], 107.6, 1, 5);
+	for (i = 0; i < 2; i++) {
+		bn[i] = nb[i].r;
+		an[i] = na[i].r;
+	}
+	T_INT_EQ(bisect_confirm(&m, bn, 2, an, 2, 2), BISECT_AFTER);
+	/* ... and the one-off alone, within its noise: it does not hold. */
+	fake_run(&na[0], 101.1, 1, 5);
+	fake_run(&na[1], 100.4, 1, 5);
+	for (i = 0; i < 2; i++)
+		an[i] = na[i].r;
+	T_INT_EQ(bisect_confirm(&m, bn, 2, an, 2, 2), BISECT_BEFORE);
 }
 
 /*
