@@ -211,18 +211,20 @@ index_of(const struct pt *p, size_t n, int64_t commit)
 }
 
 /*
- * When the model of metric on ref changes kind (it gains or loses its
- * floor, or becomes deterministic or stops being), the verdicts on the
- * metric's run pages (and so their commits) change with it: mark its runs
- * dirty. A floor that only moves shows on a page's next render.
+ * When the model of metric on ref changes what pages show of it (its
+ * published floor, or its kind: stats_noise_publish), the verdicts on the
+ * metric's run pages (and so their commits) and its change pages change
+ * with it: mark them dirty. A floor that drifts inside one step of the
+ * published grid changes nothing a page shows.
  */
 static int
 noise_kind_dirty(struct db *db, int64_t metric, const char *ref,
     const struct stats_noise *nm)
 {
 	sqlite3_stmt *st = db_stmt(db, "changes.noise_kind",
-	    "SELECT deterministic, floor IS NULL FROM noise WHERE "
+	    "SELECT deterministic, floor FROM noise WHERE "
 	    "metric_id = ? AND ref = ?");
+	struct stats_noise was, now = *nm;
 	int r, same = 0;
 
 	if (st == NULL)
@@ -230,19 +232,29 @@ noise_kind_dirty(struct db *db, int64_t metric, const char *ref,
 	sqlite3_bind_int64(st, 1, metric);
 	sqlite3_bind_text(st, 2, ref, -1, SQLITE_STATIC);
 	r = sqlite3_step(st);
-	if (r == SQLITE_ROW)
-		same = sqlite3_column_int(st, 0) == nm->deterministic &&
-		    sqlite3_column_int(st, 1) == (isnan(nm->floor) != 0);
-	else if (r == SQLITE_DONE)
+	stats_noise_publish(&now);
+	if (r == SQLITE_ROW) {
+		memset(&was, 0, sizeof(was));
+		was.deterministic = sqlite3_column_int(st, 0);
+		was.floor = sqlite3_column_type(st, 1) == SQLITE_NULL ? NAN :
+		    sqlite3_column_double(st, 1);
+		stats_noise_publish(&was);
+		same = stats_noise_same(&was, &now);
+	} else if (r == SQLITE_DONE) {
 		same = isnan(nm->floor);	/* no model before, none now */
+	}
 	sqlite3_reset(st);
 	if (r != SQLITE_ROW && r != SQLITE_DONE)
 		return db_err(db, "reading noise");
 	if (same)
 		return 0;
-	return db_run_int(db, "changes.noise_dirty", "INSERT OR IGNORE INTO "
+	if (db_run_int(db, "changes.noise_dirty", "INSERT OR IGNORE INTO "
 	    "dirty (kind, key) SELECT 'run', run_id FROM measurements WHERE "
-	    "metric_id = ?", metric);
+	    "metric_id = ?", metric) < 0)
+		return -1;
+	return db_run_int(db, "changes.noise_dirty_changes", "INSERT OR "
+	    "IGNORE INTO dirty (kind, key) SELECT 'change', id FROM changes "
+	    "WHERE metric_id = ?", metric);
 }
 
 static int
@@ -418,7 +430,6 @@ apply(struct db *db, const struct config *cfg, const char *ref,
 {
 	struct detect_opts o;
 	struct detect_cp *cp = NULL;
-	struct stats_noise nm;
 	struct old *old = NULL;
 	const double **rows;
 	size_t *nv, ncp, nold = 0, i, j;
@@ -436,9 +447,6 @@ apply(struct db *db, const struct config *cfg, const char *ref,
 		now = fmax(now, s->p[i].end);
 	}
 	ncp = detect_run(&o, rows, nv, hi - lo, &cp, NULL);
-	stats_noise_learn(&nm, rows, nv, hi - lo);
-	if (save_noise(db, s->metric, ref, &nm) < 0)
-		goto out;
 	if (metric_direction(db, s->metric, &direction) < 0 ||
 	    load_old(db, ref, s, klo, khi, whole, &old, &nold) < 0)
 		goto out;
@@ -482,6 +490,33 @@ apply(struct db *db, const struct config *cfg, const char *ref,
 out:
 	free(cp);
 	free(old);
+	free(rows);
+	free(nv);
+	return rc;
+}
+
+/*
+ * Learn and store the noise model of s's metric on ref from the newest
+ * reach points of s (oldest first; the walk always holds the tip's end),
+ * so the model is a function of the runs, whatever order they came in.
+ */
+static int
+learn_tip(struct db *db, const char *ref, const struct series *s,
+    size_t reach)
+{
+	struct stats_noise nm;
+	const double **rows;
+	size_t *nv, lo = s->n > reach ? s->n - reach : 0, i;
+	int rc;
+
+	rows = xmalloc((s->n - lo + 1) * sizeof(*rows));
+	nv = xmalloc((s->n - lo + 1) * sizeof(*nv));
+	for (i = lo; i < s->n; i++) {
+		rows[i - lo] = s->p[i].v;
+		nv[i - lo] = s->p[i].nv;
+	}
+	stats_noise_learn(&nm, rows, nv, s->n - lo);
+	rc = save_noise(db, s->metric, ref, &nm);
 	free(rows);
 	free(nv);
 	return rc;
@@ -548,6 +583,8 @@ update_ref_at(struct db *db, const struct config *cfg, const char *ref,
 		reverse(s);
 		if (s->n < 2)
 			continue;
+		if (learn_tip(db, ref, s, detect_reach(&o)) < 0)
+			goto out;
 		if (commit == 0) {
 			if (apply(db, cfg, ref, s, 0, s->n, 0, s->n, 1) < 0)
 				goto out;

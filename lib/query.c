@@ -761,8 +761,8 @@ q_noise(struct db *db, int64_t metric_id, struct stats_noise *nm)
 	sqlite3_stmt *st = db_stmt(db, "query.noise",
 	    "SELECT deterministic, run_to_run, "
 	    "within_run, floor, runs FROM noise WHERE metric_id = ? AND ref "
-	    "IN (SELECT name FROM refs WHERE tracked = 1) ORDER BY runs DESC "
-	    "LIMIT 1");
+	    "IN (SELECT name FROM refs WHERE tracked = 1) ORDER BY runs DESC, "
+	    "ref LIMIT 1");
 	int r;
 
 	memset(nm, 0, sizeof(*nm));
@@ -777,6 +777,7 @@ q_noise(struct db *db, int64_t metric_id, struct stats_noise *nm)
 		nm->floor = sqlite3_column_type(st, 3) == SQLITE_NULL ? NAN :
 		    sqlite3_column_double(st, 3);
 		nm->runs = (size_t)sqlite3_column_int64(st, 4);
+		stats_noise_publish(nm);
 	}
 	sqlite3_reset(st);
 	if (r != SQLITE_ROW && r != SQLITE_DONE)

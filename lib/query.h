@@ -212,7 +212,8 @@ struct q_measurement {
 
 /*
  * The noise model of metric_id as detection last learned it (on the
- * tracked ref with the most runs of it), into *nm: 1 found, 0 none (*nm
+ * tracked ref with the most runs of it), as pages show it
+ * (stats_noise_publish), into *nm: 1 found, 0 none (*nm
  * zeroed), -1 error. Its floor is a fraction (NAN when the history is too
  * short).
  */

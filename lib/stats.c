@@ -331,6 +331,27 @@ stats_noise_learn(struct stats_noise *nm, const double *const *vals,
 	free(w);
 }
 
+void
+stats_noise_publish(struct stats_noise *nm)
+{
+	double k;
+
+	if (nm->deterministic || isnan(nm->floor) || nm->floor <= 0)
+		return;
+	k = ceil(2 * log2(nm->floor) - 1e-9);
+	nm->floor = fmax(pow(2, k / 2), STATS_ROUNDING);
+	nm->between = nm->floor / (3 * sqrt(2.0));
+}
+
+int
+stats_noise_same(const struct stats_noise *a, const struct stats_noise *b)
+{
+	if (a->deterministic != b->deterministic ||
+	    isnan(a->floor) != isnan(b->floor))
+		return 0;
+	return isnan(a->floor) || a->floor == b->floor;
+}
+
 static double
 sd_of(const double *v, size_t n)
 {

@@ -83,6 +83,18 @@ void stats_noise_learn(struct stats_noise *nm, const double *const *vals,
     const size_t *n, size_t runs);
 
 /*
+ * The model as pages show it: the floor rounded up to the next power of
+ * sqrt 2 (between made to match it), so that a floor which drifts as runs
+ * arrive changes what pages say only when it crosses a step, and the pages
+ * that show it can all be rewritten then. A deterministic model, or one
+ * without a floor, is left as it is.
+ */
+void stats_noise_publish(struct stats_noise *nm);
+
+/* Do two published models give the pages the same verdicts? */
+int stats_noise_same(const struct stats_noise *a, const struct stats_noise *b);
+
+/*
  * Is the change from run a to run b significant? With a usable model: the
  * relative change of the medians must pass the model's floor, and when both
  * runs have 3 or more repetitions the rank test must agree (p < 0.05).

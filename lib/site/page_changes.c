@@ -68,25 +68,22 @@ page_change_decorate(cJSON *o)
 	    "kind")->valuestring, "regression") == 0);
 }
 
-/* "changes below 2.1 % are not detectable here", or NULL. */
+/* "changes below 2.1 % are not detectable here", or NULL: the published
+ * model only (q_noise), so the page changes when the verdicts do. */
 static char *
 floor_text(struct rctx *r, int64_t metric)
 {
 	struct stats_noise nm;
-	long runs;
 
 	if (q_noise(r->db, metric, &nm) <= 0)
 		return NULL;
-	runs = (long)nm.runs;
-	if (nm.deterministic)
-		return xasprintf("deterministic over %ld runs: any change "
-		    "beyond rounding is detectable", runs);
 	if (isnan(nm.floor))
-		return xasprintf("%ld runs so far: too few to know the noise",
-		    runs);
+		return xasprintf("too few runs so far to know the noise");
+	if (nm.deterministic)
+		return xasprintf("deterministic: any change beyond rounding is "
+		    "detectable");
 	return xasprintf("changes below %.2g %% between two runs are not "
-	    "detectable here (run-to-run noise %.2g %%, %ld runs)",
-	    100 * nm.floor, 100 * nm.between, runs);
+	    "detectable here", 100 * nm.floor);
 }
 
 int

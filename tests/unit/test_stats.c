@@ -153,6 +153,38 @@ test_noise(void)
 	T_OK(isnan(p));
 }
 
+/* The published floor: rounded up to a power of sqrt 2, so floors that
+ * drift inside one step show the same. */
+static void
+test_publish(void)
+{
+	struct stats_noise a = {20, 0, 0.02 / (3 * sqrt(2.0)), 0, 0.0200};
+	struct stats_noise b = a, c = a, d = a, e = a;
+
+	b.floor = 0.0215;
+	c.floor = 0.0222;
+	d.deterministic = 1;
+	d.floor = STATS_ROUNDING;
+	e.floor = NAN;
+	stats_noise_publish(&a);
+	stats_noise_publish(&b);
+	stats_noise_publish(&c);
+	stats_noise_publish(&d);
+	stats_noise_publish(&e);
+	T_OK(fabs(a.floor - pow(2, -5.5)) < 1e-12);
+	T_OK(a.floor >= 0.02);
+	T_OK(stats_noise_same(&a, &b));
+	T_OK(fabs(c.floor - pow(2, -5)) < 1e-12);
+	T_OK(!stats_noise_same(&a, &c));
+	T_OK(fabs(a.between * 3 * sqrt(2.0) - a.floor) < 1e-12);
+	T_OK(d.floor == STATS_ROUNDING && d.deterministic);
+	T_OK(!stats_noise_same(&a, &d));
+	T_OK(isnan(e.floor) && !stats_noise_same(&a, &e));
+	b = a;
+	stats_noise_publish(&b);
+	T_OK(b.floor == a.floor);	/* published twice: the same */
+}
+
 int
 main(void)
 {
@@ -160,5 +192,6 @@ main(void)
 	test_shift();
 	test_mann_whitney();
 	test_noise();
+	test_publish();
 	return T_DONE();
 }
