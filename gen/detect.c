@@ -218,7 +218,8 @@ detect_opt(struct gen *g, void *ctx, int c, const char *arg)
 }
 
 /* Detection over series s with options o: the JSON tj-gen detect prints
- * (points, whether the series is deterministic, its noise, the changes). */
+ * (points, whether the series is deterministic, its noise, the changes, and
+ * the pairs of neighbouring runs suspected apart: "suspected"). */
 static cJSON *
 detect_doc(const struct series *s, const struct detect_opts *o)
 {
@@ -226,7 +227,7 @@ detect_doc(const struct series *s, const struct detect_opts *o)
 	struct stats_noise nm;
 	const double **rows;
 	size_t *nv, ncp, i;
-	cJSON *doc, *arr, *e, *noise;
+	cJSON *doc, *arr, *pairs, *e, *noise;
 	int det;
 
 	rows = xcalloc(s->n + 1, sizeof(*rows));
@@ -245,6 +246,7 @@ detect_doc(const struct series *s, const struct detect_opts *o)
 	changes_add_num(noise, "within_run_pct", 100 * nm.within);
 	changes_add_num(noise, "floor_pct", 100 * nm.floor);
 	arr = cJSON_AddArrayToObject(doc, "changes");
+	pairs = cJSON_AddArrayToObject(doc, "suspected");
 	for (i = 0; i < ncp; i++) {
 		e = cJSON_CreateObject();
 		cJSON_AddNumberToObject(e, "index", (double)cp[i].index);
@@ -258,7 +260,7 @@ detect_doc(const struct series *s, const struct detect_opts *o)
 		changes_add_num(e, "after", cp[i].after);
 		changes_add_num(e, "delta_pct", cp[i].delta_pct);
 		changes_add_num(e, "confidence", cp[i].confidence);
-		cJSON_AddItemToArray(arr, e);
+		cJSON_AddItemToArray(cp[i].pair ? pairs : arr, e);
 	}
 	free(cp);
 	free(rows);

@@ -7,27 +7,6 @@
 #include "buf.h"
 #include "err.h"
 
-/*
- * Where one run's values lie: the Hodges-Lehmann estimate (the median of
- * the means of every pair, each value with itself included). As precise as
- * the mean for normal noise (95 %), and a wild repetition or two of five
- * cannot move it far.
- */
-static double
-run_loc(const double *v, size_t n)
-{
-	double w[64 * 65 / 2], *p = w, loc;
-	size_t i, j, k = 0;
-
-	if (n > 64)
-		return stats_median(v, n);
-	for (i = 0; i < n; i++)
-		for (j = i; j < n; j++)
-			p[k++] = (v[i] + v[j]) / 2;
-	loc = stats_median(p, k);
-	return loc;
-}
-
 /* The location of each run with values, into a new array; *k gets the
  * count. */
 static double *
@@ -39,7 +18,7 @@ run_medians(const struct bisect_run *r, size_t n, size_t *k)
 	*k = 0;
 	for (i = 0; i < n; i++)
 		if (r[i].n > 0)
-			x[(*k)++] = run_loc(r[i].v, r[i].n);
+			x[(*k)++] = stats_hl_loc(r[i].v, r[i].n);
 	return x;
 }
 
@@ -151,7 +130,7 @@ bisect_classify(const struct bisect_model *m, const struct bisect_run *runs,
 	for (i = 0; i < k; i++) {
 		if (runs[i].n == 0)
 			continue;
-		x = run_loc(runs[i].v, runs[i].n);
+		x = stats_hl_loc(runs[i].v, runs[i].n);
 		any++;
 		all += d * (x - mid) / (m->sd * m->sd);
 		near = fmin(fabs(x - m->before), fabs(x - m->after));

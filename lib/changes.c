@@ -293,6 +293,7 @@ changes_detect_opts(const struct config *cfg, struct detect_opts *o)
 	o->min_points = (size_t)cfg->detect_min_points;
 	o->alpha = cfg->detect_alpha;
 	o->window = (size_t)cfg->detect_window;
+	o->pair_z = cfg->detect_pair_z;
 }
 
 /* The direction of a metric (0 when it has none). */
@@ -376,18 +377,19 @@ store_change(struct db *db, const char *ref, int64_t metric,
 		    "after_run = ?2, before_commit = ?3, after_commit = "
 		    "?4, n_between = ?5, before_value = ?6, after_value "
 		    "= ?7, delta = ?8, delta_pct = ?9, confidence = ?10, "
-		    "verdict = ?11, updated = ?12 WHERE id = ?13 AND ("
-		    "before_run IS NOT ?1 OR after_run IS NOT ?2 OR "
+		    "verdict = ?11, updated = ?12, pair = ?15 WHERE id = ?13 "
+		    "AND (before_run IS NOT ?1 OR after_run IS NOT ?2 OR "
 		    "before_value IS NOT ?6 OR after_value IS NOT ?7 OR "
-		    "confidence IS NOT ?10 OR n_between IS NOT ?5)");
+		    "confidence IS NOT ?10 OR n_between IS NOT ?5 OR "
+		    "pair IS NOT ?15)");
 	else
 		st = db_stmt(db, "changes.7",
 		    "INSERT INTO changes (before_run, "
 		    "after_run, before_commit, after_commit, n_between, "
 		    "before_value, after_value, delta, delta_pct, "
 		    "confidence, verdict, updated, metric_id, ref, "
-		    "found) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
-		    "?10, ?11, ?12, ?13, ?14, ?12)");
+		    "found, pair) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+		    "?9, ?10, ?11, ?12, ?13, ?14, ?12, ?15)");
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, pb->run, -1, SQLITE_STATIC);
@@ -403,6 +405,7 @@ store_change(struct db *db, const char *ref, int64_t metric,
 	sqlite3_bind_double(st, 10, cp->confidence);
 	sqlite3_bind_int(st, 11, verdict);
 	sqlite3_bind_double(st, 12, now);
+	sqlite3_bind_int(st, 15, cp->pair);
 	if (match > 0) {
 		sqlite3_bind_int64(st, 13, match);
 	} else {
@@ -457,18 +460,25 @@ apply(struct db *db, const struct config *cfg, const char *ref,
 
 		if (a < klo || a >= khi)
 			continue;
-		/* Does it overlap a change already known? (Depths grow
-		 * towards the past: after is the smaller.) */
-		for (j = 0; j < nold && match == 0; j++) {
+		/* Does it overlap a change already known: do their ranges
+		 * (the commits after the before commit up to the after
+		 * commit) share a commit? Depths grow towards the past:
+		 * after is the smaller. Two changes side by side share only
+		 * an end. One that bisect or triage owns takes every change
+		 * point inside it; a new one is matched once. */
+		for (j = 0; j < nold && match >= 0; j++) {
 			d0 = depth_of(s->p, s->n, old[j].after);
 			d1 = depth_of(s->p, s->n, old[j].before);
 			if (d1 < 0)
 				d1 = d0 + 1;
-			if (!old[j].keep && d0 >= 0 && d0 <= pb->depth &&
-			    pa->depth <= d1) {
+			if (d0 < 0 || !(d0 < pb->depth && pa->depth < d1))
+				continue;
+			if (strcmp(old[j].state, "new") != 0) {
 				old[j].keep = 1;
-				match = strcmp(old[j].state, "new") == 0 ?
-				    old[j].id : -1;
+				match = -1;
+			} else if (!old[j].keep && match == 0) {
+				old[j].keep = 1;
+				match = old[j].id;
 			}
 		}
 		if (match < 0)
@@ -849,12 +859,12 @@ changes_json(struct db *db, cJSON *arr, int64_t id, long limit)
 	    "SELECT c.id, m.name, m.unit, "
 	    "m.direction, c.ref, c.before_run, c.after_run, b.hash, a.hash, "
 	    "a.committer_time, c.n_between, c.before_value, c.after_value, "
-	    "c.delta, c.delta_pct, c.confidence, c.verdict, c.state, c.found "
-	    "FROM changes c JOIN metrics m ON m.id = c.metric_id JOIN commits "
-	    "a ON a.id = c.after_commit JOIN commits b ON b.id = "
+	    "c.delta, c.delta_pct, c.confidence, c.verdict, c.state, c.found, "
+	    "c.pair FROM changes c JOIN metrics m ON m.id = c.metric_id JOIN "
+	    "commits a ON a.id = c.after_commit JOIN commits b ON b.id = "
 	    "c.before_commit WHERE (?1 > 0 AND c.id = ?1) OR (?1 <= 0 AND "
 	    "c.ref IN (SELECT name FROM refs WHERE tracked = 1) AND (?2 = 0 "
-	    "OR c.state <> 'not confirmed')) ORDER BY a.committer_time DESC, "
+	    "OR " CHANGES_SHOWN("c") ")) ORDER BY a.committer_time DESC, "
 	    "c.id DESC LIMIT CASE WHEN ?2 > 0 THEN ?2 ELSE -1 END");
 	long n = 0;
 	int r;
@@ -868,6 +878,7 @@ changes_json(struct db *db, cJSON *arr, int64_t id, long limit)
 		int64_t cid = sqlite3_column_int64(st, 0);
 		int verdict = sqlite3_column_int(st, 16);
 		const char *state = (const char *)sqlite3_column_text(st, 17);
+		int pair = sqlite3_column_int(st, 19);
 		char url[48];
 
 		cJSON_AddNumberToObject(o, "id", (double)cid);
@@ -905,6 +916,10 @@ changes_json(struct db *db, cJSON *arr, int64_t id, long limit)
 		cJSON_AddStringToObject(o, "kind", verdict < 0 ? "regression" :
 		    verdict > 0 ? "improvement" : "change");
 		cJSON_AddStringToObject(o, "state", state);
+		cJSON_AddBoolToObject(o, "pair", pair);
+		cJSON_AddBoolToObject(o, "hidden", strcmp(state,
+		    "not confirmed") == 0 || (pair && (strcmp(state, "new") ==
+		    0 || strcmp(state, "confirming") == 0)));
 		cJSON_AddNumberToObject(o, "found",
 		    floor(sqlite3_column_double(st, 18)));
 		snprintf(url, sizeof(url), "change/%lld/", (long long)cid);
@@ -934,7 +949,7 @@ changes_count(struct db *db)
 	    "SELECT count(*) FROM changes c JOIN metrics m ON m.id = "
 	    "c.metric_id JOIN commits a ON a.id = c.after_commit JOIN commits "
 	    "b ON b.id = c.before_commit WHERE c.ref IN (SELECT name FROM refs "
-	    "WHERE tracked = 1)");
+	    "WHERE tracked = 1) AND " CHANGES_SHOWN("c"));
 	long n;
 
 	if (st == NULL)

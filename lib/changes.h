@@ -47,15 +47,22 @@ int changes_range(struct db *db, int64_t change_id, int64_t **ids,
 /*
  * Append the changes as JSON objects to arr, newest first (by the after
  * commit's time, then id): only change id when id > 0, else every change
- * of a tracked ref, or at most limit (0: all) of those with state not
- * "not confirmed" when limit > 0. Each object: id, metric, unit,
+ * of a tracked ref, or at most limit (0: all) of those not hidden when
+ * limit > 0. Each object: id, metric, unit,
  * direction, ref, before_run, after_run, before_commit, after_commit
  * (40 hex), time (the after commit's, unix), n_between, before_value,
  * after_value, delta, delta_pct, confidence, verdict (-1, 0, 1), kind
- * ("regression", "improvement", "change"), state, state_text and bisect
+ * ("regression", "improvement", "change"), state, pair (suspected from
+ * two neighbouring runs alone), hidden (not confirmed, or a pair not
+ * confirmed yet: lists leave it out by default), state_text and bisect
  * (lib/bisect_db.h), url ("change/<id>/"). Returns the count or -1.
  */
 long changes_json(struct db *db, cJSON *arr, int64_t id, long limit);
+
+/* SQL: change x (a table alias) is shown by default: not "not confirmed",
+ * and not a pair whose confirmation has not borne it out yet. */
+#define CHANGES_SHOWN(x) "NOT (" x ".state = 'not confirmed' OR (" x \
+	".pair AND " x ".state IN ('new', 'confirming')))"
 
 /* The detection options [detect] sets (lib/detect.h's defaults for the
  * rest). */
@@ -65,7 +72,8 @@ void changes_detect_opts(const struct config *cfg, struct detect_opts *o);
  * compares), null when it is not finite. */
 void changes_add_num(cJSON *o, const char *k, double v);
 
-/* How many changes changes_json(db, arr, 0, 0) lists, or -1. */
+/* How many of the changes changes_json(db, arr, 0, 0) lists are shown
+ * (CHANGES_SHOWN), or -1. */
 long changes_count(struct db *db);
 
 

@@ -65,6 +65,7 @@ static const struct key keys[] = {
 	{"detect.min-points", K_POS, F(detect_min_points)},
 	{"detect.alpha", K_NUM, F(detect_alpha)},
 	{"detect.window", K_POS, F(detect_window)},
+	{"detect.pair-z", K_NUM, F(detect_pair_z)},
 };
 #undef F
 
@@ -109,6 +110,7 @@ config_init(struct config *c)
 	c->detect_min_points = 3;
 	c->detect_alpha = 0.001;
 	c->detect_window = 200;
+	c->detect_pair_z = 3;
 	if (gethostname(host, sizeof(host)) == 0) {
 		host[sizeof(host) - 1] = '\0';
 		c->worker_name = xstrdup(host);

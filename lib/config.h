@@ -75,6 +75,7 @@ struct config {
 	int64_t detect_min_points;	/* detect.min-points, default 3 */
 	double detect_alpha;	/* detect.alpha, default 0.001 */
 	int64_t detect_window;	/* detect.window, default 200 */
+	double detect_pair_z;	/* detect.pair-z, default 3 */
 
 	struct config_server *servers;	/* [server "NAME"] sections */
 	size_t n_servers;

@@ -224,6 +224,13 @@ static const char *const migrations[] = {
 	/* A db that has runs already gets one full detection pass. */
 	"INSERT OR IGNORE INTO dirty (kind, key) SELECT 'detect', '*' "
 	"WHERE EXISTS (SELECT 1 FROM runs);",
+	/* 4 -> 5: pair: 1 when the change was suspected from two
+	 * neighbouring runs alone (lib/detect.h), not from levels of
+	 * several runs: hidden from lists until confirmed. A full detection
+	 * finds the pairs of a db that has runs. */
+	"ALTER TABLE changes ADD COLUMN pair INTEGER NOT NULL DEFAULT 0;"
+	"INSERT OR IGNORE INTO dirty (kind, key) SELECT 'detect', '*' "
+	"WHERE EXISTS (SELECT 1 FROM runs);",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))

@@ -22,6 +22,7 @@ detect_opts_default(struct detect_opts *o)
 	o->alpha = 0.001;
 	o->test_points = 30;
 	o->window = 200;
+	o->pair_z = 0;
 }
 
 static void *
@@ -224,17 +225,93 @@ cp_test(const struct detect_opts *o, const double *y, size_t n,
 	return fmin(1, p * (double)(to - from));
 }
 
+/* The relative spread of one point's repetitions (MAD, as a standard
+ * deviation), 0 when it cannot tell. */
+static double
+point_spread(const double *v, size_t n, double loc)
+{
+	return n >= 2 && loc != 0 ? STATS_MAD_SD * stats_mad(v, n) /
+	    fabs(loc) : 0;
+}
+
+/*
+ * The pairs of one block (detect_opts): appended to pr with their z in
+ * *zs. sigma is the block's run-to-run noise (0 when unknown), c the
+ * change points found; a pair within min_points of one is explained by it.
+ */
+static void
+find_pairs(const struct detect_opts *o, const double *const *vals,
+    const size_t *nvals, size_t n, const struct cps *c, double sigma,
+    struct cps *pr, double **zs)
+{
+	double *loc = xmalloc(n * sizeof(*loc)), *w = xmalloc(n * sizeof(*w));
+	double typical, s, se, z, dl;
+	size_t i, k, nw = 0, m = o->min_points ? o->min_points : 1;
+	int near;
+
+	for (i = 0; i < n; i++) {
+		loc[i] = stats_hl_loc(vals[i], nvals[i]);
+		if (nvals[i] >= 3 && (s = point_spread(vals[i], nvals[i],
+		    loc[i])) > 0)
+			w[nw++] = s;
+	}
+	/* The block's typical spread: a point whose few values happen to
+	 * agree does not make its neighbour look far. */
+	typical = nw ? stats_median(w, nw) : 0;
+	for (i = 1; i < n; i++) {
+		if (nvals[i - 1] < 3 || nvals[i] < 3 || loc[i - 1] == 0)
+			continue;
+		for (k = 0, near = 0; k < c->n; k++)
+			near |= (c->v[k] > i ? c->v[k] - i : i - c->v[k]) < m;
+		if (near)
+			continue;
+		s = sqrt((pow(point_spread(vals[i - 1], nvals[i - 1],
+		    loc[i - 1]), 2) + pow(point_spread(vals[i], nvals[i],
+		    loc[i]), 2)) / 2);
+		s = fmax(s, typical);
+		if (!(s > 0))
+			continue;
+		se = 1.0233 * s * sqrt(1.0 / (double)nvals[i - 1] + 1.0 /
+		    (double)nvals[i]);
+		dl = fabs(loc[i] - loc[i - 1]);
+		z = dl / fabs(loc[i - 1]) / se;
+		if (z < o->pair_z)
+			continue;
+		/* Runs that move as a whole: the run-to-run noise, where the
+		 * block has enough points to know it. */
+		if (n > STATS_MIN_HISTORY && sigma > 0 &&
+		    dl < 3 * sqrt(2.0) * sigma)
+			continue;
+		*zs = realloc(*zs, (pr->n + 1) * sizeof(**zs));
+		if (*zs == NULL)
+			abort();
+		(*zs)[pr->n] = z;
+		cps_add(pr, i);
+	}
+	free(loc);
+	free(w);
+}
+
+static int
+by_index(const void *a, const void *b)
+{
+	const struct detect_cp *x = a, *y = b;
+
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
 /* Detection on one block: y the medians, det whether it has no noise.
  * Long: one pipeline (noise scale, PELT, pruning, the changes) over arrays
  * all its steps share. */
 static void
-detect_block(const struct detect_opts *o, const double *y, size_t n,
-    int det, size_t base, struct detect_cp **out, size_t *nout,
-    size_t *cap)
+detect_block(const struct detect_opts *o, const double *const *vals,
+    const size_t *nvals, const double *y, size_t n, int det, size_t base,
+    struct detect_cp **out, size_t *nout, size_t *cap)
 {
-	struct cps c = {0};
-	double *d, *x, sigma = 0, level, p, worst, before, after;
+	struct cps c = {0}, pr = {0};
+	double *d, *x, sigma = 0, level, p, worst, before, after, *zs = NULL;
 	size_t i, k, wk, lo, hi, m = o->min_points ? o->min_points : 1;
+	size_t first = *nout;
 
 	if (n < 2)
 		return;
@@ -261,7 +338,7 @@ detect_block(const struct detect_opts *o, const double *y, size_t n,
 	}
 	free(d);
 	if (!(sigma > 0))
-		return;
+		goto emit;
 	level = stats_median(y, n);
 	x = xmalloc(n * sizeof(*x));
 	for (i = 0; i < n; i++) {
@@ -321,8 +398,34 @@ emit:
 		cp->delta_pct = before != 0 ? 100 * (after - before) /
 		    fabs(before) : (after == before ? 0 : INFINITY);
 		cp->confidence = 1 - p;
+		cp->pair = 0;
 	}
+	if (!det && o->pair_z > 0)
+		find_pairs(o, vals, nvals, n, &c, sigma, &pr, &zs);
+	for (k = 0; k < pr.n; k++) {
+		struct detect_cp *cp;
+
+		if (*nout == *cap) {
+			*cap = *cap ? 2 * *cap : 16;
+			*out = realloc(*out, *cap * sizeof(**out));
+			if (*out == NULL)
+				abort();
+		}
+		cp = &(*out)[(*nout)++];
+		cp->index = base + pr.v[k];
+		cp->before = y[pr.v[k] - 1];
+		cp->after = y[pr.v[k]];
+		cp->delta_pct = cp->before != 0 ? 100 * (cp->after -
+		    cp->before) / fabs(cp->before) : (cp->after == cp->before ?
+		    0 : INFINITY);
+		cp->confidence = 1 - 2 * stats_norm_sf(zs[k]);
+		cp->pair = 1;
+	}
+	if (pr.n > 0)
+		qsort(*out + first, *nout - first, sizeof(**out), by_index);
 	free(c.v);
+	free(pr.v);
+	free(zs);
 }
 
 size_t
@@ -356,8 +459,8 @@ detect_run(const struct detect_opts *o, const double *const *vals,
 		klo = lo == 0 ? 0 : lo + detect_margin(o);
 		khi = hi == n ? n : hi - detect_margin(o);
 		nblk = capblk = 0;
-		detect_block(o, y + lo, hi - lo, nm.deterministic, lo, &blk,
-		    &nblk, &capblk);
+		detect_block(o, vals + lo, nvals + lo, y + lo, hi - lo,
+		    nm.deterministic, lo, &blk, &nblk, &capblk);
 		for (i = 0; i < nblk; i++) {
 			if (blk[i].index < klo || blk[i].index >= khi)
 				continue;

@@ -16,6 +16,15 @@
  * dropped and the rest re-tested until every one has p < alpha. A series
  * with no variation (deterministic) changes wherever a value moves beyond
  * rounding.
+ *
+ * With pair_z set, two neighbouring points that no change point explains
+ * are also reported, as a pair (a change suspected from one run on each
+ * side: a step at the tip with nothing after it yet, a single deviating
+ * run, or a sparsely run history), when their Hodges-Lehmann locations are
+ * pair_z standard errors apart by the spread of their own repetitions
+ * (each point 3 values or more) and, in a block of more than
+ * STATS_MIN_HISTORY points, 3 noise units of the run-to-run noise too. A pair is a
+ * question for confirmation runs, not a change yet.
  */
 struct detect_opts {
 	double penalty;		/* per change, times log(n); default 3 */
@@ -25,6 +34,8 @@ struct detect_opts {
 	size_t test_points;	/* medians compared on each side; default 30 */
 	size_t window;		/* points re-examined each side of a new
 				 * point; default 200 */
+	double pair_z;		/* report pairs (above); 0, the default:
+				 * never */
 };
 
 /* The defaults above. */
@@ -37,6 +48,8 @@ struct detect_cp {
 	double after;		/* the level after */
 	double delta_pct;	/* 100 (after - before) / |before| */
 	double confidence;	/* 1 - p of the rank test; 1 if deterministic */
+	int pair;		/* 1: a pair (above), before and after the two
+				 * points' medians */
 };
 
 /*

@@ -40,6 +40,20 @@ median_sorted(const double *s, size_t n)
 }
 
 double
+stats_hl_loc(const double *v, size_t n)
+{
+	double w[64 * 65 / 2];
+	size_t i, j, k = 0;
+
+	if (n == 0 || n > 64)
+		return stats_median(v, n);
+	for (i = 0; i < n; i++)
+		for (j = i; j < n; j++)
+			w[k++] = (v[i] + v[j]) / 2;
+	return stats_median(w, k);
+}
+
+double
 stats_median(const double *v, size_t n)
 {
 	double *s, m;

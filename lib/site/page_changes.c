@@ -62,8 +62,8 @@ page_change_decorate(cJSON *o)
 	render_num(y, cJSON_IsNumber(av) ? av->valuedouble : NAN);
 	snprintf(t, sizeof(t), "%s → %s", x, y);
 	cJSON_AddStringToObject(o, "values_text", t);
-	cJSON_AddBoolToObject(o, "hidden_row", strcmp(cJSON_GetObjectItem(o,
-	    "state")->valuestring, "not confirmed") == 0);
+	cJSON_AddBoolToObject(o, "hidden_row",
+	    cJSON_IsTrue(cJSON_GetObjectItem(o, "hidden")));
 	cJSON_AddBoolToObject(o, "regression", strcmp(cJSON_GetObjectItem(o,
 	    "kind")->valuestring, "regression") == 0);
 }
@@ -114,7 +114,14 @@ page_changes(struct rctx *r)
 		if (!found_r)
 			cJSON_AddItemToArray(refs, cJSON_CreateString(rf));
 	}
-	cJSON_AddNumberToObject(m, "n_changes", (double)n);
+	{
+		long hidden = 0;
+
+		cJSON_ArrayForEach(o, arr)
+			hidden += cJSON_IsTrue(cJSON_GetObjectItem(o, "hidden"));
+		cJSON_AddNumberToObject(m, "n_changes", (double)(n - hidden));
+		cJSON_AddNumberToObject(m, "n_hidden", (double)hidden);
+	}
 	if (render_json(r, "changes.json", m) < 0)
 		goto out;
 	cJSON_ArrayForEach(o, arr)

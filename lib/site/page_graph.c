@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "changes.h"
 #include "err.h"
 #include "esc.h"
 #include "fsx.h"
@@ -695,7 +696,8 @@ add_changes(struct rctx *r, struct graph *g, cJSON *metrics, cJSON *dflt)
 	    "SELECT m.name, x.after_commit, x.before_commit, "
 	    "x.delta_pct, x.verdict, x.id FROM changes x JOIN metrics m ON "
 	    "m.id = x.metric_id JOIN commits c ON c.id = x.after_commit "
-	    "ORDER BY c.committer_time DESC, x.id DESC");
+	    "WHERE " CHANGES_SHOWN("x") " ORDER BY c.committer_time DESC, "
+	    "x.id DESC");
 	if (st == NULL)
 		return -1;
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {

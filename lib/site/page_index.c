@@ -12,7 +12,7 @@
 #include "render_int.h"
 
 #define LATEST_RUNS 10
-#define CHANGES_SHOWN 3
+#define INDEX_CHANGES 3
 #define RECENT_CHANGES 10
 
 static int
@@ -89,7 +89,7 @@ largest(struct rctx *r, const char *id, const char *base)
 	}
 	qsort(pick, n, sizeof(cJSON *), by_abs_pct);
 	out = cJSON_CreateArray();
-	for (i = 0; i < n && i < CHANGES_SHOWN; i++)
+	for (i = 0; i < n && i < INDEX_CHANGES; i++)
 		cJSON_AddItemToArray(out, cJSON_Duplicate(pick[i], 1));
 	cJSON_Delete(rows);
 	return out;

@@ -179,7 +179,9 @@ ns = {"a": "http://www.w3.org/2005/Atom"}
 f = ET.parse(sys.argv[1]).getroot()
 es = f.findall("a:entry", ns)
 n = int(subprocess.check_output(["sqlite3", sys.argv[2], "SELECT count(*) "
-    "FROM changes WHERE ref IN (SELECT name FROM refs WHERE tracked = 1)"]))
+    "FROM changes c WHERE ref IN (SELECT name FROM refs WHERE tracked = 1) "
+    "AND NOT (state = \x27not confirmed\x27 OR (pair AND state IN "
+    "(\x27new\x27, \x27confirming\x27)))"]))
 assert len(es) == min(n, 20), (len(es), n)
 for e in es:
     assert e.find("a:link", ns).get("href").startswith("change/")

@@ -15,7 +15,7 @@
 			rows[i].hidden = (kind && d.kind !== kind) ||
 			    (metric && d.metric !== metric) ||
 			    (ref && d.ref !== ref) ||
-			    (!all && d.state === "not confirmed");
+			    (!all && d.hidden === "1");
 		}
 	}
 	form.addEventListener("change", apply);
