@@ -390,6 +390,50 @@ dist_svg(const cJSON *b, const cJSON *a)
 	return buf_take(&s);
 }
 
+/* Links for the confirmation and bisection runs of change page m. */
+static void
+steps_decorate(cJSON *m)
+{
+	cJSON *b = cJSON_GetObjectItemCaseSensitive(m, "bisect"), *s;
+	cJSON *steps = cJSON_GetObjectItemCaseSensitive(b, "steps");
+	const cJSON *run, *commit, *k;
+	char t[48], *url;
+
+	cJSON_ArrayForEach(s, steps) {
+		run = cJSON_GetObjectItemCaseSensitive(s, "run");
+		commit = cJSON_GetObjectItemCaseSensitive(s, "commit");
+		k = cJSON_GetObjectItemCaseSensitive(s, "step");
+		if (!cJSON_IsString(run) || !cJSON_IsString(commit))
+			continue;
+		url = render_url_run(run->valuestring);
+		cJSON_AddStringToObject(s, "run_url", url);
+		free(url);
+		url = render_url_commit(commit->valuestring);
+		cJSON_AddStringToObject(s, "commit_url", url);
+		free(url);
+		snprintf(t, sizeof(t), "%.7s", commit->valuestring);
+		cJSON_AddStringToObject(s, "commit_short", t);
+		if (cJSON_IsNumber(k))
+			snprintf(t, sizeof(t), "step %d", k->valueint);
+		else
+			t[0] = '\0';
+		cJSON_AddStringToObject(s, "step_text", t);
+	}
+	cJSON_AddBoolToObject(m, "has_steps", cJSON_GetArraySize(steps) > 0);
+	commit = cJSON_GetObjectItemCaseSensitive(b, "culprit");
+	if (cJSON_IsString(commit)) {
+		url = render_url_commit(commit->valuestring);
+		cJSON_AddStringToObject(b, "culprit_url", url);
+		free(url);
+	}
+	commit = cJSON_GetObjectItemCaseSensitive(b, "via");
+	if (cJSON_IsString(commit)) {
+		url = render_url_commit(commit->valuestring);
+		cJSON_AddStringToObject(b, "via_url", url);
+		free(url);
+	}
+}
+
 /* Long: the change page's model, a part a few lines each, in page order. */
 int
 page_change(struct rctx *r, const char *id)
@@ -415,6 +459,7 @@ page_change(struct rctx *r, const char *id)
 	}
 	m = o;
 	page_change_decorate(m);
+	steps_decorate(m);
 	st = db_stmt(r->db, "site.changes.3",
 	    "SELECT metric_id, before_commit, after_commit FROM "
 	    "changes WHERE id = ?");
