@@ -22,6 +22,8 @@ struct pt {
 	double end;		/* the run's end (its start if none) */
 	double *v;
 	size_t nv;
+	int rep;		/* its runs: 1 repeated and agreed, -1
+				 * repeated and differed, 0 one run */
 };
 
 struct series {
@@ -96,8 +98,18 @@ add_commit(struct db *db, struct walk *w, int64_t c, int64_t depth)
 		}
 		s = series_of(w, sqlite3_column_int64(st, 1));
 		if (s->n > 0 && s->p[s->n - 1].commit == c) {
-			/* A newer run of the same commit wins. */
+			/* A newer run of the same commit wins; did it
+			 * give the same value? */
+			double a, b;
+
 			p = &s->p[s->n - 1];
+			a = stats_median(p->v, p->nv);
+			b = stats_median(v, nv);
+			if (fabs(a - b) > STATS_ROUNDING * fmax(fabs(a),
+			    fabs(b)))
+				p->rep = -1;
+			else if (p->rep == 0)
+				p->rep = 1;
 			free(p->run);
 			free(p->v);
 		} else {
@@ -106,6 +118,7 @@ add_commit(struct db *db, struct walk *w, int64_t c, int64_t depth)
 				s->p = xrealloc(s->p, s->cap * sizeof(*s->p));
 			}
 			p = &s->p[s->n++];
+			p->rep = 0;
 		}
 		p->commit = c;
 		p->depth = depth;
@@ -421,6 +434,21 @@ store_change(struct db *db, const char *ref, int64_t metric,
 	return dirty_change(db, match);
 }
 
+/* The repeated commits of points [lo, hi) of s that agreed and that
+ * did not (stats_noise_repeats). */
+static void
+repeats(const struct series *s, size_t lo, size_t hi, size_t *agree,
+    size_t *differ)
+{
+	size_t i;
+
+	*agree = *differ = 0;
+	for (i = lo; i < hi; i++) {
+		*agree += s->p[i].rep > 0;
+		*differ += s->p[i].rep < 0;
+	}
+}
+
 /*
  * Detect on points [lo, hi) of s (oldest first) and replace the changes of
  * (s->metric, ref) whose after commit is in [klo, khi) (all of them when
@@ -440,6 +468,7 @@ apply(struct db *db, const struct config *cfg, const char *ref,
 	int direction = 0, rc = -1;
 
 	changes_detect_opts(cfg, &o);
+	repeats(s, lo, hi, &o.rep_agree, &o.rep_differ);
 	rows = xmalloc((hi - lo + 1) * sizeof(*rows));
 	nv = xmalloc((hi - lo + 1) * sizeof(*nv));
 	/* found and updated: when the newest run detection saw ended (so a
@@ -488,10 +517,14 @@ apply(struct db *db, const struct config *cfg, const char *ref,
 			goto out;
 	}
 	/* Known changes the window no longer finds: gone, unless bisect
-	 * or triage has taken them on. */
+	 * or triage has taken them on. Those it keeps show the runs around
+	 * them, among them the one that came. */
 	for (j = 0; j < nold; j++) {
-		if (old[j].keep || strcmp(old[j].state, "new") != 0)
+		if (old[j].keep || strcmp(old[j].state, "new") != 0) {
+			if (dirty_change(db, old[j].id) < 0)
+				goto out;
 			continue;
+		}
 		if (db_run_int(db, "changes.delete", "DELETE FROM changes WHERE id = ?",
 		    old[j].id) < 0 || dirty_change(db, old[j].id) < 0)
 			goto out;
@@ -516,7 +549,7 @@ learn_tip(struct db *db, const char *ref, const struct series *s,
 {
 	struct stats_noise nm;
 	const double **rows;
-	size_t *nv, lo = s->n > reach ? s->n - reach : 0, i;
+	size_t *nv, lo = s->n > reach ? s->n - reach : 0, i, agree, differ;
 	int rc;
 
 	rows = xmalloc((s->n - lo + 1) * sizeof(*rows));
@@ -526,6 +559,8 @@ learn_tip(struct db *db, const char *ref, const struct series *s,
 		nv[i - lo] = s->p[i].nv;
 	}
 	stats_noise_learn(&nm, rows, nv, s->n - lo);
+	repeats(s, lo, s->n, &agree, &differ);
+	stats_noise_repeats(&nm, agree, differ);
 	rc = save_noise(db, s->metric, ref, &nm);
 	free(rows);
 	free(nv);

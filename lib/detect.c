@@ -23,6 +23,8 @@ detect_opts_default(struct detect_opts *o)
 	o->test_points = 30;
 	o->window = 200;
 	o->pair_z = 0;
+	o->rep_agree = 0;
+	o->rep_differ = 0;
 }
 
 static void *
@@ -448,6 +450,7 @@ detect_run(const struct detect_opts *o, const double *const *vals,
 	for (i = 0; i < n; i++)
 		y[i] = stats_median(vals[i], nvals[i]);
 	stats_noise_learn(&nm, vals, nvals, n);
+	stats_noise_repeats(&nm, o->rep_agree, o->rep_differ);
 	if (deterministic != NULL)
 		*deterministic = nm.deterministic;
 	/* Blocks as the incremental path sees them: a window of 2w+1 points,

@@ -36,6 +36,9 @@ struct detect_opts {
 				 * point; default 200 */
 	double pair_z;		/* report pairs (above); 0, the default:
 				 * never */
+	size_t rep_agree;	/* commits of the points whose repeated
+				 * runs agreed, and whose did not: */
+	size_t rep_differ;	/* stats_noise_repeats; default 0 */
 };
 
 /* The defaults above. */

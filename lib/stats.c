@@ -312,6 +312,7 @@ stats_noise_learn(struct stats_noise *nm, const double *const *vals,
 		nd++;
 	}
 	nm->runs = nm_;
+	nm->spread = spread;
 	nm->within = nw ? stats_median(w, nw) : 0;
 	if (nd > 0) {
 		double *ad = malloc(nd * sizeof(*ad));
@@ -355,6 +356,18 @@ stats_noise_publish(struct stats_noise *nm)
 	k = ceil(2 * log2(nm->floor) - 1e-9);
 	nm->floor = fmax(pow(2, k / 2), STATS_ROUNDING);
 	nm->between = nm->floor / (3 * sqrt(2.0));
+}
+
+void
+stats_noise_repeats(struct stats_noise *nm, size_t agree, size_t differ)
+{
+	if (nm->deterministic || nm->spread || differ > 0 ||
+	    agree < STATS_REPEATS_DETERMINISTIC)
+		return;
+	nm->deterministic = 1;
+	nm->between = 0;
+	nm->within = 0;
+	nm->floor = nm->runs >= STATS_MIN_HISTORY ? STATS_ROUNDING : NAN;
 }
 
 int

@@ -84,12 +84,25 @@ struct stats_noise {
 	double between;
 	double within;
 	double floor;
+	int spread;		/* some run's repetitions differ (not stored) */
 };
 
 /* Learn nm from runs runs: vals[i] has n[i] values. Runs with no values
  * are skipped. */
 void stats_noise_learn(struct stats_noise *nm, const double *const *vals,
     const size_t *n, size_t runs);
+
+/*
+ * Repeated runs of one commit are the direct evidence of a metric's noise:
+ * with agree commits (3 or more) whose repeated runs gave the same value
+ * to rounding, none whose did not (differ), and no run whose repetitions
+ * differ, nm is deterministic (floor: rounding, once it has
+ * STATS_MIN_HISTORY runs), though its values move at most commits (a
+ * binary's size).
+ */
+#define STATS_REPEATS_DETERMINISTIC 3
+void stats_noise_repeats(struct stats_noise *nm, size_t agree,
+    size_t differ);
 
 /*
  * The model as pages show it: the floor rounded up to the next power of

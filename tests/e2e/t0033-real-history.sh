@@ -10,7 +10,9 @@
 #   (no stale comparison left behind);
 # - incremental detection equals a full recompute;
 # - the noise model tells the counted metrics (instructions, size) from the
-#   timed ones, and learns a floor from each metric's own history;
+#   timed ones, and learns a floor from each metric's own history; the
+#   size, which moves at nearly every commit but agrees to the byte on each
+#   commit measured twice, is deterministic: every size step is a change;
 # - each change is a real step of the data: the counted metrics' changes are
 #   the steps beyond their measured jitter, and no timed metric is called
 #   changed where its counted twin (render/time vs render/instructions) did
@@ -107,6 +109,8 @@ done
 check_match "import/time has a floor of its own" "$(noise import/time)" \
     '^0 [0-9]+ 0\.[0-9]+$'
 check_match "render/time too" "$(noise render/time)" '^0 [0-9]+ 0\.[0-9]+$'
+check_match "tj-gen/size is deterministic (its repeated commits agree)" \
+    "$(noise tj-gen/size)" '^1 [0-9]+ 0\.000000$'
 floor() { noise "$1" | cut -d' ' -f3; }
 check "the counted metrics' floors are below 0.5 %" \
     python3 -c "import sys; sys.exit(not all(0 <= f < 0.005 for f in ($(floor import/instructions), $(floor render/instructions), $(floor tj-gen/size))))"

@@ -61,7 +61,7 @@ test_model(void)
 	struct bisect_model m;
 	struct bisect_run none = {NULL, 0};
 	struct fake f;
-	struct stats_noise nm = {20, 0, 0.05, 0, 0.2};
+	struct stats_noise nm = {20, 0, 0.05, 0, 0.2, 0};
 
 	model(&m, 0);
 	T_OK(m.before == 100 && m.after == 108);

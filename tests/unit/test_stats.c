@@ -158,7 +158,7 @@ test_noise(void)
 static void
 test_publish(void)
 {
-	struct stats_noise a = {20, 0, 0.02 / (3 * sqrt(2.0)), 0, 0.0200};
+	struct stats_noise a = {20, 0, 0.02 / (3 * sqrt(2.0)), 0, 0.0200, 0};
 	struct stats_noise b = a, c = a, d = a, e = a;
 
 	b.floor = 0.0215;
@@ -185,6 +185,49 @@ test_publish(void)
 	T_OK(b.floor == a.floor);	/* published twice: the same */
 }
 
+/* A size that moves at nearly every commit: deterministic only once the
+ * commits run twice agree, and never when one of them does not. */
+static void
+test_repeats(void)
+{
+	double v[30][3], *rows[30];
+	size_t n[30];
+	struct stats_noise nm;
+	int i;
+
+	for (i = 0; i < 30; i++) {
+		v[i][0] = 300000 + 4096 * (i % 7) + 8 * i;
+		rows[i] = v[i];
+		n[i] = 1;
+	}
+	stats_noise_learn(&nm, (const double *const *)rows, n, 30);
+	T_OK(!nm.deterministic);
+	T_OK(nm.floor > 0.001);
+	stats_noise_repeats(&nm, 2, 0);
+	T_OK(!nm.deterministic);
+	stats_noise_repeats(&nm, 7, 1);
+	T_OK(!nm.deterministic);
+	stats_noise_repeats(&nm, 7, 0);
+	T_OK(nm.deterministic);
+	T_OK(nm.floor <= STATS_ROUNDING);
+	/* Runs whose repetitions differ are noisy whatever the repeats. */
+	for (i = 0; i < 30; i++) {
+		v[i][1] = v[i][0] + 1;
+		v[i][2] = v[i][0] - 1;
+		n[i] = 3;
+	}
+	stats_noise_learn(&nm, (const double *const *)rows, n, 30);
+	stats_noise_repeats(&nm, 7, 0);
+	T_OK(!nm.deterministic);
+	/* Too short a history for a floor: deterministic, no floor yet. */
+	for (i = 0; i < 3; i++)
+		n[i] = 1;
+	stats_noise_learn(&nm, (const double *const *)rows, n, 3);
+	stats_noise_repeats(&nm, 3, 0);
+	T_OK(nm.deterministic);
+	T_OK(isnan(nm.floor));
+}
+
 int
 main(void)
 {
@@ -193,5 +236,6 @@ main(void)
 	test_mann_whitney();
 	test_noise();
 	test_publish();
+	test_repeats();
 	return T_DONE();
 }

@@ -33,9 +33,9 @@ sig_by(const struct stats_noise *nm, double cur, double base)
 static void
 model_cases(void)
 {
-	struct stats_noise det = {20, 1, 0, 0, 0};
-	struct stats_noise noisy = {20, 0, 0.04, 0, 0.10};
-	struct stats_noise young = {3, 0, 0, 0, NAN};
+	struct stats_noise det = {20, 1, 0, 0, 0, 0};
+	struct stats_noise noisy = {20, 0, 0.04, 0, 0.10, 1};
+	struct stats_noise young = {3, 0, 0, 0, NAN, 0};
 	double cv[] = {100, 101, 99, 100.5, 99.5};
 	double bv[] = {100, 101, 99, 100.5, 99.5};
 	struct verdict_side c = {100, 0.7, 5, cv, 5};
