@@ -140,6 +140,11 @@ for h in "$A" "$S5"; do
 	steps=$(q "SELECT count(DISTINCT step) FROM bisect_runs WHERE change_id = $id AND kind = 'bisect'")
 	most=$(q "SELECT max(k) FROM (SELECT count(*) AS k FROM bisect_runs WHERE change_id = $id AND kind = 'bisect' GROUP BY step)")
 	[ "$h" = "$A" ] && lim=4 || lim=8
+	# The bound: 2 ceil(log2 range) + the confirmation runs,
+	# the range of the second change its 16 first-parent commits and
+	# the merge's 8 (24: 2 x 5 = 10).
+	[ "$h" = "$A" ] && bound=8 || bound=10
+	check "change #$id: $((bis + conf)) extra runs <= $bound + $conf confirmation" test "$bis" -le "$bound"
 	check "change #$id: $steps bisection steps <= $lim" test "$steps" -le "$lim"
 	check "change #$id: at most 3 runs a step ($most)" test "${most:-0}" -le 3
 	check "change #$id: $((bis + conf)) extra runs <= the budget" test $((bis + conf)) -le 32
