@@ -180,10 +180,9 @@ loop(struct worker *w)
 				continue;
 		}
 		now = util_mono_ms();
-		wake = next_ask;
-		for (i = 0; i < w->n_pending; i++)
-			if (w->pending[i].next_try < wake)
-				wake = w->pending[i].next_try;
+		wake = server_pending_wake(w);
+		if (next_ask < wake)
+			wake = next_ask;
 		nap(wake - now);
 	}
 	return 0;

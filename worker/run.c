@@ -320,7 +320,9 @@ run_do(struct worker *w, struct server *s, const cJSON *run)
 	run_bench(w, s, &sp, dir, &r, &end, &btree, &ran, &network);
 	/* Time spent for s counts, whether the run lands or not. */
 	s->sched.runtime += (double)(util_mono_ms() - t0) / 1000;
-	aborted = atomic_load(&w->abort) || end.aborted;
+	/* An abort that came after the bench ended (it stopped nothing)
+	 * throws nothing away: a finished run is submitted. */
+	aborted = end.aborted || (!ran && atomic_load(&w->abort));
 	if (aborted || network) {
 		/* Dropped: the server re-queues it when the reservation
 		 * times out (or it asked for the abort). */

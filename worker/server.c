@@ -35,9 +35,10 @@ status_object(struct worker *w, const char *type)
 	return st;
 }
 
-int
-server_post_status(struct worker *w, struct server *s, const char *type,
-    int request_run, cJSON *submit, cJSON **reply, long *code)
+/* server_post_status with the status object st (taken). */
+static int
+post_status(struct worker *w, struct server *s, cJSON *st, int request_run,
+    cJSON *submit, cJSON **reply, long *code)
 {
 	cJSON *body = cJSON_CreateObject(), *r;
 	const cJSON *msg;
@@ -50,7 +51,7 @@ server_post_status(struct worker *w, struct server *s, const char *type,
 		*reply = NULL;
 	cJSON_AddStringToObject(body, "info", w->info);
 	cJSON_AddStringToObject(body, "secret", w->secret);
-	cJSON_AddItemToObject(body, "status", status_object(w, type));
+	cJSON_AddItemToObject(body, "status", st);
 	cJSON_AddBoolToObject(body, "request_run", request_run);
 	if (submit)
 		cJSON_AddItemReferenceToObject(body, "submit_run", submit);
@@ -86,6 +87,77 @@ out:
 	free(text);
 	buf_fini(&rb);
 	return rc;
+}
+
+static struct server *
+server_by_url(struct worker *w, const char *url);
+
+int
+server_post_status(struct worker *w, struct server *s, const char *type,
+    int request_run, cJSON *submit, cJSON **reply, long *code)
+{
+	return post_status(w, s, status_object(w, type), request_run, submit,
+	    reply, code);
+}
+
+/*
+ * Spooled run e waits (its submission failed): tell its server every ping
+ * that this worker is still "working" on it (its id, hash, bench method
+ * and start, from the submission), so the server keeps the commit's
+ * reservation and hands it to no one else, or takes it back from a newer
+ * run of another worker (the older run goes on). An abort_run answer is
+ * not followed: the run is finished and will be submitted.
+ */
+static void
+beat(struct worker *w, struct spool_entry *e, int64_t now)
+{
+	static const char *const keys[] = {"id", "hash", "bench_method",
+	    "start"};
+	struct server *s = server_by_url(w, e->server);
+	cJSON *sub, *st, *reply = NULL;
+	const cJSON *v;
+	size_t i;
+
+	if (s == NULL || e->tries == 0 || e->next_try == INT64_MAX ||
+	    now < e->next_beat)
+		return;
+	e->next_beat = now + w->cfg.worker_ping;
+	if ((sub = cJSON_Parse(e->body)) == NULL)
+		return;
+	st = cJSON_CreateObject();
+	cJSON_AddStringToObject(st, "type", "working");
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if ((v = cJSON_GetObjectItemCaseSensitive(sub, keys[i])) != NULL)
+			cJSON_AddItemToObject(st, keys[i],
+			    cJSON_Duplicate(v, 1));
+	cJSON_Delete(sub);
+	pthread_mutex_lock(&s->lock);
+	if (post_status(w, s, st, 0, NULL, &reply, NULL) < 0)
+		log_debug("run %s waits: %s", e->run_id, err_get());
+	else if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply,
+	    "abort_run")))
+		log_info("%s asks to abort run %s, which has finished: it is "
+		    "submitted still", s->base, e->run_id);
+	pthread_mutex_unlock(&s->lock);
+	cJSON_Delete(reply);
+}
+
+int64_t
+server_pending_wake(const struct worker *w)
+{
+	int64_t wake = INT64_MAX;
+	size_t i;
+
+	for (i = 0; i < w->n_pending; i++) {
+		const struct spool_entry *e = &w->pending[i];
+
+		if (e->next_try < wake)
+			wake = e->next_try;
+		if (e->tries > 0 && e->next_try != INT64_MAX &&
+		    e->next_beat < wake)
+			wake = e->next_beat;
+	}
+	return wake;
 }
 
 static struct server *
@@ -298,6 +370,7 @@ again:
 	e->tries++;
 	e->next_try = now + sched_backoff(e->tries, SCHED_BACKOFF_BASE,
 	    SCHED_BACKOFF_CAP, util_random());
+	e->next_beat = now + w->cfg.worker_ping;
 	log_warn("run %s not submitted (try %d, again in %.1f s): %s",
 	    e->run_id, e->tries, (double)(e->next_try - now) / 1000,
 	    err_get());
@@ -316,6 +389,8 @@ server_submit_pending(struct worker *w)
 			spool_entry_fini(&w->pending[i]);
 			continue;
 		}
+		if (!worker_signal)
+			beat(w, &w->pending[i], util_mono_ms());
 		w->pending[k++] = w->pending[i];
 	}
 	w->n_pending = k;

@@ -158,6 +158,8 @@ struct spool_entry {
 	char *body;		/* the submit_run object, JSON text */
 	int tries;		/* failed submissions in this process */
 	int64_t next_try;	/* monotonic ms */
+	int64_t next_beat;	/* while it waits: its next "working" status
+				 * (server_submit_pending), monotonic ms */
 };
 
 /*
@@ -332,6 +334,10 @@ int submit_main(int argc, char **argv);
  */
 int server_post_status(struct worker *w, struct server *s, const char *type,
     int request_run, cJSON *submit, cJSON **reply, long *code);
+
+/* The earliest time (monotonic ms) a spooled run needs the loop: its next
+ * submission or its next "working" status; INT64_MAX when none. */
+int64_t server_pending_wake(const struct worker *w);
 
 /* The ping thread (arg: the worker). While a run is in progress: every
  * ping, "working" to its server, "busy" to the others; an abort_run reply
