@@ -302,6 +302,29 @@ by_index(const void *a, const void *b)
 	return x->index < y->index ? -1 : x->index > y->index;
 }
 
+/* Append a change point at index (levels before and after) to *out. */
+static void
+cp_push(struct detect_cp **out, size_t *nout, size_t *cap, size_t index,
+    double before, double after, double confidence, int pair)
+{
+	struct detect_cp *cp;
+
+	if (*nout == *cap) {
+		*cap = *cap ? 2 * *cap : 16;
+		*out = realloc(*out, *cap * sizeof(**out));
+		if (*out == NULL)
+			abort();
+	}
+	cp = &(*out)[(*nout)++];
+	cp->index = index;
+	cp->before = before;
+	cp->after = after;
+	cp->delta_pct = before != 0 ? 100 * (after - before) / fabs(before) :
+	    (after == before ? 0 : INFINITY);
+	cp->confidence = confidence;
+	cp->pair = pair;
+}
+
 /* Detection on one block: y the medians, det whether it has no noise.
  * Long: one pipeline (noise scale, PELT, pruning, the changes) over arrays
  * all its steps share. */
@@ -377,16 +400,6 @@ detect_block(const struct detect_opts *o, const double *const *vals,
 	}
 emit:
 	for (k = 0; k < c.n; k++) {
-		struct detect_cp *cp;
-
-		if (*nout == *cap) {
-			*cap = *cap ? 2 * *cap : 16;
-			*out = realloc(*out, *cap * sizeof(**out));
-			if (*out == NULL)
-				abort();
-		}
-		cp = &(*out)[(*nout)++];
-		cp->index = base + c.v[k];
 		if (det) {
 			before = y[c.v[k] - 1];
 			after = y[c.v[k]];
@@ -395,34 +408,13 @@ emit:
 			p = cp_test(o, y, n, c.v, c.n, k, sigma, &before,
 			    &after);
 		}
-		cp->before = before;
-		cp->after = after;
-		cp->delta_pct = before != 0 ? 100 * (after - before) /
-		    fabs(before) : (after == before ? 0 : INFINITY);
-		cp->confidence = 1 - p;
-		cp->pair = 0;
+		cp_push(out, nout, cap, base + c.v[k], before, after, 1 - p, 0);
 	}
 	if (!det && o->pair_z > 0)
 		find_pairs(o, vals, nvals, n, &c, sigma, &pr, &zs);
-	for (k = 0; k < pr.n; k++) {
-		struct detect_cp *cp;
-
-		if (*nout == *cap) {
-			*cap = *cap ? 2 * *cap : 16;
-			*out = realloc(*out, *cap * sizeof(**out));
-			if (*out == NULL)
-				abort();
-		}
-		cp = &(*out)[(*nout)++];
-		cp->index = base + pr.v[k];
-		cp->before = y[pr.v[k] - 1];
-		cp->after = y[pr.v[k]];
-		cp->delta_pct = cp->before != 0 ? 100 * (cp->after -
-		    cp->before) / fabs(cp->before) : (cp->after == cp->before ?
-		    0 : INFINITY);
-		cp->confidence = 1 - 2 * stats_norm_sf(zs[k]);
-		cp->pair = 1;
-	}
+	for (k = 0; k < pr.n; k++)
+		cp_push(out, nout, cap, base + pr.v[k], y[pr.v[k] - 1],
+		    y[pr.v[k]], 1 - 2 * stats_norm_sf(zs[k]), 1);
 	if (pr.n > 0)
 		qsort(*out + first, *nout - first, sizeof(**out), by_index);
 	free(c.v);
