@@ -188,4 +188,10 @@ assert "<time>" in "".join(b["workers"]) and "<time>" in "".join(b["queue"])
 assert "class=\"num\"" in b["queue"][0], b["queue"][0]
 ' "$T_DIR/pages.json"
 check_eq "and \"… and N more\" when the queue is cut" "$(pj queue_more)" "['… and 7 more.', None]"
+# changes/: rows (all, shown, hidden) by default and with "all" ticked.
+hidden=$(sqlite3 "$D" "SELECT count(*) FROM changes WHERE ref IN (SELECT name FROM refs WHERE tracked = 1) AND (state = 'not confirmed' OR (pair AND state IN ('new', 'confirming')))")
+total=$(sqlite3 "$D" "SELECT count(*) FROM changes WHERE ref IN (SELECT name FROM refs WHERE tracked = 1)")
+echo "# changes: $total, hidden $hidden"
+check_eq "changes/ hides the suspected and not confirmed ones" "$(pj changes_default)" "[$total, $((total - hidden)), $hidden]"
+check_eq "... and shows them with \"all\"" "$(pj changes_all)" "[$total, $total, $hidden]"
 t_done

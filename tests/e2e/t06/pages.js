@@ -60,6 +60,16 @@ async function main() {
 		await Promise.all([page.waitForURL(/\/commit\/[0-9a-f]{40}\/$/),
 		    page.goto(`${base}go/?q=${prefix}`)]);
 		out.went_to = page.url();
+		// changes/: the hidden rows (suspected from single runs and
+		// not confirmed yet, or not confirmed) show only with "all".
+		await page.goto(`${base}changes/`);
+		await page.waitForSelector("#change-filters:not([hidden])");
+		const count = () => page.$$eval("#changes tbody tr", (trs) => [
+		    trs.length, trs.filter((t) => !t.hidden).length,
+		    trs.filter((t) => t.dataset.hidden === "1").length]);
+		out.changes_default = await count();
+		await page.check("#change-filters input[name=all]");
+		out.changes_all = await count();
 		// queue/: refreshes itself from queue.json.
 		await page.goto(`${base}queue/`);
 		out.total_before = await page.textContent("#total");
