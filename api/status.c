@@ -1,4 +1,5 @@
 /* status: POST /api/worker/status: secrets, reservations, aborts, runs. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -246,7 +247,10 @@ is_live(struct db *db, const char *name, double cutoff)
 
 /*
  * Store the worker's row. Returns 1 if what the pages show changed, 0 if
- * not, -1 on error, -2 on a secret clash.
+ * not, -1 on error, -2 on a secret clash. The pages show last_seen too:
+ * it counts as changed each time it enters a new half of the worker
+ * timeout (now - cutoff), so a page is never more than that behind the db
+ * while the pings themselves change nothing else.
  */
 static int
 store_worker(struct db *db, const char *name, const struct status_req *q,
@@ -258,7 +262,7 @@ store_worker(struct db *db, const char *name, const struct status_req *q,
 	st = db_stmt(db, "api.status.store_worker",
 	    "SELECT secret, last_seen >= ?, status, "
 	    "coalesce(run_id, ''), coalesce(info, ''), "
-	    "coalesce(last_output, '') FROM workers WHERE name = ?");
+	    "coalesce(last_output, ''), last_seen FROM workers WHERE name = ?");
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_double(st, 1, cutoff);
@@ -272,7 +276,11 @@ store_worker(struct db *db, const char *name, const struct status_req *q,
 			sqlite3_reset(st);
 			return -2;
 		}
-		changed = !live ||
+		double half = (now - cutoff) / 2;
+
+		changed = !live || (half > 0 &&
+		    floor(sqlite3_column_double(st, 6) / half) !=
+		    floor(now / half)) ||
 		    strcmp((const char *)sqlite3_column_text(st, 2),
 		    wstatus_names[q->type]) != 0 ||
 		    strcmp((const char *)sqlite3_column_text(st, 3),
