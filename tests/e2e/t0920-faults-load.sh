@@ -1,0 +1,116 @@
+#!/bin/bash
+# t0920: load and races at once. Two real tj-workers benchmark 24 commits
+# while 10 simulated workers ping tj-api 4 times a second each, `tj-gen
+# update` loops (the repo gains 6 more commits on the way, queued as they
+# come), and full renders (`tj-gen render --all`) race tj-api's own render
+# thread. Afterwards: every commit has exactly one run (none lost, none
+# duplicated), the queue is drained, no simulated ping got a 5xx, the
+# site equals a full render of the same db byte for byte, the spools are
+# empty and no process of the test is left.
+# tj-test: slow
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/api-lib.sh"
+. "$(dirname "$0")/worker-lib.sh"
+cd "$T_DIR" || exit 1
+
+bench_repo bench <<'SH'
+#!/bin/sh
+sleep 0.3
+printf '{"metric":"m","values":[%s,%s,%s]}\n' "$(wc -c <"$1/f1.txt")" 2 3 >>"$TJ_RESULT_FILE"
+SH
+api_repo 24
+api_conf "	worker-timeout = 10s
+[bench]
+	repo = $T_DIR/bench
+[bisect]
+	enabled = false"
+check "import and queue 24 commits" import_all
+api_start --config "$T_DIR/tj.conf"
+
+# 10 simulated workers, 4 pings a second each, for 10 s; a 5xx is counted.
+sim() {
+	local i=0 code
+	while [ $i -lt 40 ]; do
+		code=$(curl -s -m 10 -o /dev/null -w '%{http_code}' -u "sim$1:$TOKEN" \
+		    -H 'Content-Type: application/json' \
+		    --data-binary "$(idle "s$1")" "$API/api/worker/status")
+		case "$code" in 5*|000) echo "$code" >>"$T_DIR/sim.bad" ;; esac
+		sleep 0.25
+		i=$((i + 1))
+	done
+}
+for n in $(seq 1 10); do bg sim "$n"; done
+sims=$t_pids
+# tj-gen update in a loop; new commits are queued as they come.
+updates() {
+	local i
+	for i in $(seq 1 4); do
+		mkcommit "$T_DIR/repo" f1.txt "late $i" "late $i"
+		"$TJ_GEN" update --config "$T_DIR/tj.conf" --no-render >>"$T_DIR/update.log" 2>&1
+		"$TJ_GEN" queue add "$(git -C "$T_DIR/repo" rev-parse HEAD)" --config "$T_DIR/tj.conf" --no-render >>"$T_DIR/update.log" 2>&1
+		sleep 1
+	done
+}
+bg updates
+up=$T_LAST_PID
+# Full renders racing tj-api's render thread.
+renders() {
+	local i
+	for i in $(seq 1 2); do
+		"$TJ_GEN" render --all --config "$T_DIR/tj.conf" >>"$T_DIR/render.log" 2>&1 ||
+		    echo "render $i failed" >>"$T_DIR/render.bad"
+		sleep 1
+	done
+}
+bg renders
+rd=$T_LAST_PID
+worker_conf w1
+worker_conf w2
+bg_worker w1
+w1=$T_LAST_PID
+bg_worker w2
+w2=$T_LAST_PID
+
+check "the updates end" wait_for 60 gone "$up"
+check "the racing renders end" wait_for 90 gone "$rd"
+for p in $sims; do wait_for 60 gone "$p"; done
+drained() { sql_is tj.db "SELECT count(*) FROM queue" 0 && sql_is tj.db "SELECT count(*) FROM dirty" 0; }
+check "the queue drains" wait_for 120 drained
+check_eq "28 commits" "$(sql tj.db 'SELECT count(*) FROM commits')" 28
+check_eq "every commit has exactly one run" "$(sql tj.db 'SELECT count(*) || " " || count(DISTINCT commit_id) FROM runs')" "28 28"
+check_eq "no run failed" "$(sql tj.db 'SELECT count(*) FROM runs WHERE error IS NOT NULL OR exit_code <> 0')" 0
+check "no simulated ping got a 5xx or no answer" test ! -s sim.bad
+check "no full render failed" test ! -s render.bad
+check "the workers stop" stop "$w1"
+check "... both" stop "$w2"
+check_eq "the spools are empty" "$(spooled w1) $(spooled w2)" "0 0"
+cp -r out out-incremental
+check "a full render" "$TJ_GEN" render --all --config "$T_DIR/tj.conf"
+# The workers' last_seen may lag the db by half the worker timeout (their
+# last pings, docs/protocol.md): the comparison leaves it out.
+check "the site equals a full render (but for last seen)" python3 -c '
+import os, re, sys
+seen = [re.compile(rb"\"last_seen\":\"[^\"]*\""),
+        re.compile(rb"(worker/[^\n]*?|last seen</dt><dd>)<time>[^<]*</time>")]
+def norm(p):
+    b = open(p, "rb").read()
+    for r in seen:
+        b = r.sub(lambda m: m.group(1) if m.lastindex else b"", b)
+    return b
+bad = []
+for top, _, files in os.walk(sys.argv[1]):
+    for f in files:
+        a = os.path.join(top, f)
+        b = os.path.join(sys.argv[2], os.path.relpath(a, sys.argv[1]))
+        if not os.path.exists(b) or norm(a) != norm(b):
+            bad.append(os.path.relpath(a, sys.argv[1]))
+n = sum(len(f) for _, _, f in os.walk(sys.argv[2]))
+assert not bad and n == sum(len(f) for _, _, f in os.walk(sys.argv[1])), bad[:10]
+' out-incremental out
+api_stop
+check_eq "tj-api exits cleanly" "$API_RC" 0
+left=0
+for p in $t_pids; do kill -0 "$p" 2>/dev/null && ! gone "$p" && left=$((left + 1)); done
+check_eq "no process of the test is left" "$left" 0
+check_eq "no bench is left" "$(pgrep -f "$T_DIR/bench" | wc -l)" 0
+t_done
