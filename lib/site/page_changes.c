@@ -19,6 +19,28 @@
 /* Commits of a range listed on its page. */
 #define RANGE_LISTED 500
 
+/* Add "<key>_url", the commit page of hash, to o. */
+static void
+add_commit_url(cJSON *o, const char *key, const char *hash)
+{
+	char k[32], *url = render_url_commit(hash);
+
+	snprintf(k, sizeof(k), "%s_url", key);
+	cJSON_AddStringToObject(o, k, url);
+	free(url);
+}
+
+/* Add "<key>_short", the first 7 hex digits of hash, to o. */
+static void
+add_commit_short(cJSON *o, const char *key, const char *hash)
+{
+	char k[32], t[8];
+
+	snprintf(k, sizeof(k), "%s_short", key);
+	snprintf(t, sizeof(t), "%.7s", hash);
+	cJSON_AddStringToObject(o, k, t);
+}
+
 /* Text fields a row shows: Δ %, confidence, the range. */
 void
 page_change_decorate(cJSON *o)
@@ -31,7 +53,6 @@ page_change_decorate(cJSON *o)
 	const cJSON *bv = cJSON_GetObjectItemCaseSensitive(o, "before_value");
 	const cJSON *av = cJSON_GetObjectItemCaseSensitive(o, "after_value");
 	char t[96], x[40], y[40];
-	char *url;
 	int n = cJSON_IsNumber(nb) ? nb->valueint : 0;
 
 	snprintf(t, sizeof(t), "%+.2f %%", cJSON_IsNumber(pct) ?
@@ -47,16 +68,10 @@ page_change_decorate(cJSON *o)
 		snprintf(t, sizeof(t), "%.7s..%.7s, %d commit%s between",
 		    b->valuestring, a->valuestring, n, n == 1 ? "" : "s");
 		cJSON_AddStringToObject(o, "range_text", t);
-		url = render_url_commit(a->valuestring);
-		cJSON_AddStringToObject(o, "after_url", url);
-		free(url);
-		url = render_url_commit(b->valuestring);
-		cJSON_AddStringToObject(o, "before_url", url);
-		free(url);
-		snprintf(t, sizeof(t), "%.7s", a->valuestring);
-		cJSON_AddStringToObject(o, "after_short", t);
-		snprintf(t, sizeof(t), "%.7s", b->valuestring);
-		cJSON_AddStringToObject(o, "before_short", t);
+		add_commit_url(o, "after", a->valuestring);
+		add_commit_url(o, "before", b->valuestring);
+		add_commit_short(o, "after", a->valuestring);
+		add_commit_short(o, "before", b->valuestring);
 	}
 	render_num(x, cJSON_IsNumber(bv) ? bv->valuedouble : NAN);
 	render_num(y, cJSON_IsNumber(av) ? av->valuedouble : NAN);
@@ -408,11 +423,8 @@ steps_decorate(cJSON *m)
 		url = render_url_run(run->valuestring);
 		cJSON_AddStringToObject(s, "run_url", url);
 		free(url);
-		url = render_url_commit(commit->valuestring);
-		cJSON_AddStringToObject(s, "commit_url", url);
-		free(url);
-		snprintf(t, sizeof(t), "%.7s", commit->valuestring);
-		cJSON_AddStringToObject(s, "commit_short", t);
+		add_commit_url(s, "commit", commit->valuestring);
+		add_commit_short(s, "commit", commit->valuestring);
 		if (cJSON_IsNumber(k))
 			snprintf(t, sizeof(t), "step %d", k->valueint);
 		else
@@ -421,17 +433,11 @@ steps_decorate(cJSON *m)
 	}
 	cJSON_AddBoolToObject(m, "has_steps", cJSON_GetArraySize(steps) > 0);
 	commit = cJSON_GetObjectItemCaseSensitive(b, "culprit");
-	if (cJSON_IsString(commit)) {
-		url = render_url_commit(commit->valuestring);
-		cJSON_AddStringToObject(b, "culprit_url", url);
-		free(url);
-	}
+	if (cJSON_IsString(commit))
+		add_commit_url(b, "culprit", commit->valuestring);
 	commit = cJSON_GetObjectItemCaseSensitive(b, "via");
-	if (cJSON_IsString(commit)) {
-		url = render_url_commit(commit->valuestring);
-		cJSON_AddStringToObject(b, "via_url", url);
-		free(url);
-	}
+	if (cJSON_IsString(commit))
+		add_commit_url(b, "via", commit->valuestring);
 }
 
 /* Long: the change page's model, a part a few lines each, in page order. */
