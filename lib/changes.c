@@ -895,7 +895,8 @@ changes_json(struct db *db, cJSON *arr, int64_t id, long limit)
 	    "m.direction, c.ref, c.before_run, c.after_run, b.hash, a.hash, "
 	    "a.committer_time, c.n_between, c.before_value, c.after_value, "
 	    "c.delta, c.delta_pct, c.confidence, c.verdict, c.state, c.found, "
-	    "c.pair FROM changes c JOIN metrics m ON m.id = c.metric_id JOIN "
+	    "c.pair, NOT " CHANGES_SHOWN("c") " FROM changes c JOIN metrics m "
+	    "ON m.id = c.metric_id JOIN "
 	    "commits a ON a.id = c.after_commit JOIN commits b ON b.id = "
 	    "c.before_commit WHERE (?1 > 0 AND c.id = ?1) OR (?1 <= 0 AND "
 	    "c.ref IN (SELECT name FROM refs WHERE tracked = 1) AND (?2 = 0 "
@@ -914,6 +915,7 @@ changes_json(struct db *db, cJSON *arr, int64_t id, long limit)
 		int verdict = sqlite3_column_int(st, 16);
 		const char *state = (const char *)sqlite3_column_text(st, 17);
 		int pair = sqlite3_column_int(st, 19);
+		int hidden = sqlite3_column_int(st, 20);
 		char url[48];
 
 		cJSON_AddNumberToObject(o, "id", (double)cid);
@@ -952,9 +954,7 @@ changes_json(struct db *db, cJSON *arr, int64_t id, long limit)
 		    verdict > 0 ? "improvement" : "change");
 		cJSON_AddStringToObject(o, "state", state);
 		cJSON_AddBoolToObject(o, "pair", pair);
-		cJSON_AddBoolToObject(o, "hidden", strcmp(state,
-		    "not confirmed") == 0 || (pair && (strcmp(state, "new") ==
-		    0 || strcmp(state, "confirming") == 0)));
+		cJSON_AddBoolToObject(o, "hidden", hidden);
 		cJSON_AddNumberToObject(o, "found",
 		    floor(sqlite3_column_double(st, 18)));
 		snprintf(url, sizeof(url), "change/%lld/", (long long)cid);
