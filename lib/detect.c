@@ -247,15 +247,16 @@ find_pairs(const struct detect_opts *o, const double *const *vals,
     struct cps *pr, double **zs)
 {
 	double *loc = xmalloc(n * sizeof(*loc)), *w = xmalloc(n * sizeof(*w));
+	double *sp = xmalloc(n * sizeof(*sp));
 	double typical, s, se, z, dl;
 	size_t i, k, nw = 0, m = o->min_points ? o->min_points : 1;
 	int near;
 
 	for (i = 0; i < n; i++) {
 		loc[i] = stats_hl_loc(vals[i], nvals[i]);
-		if (nvals[i] >= 3 && (s = point_spread(vals[i], nvals[i],
-		    loc[i])) > 0)
-			w[nw++] = s;
+		sp[i] = point_spread(vals[i], nvals[i], loc[i]);
+		if (nvals[i] >= 3 && sp[i] > 0)
+			w[nw++] = sp[i];
 	}
 	/* The block's typical spread: a point whose few values happen to
 	 * agree does not make its neighbour look far. */
@@ -267,9 +268,7 @@ find_pairs(const struct detect_opts *o, const double *const *vals,
 			near |= (c->v[k] > i ? c->v[k] - i : i - c->v[k]) < m;
 		if (near)
 			continue;
-		s = sqrt((pow(point_spread(vals[i - 1], nvals[i - 1],
-		    loc[i - 1]), 2) + pow(point_spread(vals[i], nvals[i],
-		    loc[i]), 2)) / 2);
+		s = sqrt((sp[i - 1] * sp[i - 1] + sp[i] * sp[i]) / 2);
 		s = fmax(s, typical);
 		if (!(s > 0))
 			continue;
@@ -292,6 +291,7 @@ find_pairs(const struct detect_opts *o, const double *const *vals,
 	}
 	free(loc);
 	free(w);
+	free(sp);
 }
 
 static int
