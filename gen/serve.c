@@ -92,6 +92,37 @@ bad_path(const char *url)
 	return 0;
 }
 
+/* A missing path: the site's 404.html with status 404, as static hosts
+ * serve it (its script takes commit/<hash>/ of a commit without a page to
+ * its shard page), else a line of text. */
+static enum MHD_Result
+not_found(struct serve *s, struct MHD_Connection *conn)
+{
+	struct MHD_Response *resp;
+	struct stat st;
+	enum MHD_Result ret;
+	char *path = xasprintf("%s/404.html", s->root);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	free(path);
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		if (fd >= 0)
+			close(fd);
+		return reply(conn, MHD_HTTP_NOT_FOUND, "not found\n");
+	}
+	resp = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
+	if (resp == NULL) {
+		close(fd);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, "Content-Type",
+	    "text/html; charset=utf-8");
+	MHD_add_response_header(resp, "Cache-Control", "no-cache");
+	ret = MHD_queue_response(conn, MHD_HTTP_NOT_FOUND, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
 static enum MHD_Result
 handle(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload,
@@ -142,14 +173,14 @@ handle(void *cls, struct MHD_Connection *conn, const char *url,
 	    strncmp(real, s->root, s->rootlen) != 0 ||
 	    (real[s->rootlen] != '/' && real[s->rootlen] != '\0')) {
 		free(path);
-		return reply(conn, MHD_HTTP_NOT_FOUND, "not found\n");
+		return not_found(s, conn);
 	}
 	fd = open(real, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		if (fd >= 0)
 			close(fd);
 		free(path);
-		return reply(conn, MHD_HTTP_NOT_FOUND, "not found\n");
+		return not_found(s, conn);
 	}
 	resp = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
 	if (resp == NULL) {

@@ -231,6 +231,22 @@ static const char *const migrations[] = {
 	"ALTER TABLE changes ADD COLUMN pair INTEGER NOT NULL DEFAULT 0;"
 	"INSERT OR IGNORE INTO dirty (kind, key) SELECT 'detect', '*' "
 	"WHERE EXISTS (SELECT 1 FROM runs);",
+	/* 5 -> 6: mainline: 1 on the first-parent line of a tracked ref
+	 * (lib/update.c keeps it). The site writes full pages only for
+	 * such commits, ref tips, commits with runs and their neighbours
+	 * (lib/site/render.c); the others are re-rendered once, into the
+	 * shard pages. refs_commit: the refs at a commit. */
+	"ALTER TABLE commits ADD COLUMN mainline INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE commits SET mainline = 1 WHERE id IN ("
+	"  WITH RECURSIVE fp(id) AS ("
+	"    SELECT commit_id FROM refs WHERE tracked"
+	"    UNION"
+	"    SELECT e.parent FROM commit_edges e JOIN fp ON e.child = fp.id"
+	"    WHERE e.idx = 0"
+	"  ) SELECT id FROM fp);"
+	"CREATE INDEX refs_commit ON refs(commit_id);"
+	"INSERT OR IGNORE INTO dirty (kind, key) SELECT 'commit', hash "
+	"FROM commits WHERE mainline = 0;",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))

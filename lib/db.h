@@ -6,7 +6,7 @@
 #include <sqlite3.h>
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define DB_SCHEMA_VERSION 5
+#define DB_SCHEMA_VERSION 6
 
 /* How long a statement waits for another process's write lock. */
 #define DB_BUSY_TIMEOUT_MS 10000

@@ -931,6 +931,117 @@ q_ref(struct db *db, const char *name, struct q_ref *ref)
 	return 1;
 }
 
+/* Whether the commit id x (an SQL expression) is core (query.h). */
+#define Q_CORE_OF(x) "(coalesce((SELECT mainline FROM commits WHERE id = " \
+	x "), 0) OR EXISTS (SELECT 1 FROM runs WHERE commit_id = " x ") OR " \
+	"EXISTS (SELECT 1 FROM refs WHERE commit_id = " x "))"
+
+int
+q_commit_informative(struct db *db, int64_t id)
+{
+	sqlite3_stmt *st = db_stmt(db, "query.commit_informative", "SELECT "
+	    Q_CORE_OF("?1") " OR EXISTS (SELECT 1 FROM commit_edges e WHERE "
+	    "e.child = ?1 AND " Q_CORE_OF("e.parent") ") OR EXISTS (SELECT 1 "
+	    "FROM commit_edges e WHERE e.parent = ?1 AND "
+	    Q_CORE_OF("e.child") ")");
+	int rc, v = 0;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0) != 0;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return db_err(db, "reading which commits have pages");
+	return v;
+}
+
+/* Step st (one or two integer columns, ids below n) into map: bit 1 for
+ * the first column, 2 for the second. */
+static int
+map_rows(struct db *db, sqlite3_stmt *st, unsigned char *map, int64_t n)
+{
+	int64_t a, b;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		a = sqlite3_column_int64(st, 0);
+		if (sqlite3_column_count(st) == 1) {
+			if (a >= 0 && a < n)
+				map[a] |= 1;
+			continue;
+		}
+		/* An edge: a neighbour of a core commit gets bit 2. */
+		b = sqlite3_column_int64(st, 1);
+		if (a < 0 || a >= n || b < 0 || b >= n)
+			continue;
+		if (map[a] & 1)
+			map[b] |= 2;
+		if (map[b] & 1)
+			map[a] |= 2;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_err(db, "reading which commits have pages");
+	return 0;
+}
+
+int
+q_informative_map(struct db *db, unsigned char **map, int64_t *n)
+{
+	sqlite3_stmt *st = db_stmt(db, "query.informative_max",
+	    "SELECT coalesce(max(id), 0) + 1 FROM commits");
+	int64_t i;
+	int rc;
+
+	*map = NULL;
+	*n = 0;
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return db_err(db, "reading which commits have pages");
+	*map = xcalloc((size_t)*n, 1);
+	st = db_stmt(db, "query.informative_core", "SELECT id FROM commits "
+	    "WHERE mainline UNION ALL SELECT commit_id FROM runs UNION ALL "
+	    "SELECT commit_id FROM refs");
+	if (st == NULL || map_rows(db, st, *map, *n) < 0)
+		goto fail;
+	st = db_stmt(db, "query.informative_edges", "SELECT child, parent "
+	    "FROM commit_edges");
+	if (st == NULL || map_rows(db, st, *map, *n) < 0)
+		goto fail;
+	for (i = 0; i < *n; i++)
+		(*map)[i] = (*map)[i] != 0;
+	return 0;
+fail:
+	free(*map);
+	*map = NULL;
+	*n = 0;
+	return -1;
+}
+
+int
+q_commits_with_prefix(struct db *db, const char *prefix, int64_t **out,
+    size_t *n)
+{
+	sqlite3_stmt *st = db_stmt(db, "query.commits_with_prefix", "SELECT "
+	    "id FROM commits WHERE hash >= ?1 AND hash < ?1 || 'g' ORDER BY "
+	    "hash");
+
+	*out = NULL;
+	*n = 0;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, prefix, -1, SQLITE_TRANSIENT);
+	return id_rows(db, st, out, n);
+}
+
 int
 q_shard(struct db *db, int shard, struct q_hash_run **out, size_t *n)
 {

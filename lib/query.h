@@ -256,6 +256,22 @@ struct q_hash_run {
  * by hash. */
 int q_shard(struct db *db, int shard, struct q_hash_run **out, size_t *n);
 
+/*
+ * Which commits get a full page (commit/<hash>/): the "core" ones (on the
+ * first-parent line of a tracked ref, a ref's tip, or with a run) and
+ * their parents and children. The rest are listed on shard pages.
+ * q_commit_informative: 1, 0 or -1 for one commit. q_informative_map: the
+ * same for every commit at once, as (*map)[id] (0 or 1) for ids below *n
+ * (malloc'd). The two state one rule; t0650 checks a render built commit
+ * by commit against one built from the map.
+ */
+int q_commit_informative(struct db *db, int64_t id);
+int q_informative_map(struct db *db, unsigned char **map, int64_t *n);
+
+/* The ids of the commits whose hash starts with prefix, by hash. */
+int q_commits_with_prefix(struct db *db, const char *prefix, int64_t **out,
+    size_t *n);
+
 /* How much the db holds. */
 struct q_counts {
 	long commits, runs, metrics;

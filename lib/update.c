@@ -1037,6 +1037,52 @@ queue_newly(struct db *db, enum update_queue mode)
 	return before;
 }
 
+/*
+ * The first-parent lines of the tracked refs (commits.mainline): the site
+ * writes full pages for them. Commits that join or leave the line get a
+ * dirty row. With all, the line is recomputed (a ref went away, moved
+ * back or sideways, or a ref's tracking changed); else it is only
+ * extended from the tracked tips down to where it was already marked, so
+ * a commit a fast-forward took off the line keeps its mark until the next
+ * recomputation (it keeps its page: more than needed, never less).
+ */
+static int
+mainline_update(struct db *db, int all)
+{
+	if (all)
+		return db_exec(db,
+		    "INSERT INTO temp.reach (id, level) "
+		    "WITH RECURSIVE fp(id) AS ("
+		    "  SELECT commit_id FROM refs WHERE tracked"
+		    "  UNION"
+		    "  SELECT e.parent FROM commit_edges e JOIN fp"
+		    "  ON e.child = fp.id WHERE e.idx = 0"
+		    ") SELECT id, 1 FROM fp;"
+		    "INSERT OR IGNORE INTO dirty (kind, key) SELECT 'commit', "
+		    "  hash FROM commits WHERE (mainline = 1) != (id IN "
+		    "  (SELECT id FROM temp.reach));"
+		    "UPDATE commits SET mainline = 0 WHERE mainline = 1 AND "
+		    "  id NOT IN (SELECT id FROM temp.reach);"
+		    "UPDATE commits SET mainline = 1 WHERE mainline = 0 AND "
+		    "  id IN (SELECT id FROM temp.reach);"
+		    "DELETE FROM temp.reach;");
+	return db_exec(db,
+	    "INSERT OR IGNORE INTO temp.raised (id) "
+	    "WITH RECURSIVE fp(id) AS ("
+	    "  SELECT c.id FROM refs r JOIN commits c ON c.id = r.commit_id"
+	    "  WHERE r.tracked AND c.mainline = 0"
+	    "  UNION"
+	    "  SELECT e.parent FROM commit_edges e JOIN fp ON e.child = fp.id"
+	    "  JOIN commits c ON c.id = e.parent"
+	    "  WHERE e.idx = 0 AND c.mainline = 0"
+	    ") SELECT id FROM fp;"
+	    "UPDATE commits SET mainline = 1 WHERE id IN "
+	    "  (SELECT id FROM temp.raised);"
+	    "INSERT OR IGNORE INTO dirty (kind, key) SELECT 'commit', c.hash "
+	    "  FROM commits c JOIN temp.raised r ON r.id = c.id;"
+	    "DELETE FROM temp.raised;");
+}
+
 /* Recompute every level, queue what temp.newly then holds, drop queue
  * entries of commits nothing reaches any more. */
 static int64_t
@@ -1044,7 +1090,7 @@ recompute_and_queue(struct db *db, enum update_queue mode)
 {
 	int64_t dropped, queued;
 
-	if (recompute_all(db) < 0)
+	if (recompute_all(db) < 0 || mainline_update(db, 1) < 0)
 		return -1;
 	queued = queue_newly(db, mode);
 	if (queued < 0)
@@ -1380,6 +1426,8 @@ reach_and_queue(struct db *db, const struct walk *w, const struct repo_ref *rr,
 		if (rr[i].changed && rr[i].id <= max_id &&
 		    raise_from(db, rr[i].id, rr[i].tracked ? 2 : 1) < 0)
 			return -1;
+	if (mainline_update(db, 0) < 0)
+		return -1;
 	return queue_newly(db, UPDATE_QUEUE_ALL);
 }
 

@@ -34,7 +34,7 @@ BEGIN;
 WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < $2)
 INSERT INTO commits SELECT i, printf('%040x', i * 2654435761), 'A', 'a@x',
     1500000000 + 600 * i, 0, 'C', 'c@x', 1500000000 + 600 * i, 0,
-    'commit ' || i || ': change module ' || (i % 97), 2 FROM s;
+    'commit ' || i || ': change module ' || (i % 97), 2, 1 FROM s;
 INSERT INTO commit_edges SELECT id, id - 1, 0 FROM commits WHERE id > 1;
 INSERT INTO refs VALUES ('refs/heads/main', $2, 1);
 WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 10)

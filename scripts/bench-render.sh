@@ -29,7 +29,7 @@ db.execute("PRAGMA synchronous = OFF")
 t0 = 1500000000
 def h(i): return hashlib.sha1(b"c%d" % i).hexdigest()
 db.executemany("INSERT INTO commits VALUES (?, ?, 'A U Thor', 'a@x', ?, 60, "
-    "'C O Mitter', 'c@x', ?, 0, ?, 2)", ((i, h(i), t0 + 600 * i, t0 + 600 * i,
+    "'C O Mitter', 'c@x', ?, 0, ?, 2, 1)", ((i, h(i), t0 + 600 * i, t0 + 600 * i,
     "Commit %d: change things in module %d\n\nA body that says why, with "
     "*some* markdown.\n" % (i, i % 97)) for i in range(1, n + 1)))
 db.executemany("INSERT INTO commit_edges VALUES (?, ?, 0)",

@@ -59,11 +59,39 @@ render_commit_brief(struct rctx *r, int64_t id)
 	free(s);
 	render_time(when, c.time, c.tz);
 	cJSON_AddStringToObject(o, "date", when);
-	s = render_url_commit(c.hash);
+	s = render_commit_url(r, id, c.hash);
+	q_commit_free(&c);
+	if (s == NULL) {
+		cJSON_Delete(o);
+		return NULL;
+	}
 	cJSON_AddStringToObject(o, "url", s);
 	free(s);
-	q_commit_free(&c);
 	return o;
+}
+
+int
+render_informative(struct rctx *r, int64_t id)
+{
+	if (r->inf_map != NULL && id >= 0 && id < r->inf_n)
+		return r->inf_map[id];
+	return q_commit_informative(r->db, id);
+}
+
+char *
+render_commit_url(struct rctx *r, int64_t id, const char *hash)
+{
+	char *shard, *url;
+	int inf = render_informative(r, id);
+
+	if (inf < 0)
+		return NULL;
+	if (inf)
+		return render_url_commit(hash);
+	shard = render_url_shard(hash);
+	url = xasprintf("%s#%s", shard, hash);
+	free(shard);
+	return url;
 }
 
 void

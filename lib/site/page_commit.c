@@ -180,6 +180,14 @@ page_commit(struct rctx *r, const char *hash)
 	rc = q_commit_by_hash(r->db, hash, &c);
 	if (rc <= 0)
 		return rc;	/* 0: gone, nothing to show */
+	/* Listed on its shard page only: a page it had before goes. */
+	if ((rc = render_informative(r, c.id)) <= 0) {
+		if (rc == 0) {
+			dir = render_url_commit(hash);
+			rc = render_remove_page(r, dir, "commit.json");
+		}
+		goto out;
+	}
 	rc = -1;
 	m = cJSON_CreateObject();
 	cJSON_AddStringToObject(m, "hash", hash);
@@ -202,6 +210,70 @@ page_commit(struct rctx *r, const char *hash)
 out:
 	free(dir);
 	q_commit_full_free(&c);
+	cJSON_Delete(m);
+	return rc;
+}
+
+/* The shard's entries: each commit of prefix without a page of its own,
+ * with its parents and children (each linked where it is). */
+static int
+shard_entries(struct rctx *r, cJSON *arr, const char *prefix)
+{
+	int64_t *ids;
+	size_t n, i;
+	cJSON *c;
+	int rc = -1, inf;
+
+	if (q_commits_with_prefix(r->db, prefix, &ids, &n) < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if ((inf = render_informative(r, ids[i])) < 0)
+			goto out;
+		if (inf)
+			continue;
+		if ((c = render_commit_brief(r, ids[i])) == NULL)
+			goto out;
+		cJSON_AddItemToArray(arr, c);
+		if (parents_children(r, c, ids[i]) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	free(ids);
+	return rc;
+}
+
+int
+page_commit_shard(struct rctx *r, const char *prefix)
+{
+	cJSON *m = cJSON_CreateObject(), *arr;
+	char *dir = NULL, *title = NULL;
+	size_t i;
+	int rc = -1;
+
+	for (i = 0; prefix[i] != '\0'; i++)
+		if (strchr("0123456789abcdef", prefix[i]) == NULL)
+			break;
+	if (i != SHARD_DIGITS || prefix[i] != '\0') {
+		err_set("'%s' is not a shard of %d hex digits", prefix,
+		    SHARD_DIGITS);
+		goto out;
+	}
+	cJSON_AddStringToObject(m, "prefix", prefix);
+	arr = cJSON_AddArrayToObject(m, "commits");
+	if (shard_entries(r, arr, prefix) < 0)
+		goto out;
+	dir = xasprintf("commits/%s", prefix);
+	if (cJSON_GetArraySize(arr) == 0) {
+		rc = render_remove_page(r, dir, "shard.json");
+		goto out;
+	}
+	cJSON_AddNumberToObject(m, "count", cJSON_GetArraySize(arr));
+	title = xasprintf("commits %s…", prefix);
+	rc = render_page(r, dir, "shard", m, "shard.json", title);
+out:
+	free(title);
+	free(dir);
 	cJSON_Delete(m);
 	return rc;
 }

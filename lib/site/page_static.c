@@ -8,9 +8,11 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "config.h"
 #include "err.h"
 #include "fsx.h"
 #include "render_int.h"
+#include "tpl.h"
 
 #define MAX_STATIC (8u << 20)
 
@@ -102,11 +104,31 @@ simple(struct rctx *r, const char *dir, const char *tpl, const char *title)
 	return rc;
 }
 
+/* 404.html at the top: a file, not a directory's index, and served at
+ * any depth, so it has no root. */
+static int
+not_found(struct rctx *r)
+{
+	cJSON *m = cJSON_CreateObject();
+	int rc = -1;
+
+	cJSON_AddStringToObject(m, "site_title", r->cfg->site_title ?
+	    r->cfg->site_title : "tablejohn");
+	buf_reset(&r->html);
+	if (tpl_render(r->tpl, "notfound", m, &r->html) < 0)
+		err_wrap("rendering 404.html");
+	else
+		rc = render_file(r, "404.html", r->html.data ? r->html.data :
+		    "", r->html.len);
+	cJSON_Delete(m);
+	return rc;
+}
+
 int
 page_static(struct rctx *r)
 {
 	if (statics(r) < 0 ||
-	    render_file(r, ".nojekyll", "", 0) < 0 ||
+	    render_file(r, ".nojekyll", "", 0) < 0 || not_found(r) < 0 ||
 	    simple(r, "graph", "graph", "graph") < 0 ||
 	    simple(r, "compare", "compare", "compare runs") < 0 ||
 	    simple(r, "go", "go", "go to a commit or run") < 0)

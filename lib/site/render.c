@@ -90,7 +90,7 @@ set_free(struct strset *s)
  * the rows of the dirty kinds that affect it.
  */
 enum { SET_COMMITS, SET_RUNS, SET_WORKERS, SET_REFS, SET_METRICS, SET_CHANGES,
-    NSETS };
+    SET_SHARDS, NSETS };
 
 #define P_INDEX 0x01	/* index.html, feed.xml, refs/ (and changes/) */
 #define P_QUEUE 0x02	/* queue/ */
@@ -125,6 +125,13 @@ static const struct {
 	{"changes", -1, P_CHANGES | P_INDEX},
 };
 
+#define SHARD_DIGITS_SQL "3"	/* SHARD_DIGITS */
+_Static_assert(SHARD_DIGITS == 3, "SHARD_DIGITS_SQL says 3");
+
+/* Above this many commits to render, which have pages is read for every
+ * commit at once. */
+#define MAP_ABOVE 1000
+
 /* Every key of a set, for a full render. */
 static const struct {
 	const char *name, *sql;
@@ -136,6 +143,8 @@ static const struct {
 	[SET_REFS] = {"site.all.refs", "SELECT name FROM refs"},
 	[SET_METRICS] = {"site.all.metrics", "SELECT name FROM metrics"},
 	[SET_CHANGES] = {"site.all.changes", "SELECT id FROM changes"},
+	[SET_SHARDS] = {"site.all.shards", "SELECT DISTINCT substr(hash, 1, "
+	    SHARD_DIGITS_SQL ") FROM commits"},
 };
 
 static int graph_pages(struct rctx *r, struct work *w);
@@ -153,6 +162,7 @@ static const struct {
 } pages[] = {
 	{"static", -1, NULL, P_STATIC, NULL},
 	{"commit", SET_COMMITS, page_commit, 0, NULL},
+	{"shard", SET_SHARDS, page_commit_shard, 0, NULL},
 	{"run", SET_RUNS, page_run, 0, NULL},
 	{"worker", SET_WORKERS, page_worker, 0, NULL},
 	{"ref", SET_REFS, page_ref, 0, NULL},
@@ -314,6 +324,54 @@ plan_all(struct rctx *r, struct work *w)
 		if (collect(r, &w->set[s], all_keys[s].name, all_keys[s].sql,
 		    NULL, -1) < 0)
 			return -1;
+	return q_informative_map(r->db, &r->inf_map, &r->inf_n);
+}
+
+/* The parents and children of the commits set[from..to) into set. */
+static int
+neighbours(struct rctx *r, struct strset *set, size_t from, size_t to)
+{
+	size_t i;
+
+	for (i = from; i < to; i++)
+		if (collect(r, set, "site.neighbours", "SELECT p.hash FROM "
+		    "commits c JOIN commit_edges e ON e.child = c.id JOIN "
+		    "commits p ON p.id = e.parent WHERE c.hash = ?1 UNION ALL "
+		    "SELECT k.hash FROM commits c JOIN commit_edges e ON "
+		    "e.parent = c.id JOIN commits k ON k.id = e.child WHERE "
+		    "c.hash = ?1", set->v[i], -1) < 0)
+			return -1;
+	return 0;
+}
+
+/*
+ * Whether a commit has a page depends on its neighbours (lib/query.h), and
+ * every link to it, on its page or shard, says where it is: a commit of
+ * the work may have joined or left the core, so its neighbours may have
+ * gained or lost their pages, and their neighbours' links to them change.
+ * The commits two steps away join the work, and the shards of them all.
+ */
+static int
+expand(struct rctx *r, struct work *w)
+{
+	struct strset *c = &w->set[SET_COMMITS];
+	size_t n0, n1, i;
+	char p[SHARD_DIGITS + 1];
+
+	set_uniq(c);
+	n0 = c->n;
+	if (neighbours(r, c, 0, n0) < 0)
+		return -1;
+	n1 = c->n;
+	if (neighbours(r, c, n0, n1) < 0)
+		return -1;
+	set_uniq(c);
+	for (i = 0; i < c->n; i++) {
+		snprintf(p, sizeof(p), "%s", c->v[i]);
+		set_add(&w->set[SET_SHARDS], p);
+	}
+	if (c->n > MAP_ABOVE)
+		return q_informative_map(r->db, &r->inf_map, &r->inf_n);
 	return 0;
 }
 
@@ -383,7 +441,7 @@ plan_derived(struct rctx *r, struct work *w, int64_t commit_max)
 	    "SELECT DISTINCT c.hash FROM commit_edges e JOIN commits c ON "
 	    "c.id = e.parent WHERE e.child > ?", NULL, commit_max) < 0)
 		return -1;
-	return 0;
+	return expand(r, w);
 }
 
 /* Graph data: the chunks of the runs and metrics in the work (all of it
@@ -563,6 +621,7 @@ out:
 		set_free(&w.set[i]);
 	tpl_free(r.tpl);
 	free(r.theme);
+	free(r.inf_map);
 	buf_fini(&r.html);
 	fsx_unlock(lockfd);
 	return rc;

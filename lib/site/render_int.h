@@ -30,6 +30,10 @@ struct rctx {
 	struct buf html;	/* scratch for one page */
 	long written, unchanged, removed;
 	char graph_id[17];	/* set by page_graph */
+	/* Which commits get a full page, for every id below inf_n (a full
+	 * render); else NULL and asked commit by commit. */
+	unsigned char *inf_map;
+	int64_t inf_n;
 };
 
 /* err_set from the connection's last error with context; returns -1. */
@@ -91,6 +95,23 @@ char *render_url_run(const char *id);
 char *render_url_worker(const char *name);
 char *render_url_ref(const char *name);
 
+/* Digits of a commit hash that name its shard page (commits/<abc>/). */
+#define SHARD_DIGITS 3
+
+/*
+ * 1 when commit id gets a full page at commit/<hash>/ (lib/query.h says
+ * which do), 0 when it is only listed on its shard page, -1 with err_set.
+ */
+int render_informative(struct rctx *r, int64_t id);
+
+/* The shard page that lists hash: "commits/<abc>/" (malloc'd); its
+ * entry there is "#<hash>". */
+char *render_url_shard(const char *hash);
+
+/* The URL a link to commit id (hash) takes: its page, or its entry on its
+ * shard page. NULL with err_set. */
+char *render_commit_url(struct rctx *r, int64_t id, const char *hash);
+
 /* A run's id and its page's url into o. */
 void render_add_run(cJSON *o, const char *id);
 
@@ -151,6 +172,9 @@ int page_graph(struct rctx *r, int all, char *const *runs, size_t nruns,
     char *const *metrics, size_t nmetrics);
 int page_go_refs(struct rctx *r);
 int page_go_shard(struct rctx *r, int shard);
+/* commits/<prefix>/: the commits of that hash prefix (SHARD_DIGITS hex
+ * digits) without a full page; removed when there are none. */
+int page_commit_shard(struct rctx *r, const char *prefix);
 int page_static(struct rctx *r);
 int page_feed(struct rctx *r);
 /* changes/ (+ changes/changes.json and changes.json at the top), one

@@ -13,6 +13,12 @@ render_url_commit(const char *hash)
 	return xasprintf("commit/%s/", hash);
 }
 
+char *
+render_url_shard(const char *hash)
+{
+	return xasprintf("commits/%.*s/", SHARD_DIGITS, hash);
+}
+
 static char *
 url_named(const char *prefix, const char *name)
 {
