@@ -92,20 +92,46 @@ bad_path(const char *url)
 	return 0;
 }
 
+/* The 404.html nearest above url (a site served under a prefix has its
+ * own), opened, or -1. */
+static int
+open_404(struct serve *s, const char *url)
+{
+	char *dir = xstrdup(url), *slash, *path, real[PATH_MAX];
+	struct stat st;
+	int fd = -1;
+
+	while ((slash = strrchr(dir, '/')) != NULL) {
+		*slash = '\0';
+		path = xasprintf("%s%s/404.html", s->root, dir);
+		/* Not through a symlink out of the served directory. */
+		if (realpath(path, real) != NULL &&
+		    strncmp(real, s->root, s->rootlen) == 0 &&
+		    real[s->rootlen] == '/')
+			fd = open(real, O_RDONLY | O_CLOEXEC);
+		free(path);
+		if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+			break;
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+	}
+	free(dir);
+	return fd;
+}
+
 /* A missing path: the site's 404.html with status 404, as static hosts
  * serve it (its script takes commit/<hash>/ of a commit without a page to
  * its shard page), else a line of text. */
 static enum MHD_Result
-not_found(struct serve *s, struct MHD_Connection *conn)
+not_found(struct serve *s, struct MHD_Connection *conn, const char *url)
 {
 	struct MHD_Response *resp;
 	struct stat st;
 	enum MHD_Result ret;
-	char *path = xasprintf("%s/404.html", s->root);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open_404(s, url);
 
-	free(path);
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+	if (fd < 0 || fstat(fd, &st) < 0) {
 		if (fd >= 0)
 			close(fd);
 		return reply(conn, MHD_HTTP_NOT_FOUND, "not found\n");
@@ -173,14 +199,14 @@ handle(void *cls, struct MHD_Connection *conn, const char *url,
 	    strncmp(real, s->root, s->rootlen) != 0 ||
 	    (real[s->rootlen] != '/' && real[s->rootlen] != '\0')) {
 		free(path);
-		return not_found(s, conn);
+		return not_found(s, conn, url);
 	}
 	fd = open(real, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		if (fd >= 0)
 			close(fd);
 		free(path);
-		return not_found(s, conn);
+		return not_found(s, conn, url);
 	}
 	resp = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
 	if (resp == NULL) {

@@ -95,45 +95,9 @@ if [ -n "${BENCH_MKDB:-}" ]; then
 	exit 0
 fi
 
-# The floor: write every file of a manifest (path<TAB>size) with plain
-# open/write/close, creating directories as needed. C, so that it costs
-# what the filesystem costs.
-cat >"$work/floor.c" <<'C'
-#include <sys/stat.h>
-#include <fcntl.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-static void mkparents(char *p) {
-	for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
-		*s = 0; mkdir(p, 0755); *s = '/';
-	}
-}
-int main(int argc, char **argv) {
-	static char line[8192], path[8192], buf[1 << 20];
-	FILE *m = fopen(argv[1], "r");
-	memset(buf, 'x', sizeof(buf));
-	while (m && fgets(line, sizeof(line), m)) {
-		char *tab = strchr(line, '\t');
-		if (!tab) continue;
-		*tab = 0;
-		long n = atol(tab + 1);
-		snprintf(path, sizeof(path), "%s/%s", argv[2], line);
-		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		if (fd < 0) { mkparents(path); fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644); }
-		if (fd < 0) { perror(path); return 1; }
-		while (n > 0) {
-			long k = n < (long)sizeof(buf) ? n : (long)sizeof(buf);
-			if (write(fd, buf, k) != k) { perror(path); return 1; }
-			n -= k;
-		}
-		if (close(fd) < 0) { perror(path); return 1; }
-	}
-	return 0;
-}
-C
-cc -O2 -o "$work/floor" "$work/floor.c"
+# The floor: every file of a manifest written with plain open/write/close
+# (scripts/bench-floor.c: C, so that it costs what the filesystem costs).
+cc -O2 -o "$work/floor" "$top/scripts/bench-floor.c"
 
 echo "bench-render: building a synthetic db of $N commits ($((N / 10)) runs, 10 metrics)"
 mkdb "$work/big.db" "$N"
@@ -156,7 +120,7 @@ for pass in 1 2; do
 	fi
 	sync
 	t1=$(now)
-	"$work/floor" "$work/manifest" "$work/floor$pass"
+	"$work/floor" write "$work/manifest" "$work/floor$pass"
 	t2=$(now)
 	v=$(ms "$t1" "$t2")
 	if [ -z "$floor" ] || [ "$v" -lt "$floor" ]; then floor=$v; fi
