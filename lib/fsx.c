@@ -258,16 +258,18 @@ fsx_remove(const char *path)
 	const char *slash;
 	char *dir;
 
-	if (unlink(path) < 0 && errno != ENOENT) {
+	if (unlink(path) < 0) {
+		if (errno == ENOENT)
+			return 0;
 		err_set("%s: cannot remove: %s", path, strerror(errno));
 		return -1;
 	}
 	slash = strrchr(path, '/');
 	if (slash == NULL || slash == path)
-		return 0;
+		return 1;
 	dir = xstrndup(path, (size_t)(slash - path));
 	/* Only succeeds when empty, which is what we want. */
 	rmdir(dir);
 	free(dir);
-	return 0;
+	return 1;
 }

@@ -38,7 +38,7 @@ int fsx_lock(const char *path);
 void fsx_unlock(int fd);
 
 /* Remove path (a file) and then its directory if that became empty.
- * A missing file is not an error. 0 or -1 with err_set. */
+ * 1 removed, 0 there was no such file, -1 with err_set. */
 int fsx_remove(const char *path);
 
 #endif

@@ -1027,19 +1027,88 @@ fail:
 }
 
 int
-q_commits_with_prefix(struct db *db, const char *prefix, int64_t **out,
-    size_t *n)
+q_commits_with_prefix(struct db *db, const char *prefix,
+    struct q_commit **out, size_t *n)
 {
 	sqlite3_stmt *st = db_stmt(db, "query.commits_with_prefix", "SELECT "
-	    "id FROM commits WHERE hash >= ?1 AND hash < ?1 || 'g' ORDER BY "
-	    "hash");
+	    "id, hash, message, committer_time, committer_tz FROM commits "
+	    "WHERE hash >= ?1 AND hash < ?1 || 'g' ORDER BY hash");
+	size_t cap = 0;
+	struct q_commit *c;
+	int rc;
 
 	*out = NULL;
 	*n = 0;
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, prefix, -1, SQLITE_TRANSIENT);
-	return id_rows(db, st, out, n);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*out = grow(*out, &cap, *n, sizeof(**out));
+		c = &(*out)[(*n)++];
+		c->id = sqlite3_column_int64(st, 0);
+		col_copy(st, 1, c->hash, sizeof(c->hash));
+		c->message = col_str(st, 2);
+		if (c->message == NULL)
+			c->message = xstrdup("");
+		c->time = sqlite3_column_double(st, 3);
+		c->tz = sqlite3_column_int(st, 4);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		q_commits_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		return db_err(db, "reading the commits of a prefix");
+	}
+	return 0;
+}
+
+void
+q_commits_free(struct q_commit *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		q_commit_free(&v[i]);
+	free(v);
+}
+
+int
+q_prefix_links(struct db *db, const char *prefix, int children,
+    struct q_link **out, size_t *n)
+{
+	sqlite3_stmt *st = children ?
+	    db_stmt(db, "query.prefix_children", "SELECT c.id, k.id, k.hash "
+	    "FROM commits c JOIN commit_edges e ON e.parent = c.id JOIN "
+	    "commits k ON k.id = e.child WHERE c.hash >= ?1 AND c.hash < "
+	    "?1 || 'g' ORDER BY c.hash, k.committer_time, k.id") :
+	    db_stmt(db, "query.prefix_parents", "SELECT c.id, p.id, p.hash "
+	    "FROM commits c JOIN commit_edges e ON e.child = c.id JOIN "
+	    "commits p ON p.id = e.parent WHERE c.hash >= ?1 AND c.hash < "
+	    "?1 || 'g' ORDER BY c.hash, e.idx");
+	size_t cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, prefix, -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*out = grow(*out, &cap, *n, sizeof(**out));
+		(*out)[*n].of = sqlite3_column_int64(st, 0);
+		(*out)[*n].id = sqlite3_column_int64(st, 1);
+		col_copy(st, 2, (*out)[*n].hash, sizeof((*out)[*n].hash));
+		(*n)++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+		return db_err(db, "reading the family of a prefix");
+	}
+	return 0;
 }
 
 int

@@ -268,9 +268,23 @@ int q_shard(struct db *db, int shard, struct q_hash_run **out, size_t *n);
 int q_commit_informative(struct db *db, int64_t id);
 int q_informative_map(struct db *db, unsigned char **map, int64_t *n);
 
-/* The ids of the commits whose hash starts with prefix, by hash. */
-int q_commits_with_prefix(struct db *db, const char *prefix, int64_t **out,
-    size_t *n);
+/* The commits whose hash starts with prefix, by hash (each message
+ * malloc'd; q_commits_free). */
+int q_commits_with_prefix(struct db *db, const char *prefix,
+    struct q_commit **out, size_t *n);
+void q_commits_free(struct q_commit *v, size_t n);
+
+/* A parent or child (id, hash) of the commit of; by of's hash, then
+ * parents in their order, children by committer time. */
+struct q_link {
+	int64_t of, id;
+	char hash[41];
+};
+
+/* The parents (children: 0) or the children (1) of every commit whose
+ * hash starts with prefix, in one query. */
+int q_prefix_links(struct db *db, const char *prefix, int children,
+    struct q_link **out, size_t *n);
 
 /* How much the db holds. */
 struct q_counts {

@@ -41,7 +41,6 @@ render_commit_brief(struct rctx *r, int64_t id)
 {
 	struct q_commit c;
 	cJSON *o;
-	char *s, when[40];
 	int rc = q_commit(r->db, id, &c);
 
 	if (rc <= 0) {
@@ -49,6 +48,18 @@ render_commit_brief(struct rctx *r, int64_t id)
 			err_set("no commit with id %lld", (long long)id);
 		return NULL;
 	}
+	o = render_commit_brief_of(r, &c);
+	q_commit_free(&c);
+	return o;
+}
+
+cJSON *
+render_commit_brief_of(struct rctx *r, const struct q_commit *cp)
+{
+	const struct q_commit c = *cp;
+	cJSON *o;
+	char *s, when[40];
+
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "hash", c.hash);
 	s = xstrndup(c.hash, 10);
@@ -59,8 +70,7 @@ render_commit_brief(struct rctx *r, int64_t id)
 	free(s);
 	render_time(when, c.time, c.tz);
 	cJSON_AddStringToObject(o, "date", when);
-	s = render_commit_url(r, id, c.hash);
-	q_commit_free(&c);
+	s = render_commit_url(r, c.id, c.hash);
 	if (s == NULL) {
 		cJSON_Delete(o);
 		return NULL;

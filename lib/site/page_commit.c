@@ -214,32 +214,67 @@ out:
 	return rc;
 }
 
+/* Add the links of entry id, from v[*i..) (sorted as entries are), as an
+ * array key of o: {hash, short, url}. */
+static int
+add_links(struct rctx *r, cJSON *o, const char *key, int64_t id,
+    const struct q_link *v, size_t n, size_t *i)
+{
+	cJSON *arr = cJSON_AddArrayToObject(o, key), *l;
+	char *url, s[11];
+
+	for (; *i < n && v[*i].of == id; (*i)++) {
+		if ((url = render_commit_url(r, v[*i].id, v[*i].hash)) == NULL)
+			return -1;
+		l = cJSON_CreateObject();
+		cJSON_AddStringToObject(l, "hash", v[*i].hash);
+		snprintf(s, sizeof(s), "%.10s", v[*i].hash);
+		cJSON_AddStringToObject(l, "short", s);
+		cJSON_AddStringToObject(l, "url", url);
+		free(url);
+		cJSON_AddItemToArray(arr, l);
+	}
+	return 0;
+}
+
 /* The shard's entries: each commit of prefix without a page of its own,
- * with its parents and children (each linked where it is). */
+ * with its parents and children (each linked where it is). Three queries
+ * for the whole shard: the commits, their parents, their children. */
 static int
 shard_entries(struct rctx *r, cJSON *arr, const char *prefix)
 {
-	int64_t *ids;
-	size_t n, i;
+	struct q_commit *v = NULL;
+	struct q_link *par = NULL, *kid = NULL;
+	size_t n = 0, np = 0, nk = 0, i, ip = 0, ik = 0;
 	cJSON *c;
 	int rc = -1, inf;
 
-	if (q_commits_with_prefix(r->db, prefix, &ids, &n) < 0)
-		return -1;
+	if (q_commits_with_prefix(r->db, prefix, &v, &n) < 0 ||
+	    q_prefix_links(r->db, prefix, 0, &par, &np) < 0 ||
+	    q_prefix_links(r->db, prefix, 1, &kid, &nk) < 0)
+		goto out;
 	for (i = 0; i < n; i++) {
-		if ((inf = render_informative(r, ids[i])) < 0)
+		/* The links are in the entries' order: skip to this one's. */
+		while (ip < np && par[ip].of != v[i].id)
+			ip++;
+		while (ik < nk && kid[ik].of != v[i].id)
+			ik++;
+		if ((inf = render_informative(r, v[i].id)) < 0)
 			goto out;
 		if (inf)
 			continue;
-		if ((c = render_commit_brief(r, ids[i])) == NULL)
+		if ((c = render_commit_brief_of(r, &v[i])) == NULL)
 			goto out;
 		cJSON_AddItemToArray(arr, c);
-		if (parents_children(r, c, ids[i]) < 0)
+		if (add_links(r, c, "parents", v[i].id, par, np, &ip) < 0 ||
+		    add_links(r, c, "children", v[i].id, kid, nk, &ik) < 0)
 			goto out;
 	}
 	rc = 0;
 out:
-	free(ids);
+	q_commits_free(v, n);
+	free(par);
+	free(kid);
 	return rc;
 }
 

@@ -1,6 +1,7 @@
 /* render: drive one render of the site: lock, claim dirty rows, write pages. */
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -136,7 +137,7 @@ _Static_assert(SHARD_DIGITS == 3, "SHARD_DIGITS_SQL says 3");
 static const struct {
 	const char *name, *sql;
 } all_keys[NSETS] = {
-	[SET_COMMITS] = {"site.all.commits", "SELECT hash FROM commits"},
+	[SET_COMMITS] = {NULL, NULL},	/* all_commits() */
 	[SET_RUNS] = {"site.all.runs", "SELECT id FROM runs"},
 	[SET_WORKERS] = {"site.all.workers", "SELECT name FROM workers UNION "
 	    "SELECT worker FROM runs"},
@@ -312,6 +313,43 @@ descendants(struct rctx *r, struct work *w, const char *id)
 	return rc;
 }
 
+/*
+ * The commits of a full render: those with a page, and the ones that have
+ * a directory under commit/ without one (page_commit removes their page).
+ * The others need no look: they are written into their shards.
+ */
+static int
+all_commits(struct rctx *r, struct strset *set)
+{
+	sqlite3_stmt *st = db_stmt(r->db, "site.all.commit_ids",
+	    "SELECT id, hash FROM commits");
+	struct dirent *de;
+	char *path;
+	int64_t id;
+	DIR *d;
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		id = sqlite3_column_int64(st, 0);
+		if (id >= 0 && id < r->inf_n && r->inf_map[id])
+			set_add(set, (const char *)sqlite3_column_text(st, 1));
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return render_dberr(r, "reading what to render");
+	path = xasprintf("%s/commit", r->out);
+	d = opendir(path);
+	free(path);
+	while (d != NULL && (de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			set_add(set, de->d_name);
+	if (d != NULL)
+		closedir(d);
+	return 0;
+}
+
 /* Every page of the site. */
 static int
 plan_all(struct rctx *r, struct work *w)
@@ -321,10 +359,12 @@ plan_all(struct rctx *r, struct work *w)
 	w->all = 1;
 	w->flags = ~0u;
 	for (s = 0; s < NSETS; s++)
-		if (collect(r, &w->set[s], all_keys[s].name, all_keys[s].sql,
-		    NULL, -1) < 0)
+		if (all_keys[s].sql != NULL && collect(r, &w->set[s],
+		    all_keys[s].name, all_keys[s].sql, NULL, -1) < 0)
 			return -1;
-	return q_informative_map(r->db, &r->inf_map, &r->inf_n);
+	if (q_informative_map(r->db, &r->inf_map, &r->inf_n) < 0)
+		return -1;
+	return all_commits(r, &w->set[SET_COMMITS]);
 }
 
 /* The parents and children of the commits set[from..to) into set. */
@@ -466,6 +506,11 @@ shard_pages(struct rctx *r, struct work *w)
 	memset(shards, 0, sizeof(shards));
 	for (i = 0; i < w->set[SET_COMMITS].n; i++)
 		if ((s = shard_of(w->set[SET_COMMITS].v[i])) >= 0)
+			shards[s] = 1;
+	/* A full render's commits are only those with pages; the prefixes
+	 * of its commit shards are every commit's. */
+	for (i = 0; i < w->set[SET_SHARDS].n; i++)
+		if ((s = shard_of(w->set[SET_SHARDS].v[i])) >= 0)
 			shards[s] = 1;
 	for (s = 0; s < 256; s++)
 		if (shards[s] && page_go_shard(r, s) < 0)

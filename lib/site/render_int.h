@@ -134,6 +134,8 @@ char *render_summary(const char *message);
  * (also when there is no such commit).
  */
 cJSON *render_commit_brief(struct rctx *r, int64_t id);
+struct q_commit;
+cJSON *render_commit_brief_of(struct rctx *r, const struct q_commit *c);
 
 /*
  * The measurements of run_id as an array of rows {metric, key, unit,

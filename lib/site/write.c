@@ -41,13 +41,12 @@ int
 render_remove(struct rctx *r, const char *rel)
 {
 	char *path = xasprintf("%s/%s", r->out, rel);
-	int rc;
+	int rc = fsx_remove(path);
 
-	if (access(path, F_OK) == 0)
-		r->removed++;
-	rc = fsx_remove(path);
 	free(path);
-	return rc;
+	if (rc > 0)
+		r->removed++;
+	return rc < 0 ? -1 : 0;
 }
 
 int

@@ -81,8 +81,9 @@ main(void)
 
 	free(path);
 	path = xasprintf("%s/a/b/c/page.html", dir);
-	T_INT_EQ(fsx_remove(path), 0);
+	T_INT_EQ(fsx_remove(path), 1);
 	T_INT_EQ(access(path, F_OK), -1);
+	T_INT_EQ(fsx_remove(path), 0);
 	free(path);
 	path = xasprintf("%s/a/b/c", dir);
 	T_INT_EQ(access(path, F_OK), -1);
