@@ -39,6 +39,11 @@ GEN_SRC := $(wildcard gen/*.c)
 API_SRC := $(wildcard api/*.c)
 WORKER_SRC := $(wildcard worker/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
+# The renderer's pages are as its code makes them: render.c carries a
+# checksum of lib/'s sources, so that HTML made by other code is not taken
+# as current (lib/site/render.c, stamp). build/src-id changes with it.
+TJ_SRC_ID := $(shell cat $(LIB_SRC) $(sort $(wildcard lib/*.h lib/site/*.h)) \
+	2>/dev/null | cksum | tr ' ' '-')
 # A program is built once its directory has sources.
 PROGS := $(if $(GEN_SRC),tj-gen) $(if $(API_SRC),tj-api) \
 	$(if $(WORKER_SRC),tj-worker)
@@ -75,8 +80,16 @@ $(1)/tests/%: $(1)/tests/unit/%.o $(1)/libtj.a
 	@$(if $(Q),echo "  LD      $$@")
 	$(Q)$$(CC) $(2) $$(CFLAGS) $$(LDFLAGS) -o $$@ $$^ $$(TJ_LIBS)
 
+$(1)/lib/site/render.o: build/src-id
+$(1)/lib/site/render.o: TJ_CFLAGS += -DTJ_SRC_ID='"$(TJ_SRC_ID)"'
+
 -include $(shell find $(1) -path $(1)/asan -prune -o -name '*.d' -print 2>/dev/null)
 endef
+
+build/src-id: FORCE
+	@mkdir -p build
+	@echo '$(TJ_SRC_ID)' | cmp -s - $@ || echo '$(TJ_SRC_ID)' >$@
+FORCE:
 
 $(eval $(call variant,build,))
 $(eval $(call variant,build/asan,$(SAN)))

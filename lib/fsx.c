@@ -78,6 +78,12 @@ out:
 	return same;
 }
 
+int
+fsx_same(const char *path, const void *data, size_t n)
+{
+	return same_bytes(path, data, n);
+}
+
 /* Long: one write-to-temp-then-rename sequence; each step's cleanup depends
  * on the ones before. */
 int

@@ -17,6 +17,10 @@ int fsx_mkdirs(const char *dir);
  */
 int fsx_write(const char *path, const void *data, size_t n, int *changed);
 
+/* 1 if the file at path holds exactly data[0..n), else 0 (also when it
+ * cannot be read). */
+int fsx_same(const char *path, const void *data, size_t n);
+
 /*
  * Read the whole file at path, at most max bytes, into a malloc'd
  * NUL-terminated string (*n gets its length if not NULL). NULL with err_set

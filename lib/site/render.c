@@ -31,6 +31,10 @@
 
 #define MAX_PAGE (256u << 20)
 
+#ifndef TJ_SRC_ID
+#define TJ_SRC_ID TJ_VERSION
+#endif
+
 static _Thread_local long last_written, last_unchanged;
 
 /* A set of strings: appended, then sorted and made unique. */
@@ -209,15 +213,77 @@ find_theme(const struct config *cfg)
 	return xstrdup(TJ_DATADIR "/theme");
 }
 
+/*
+ * What the HTML of out/ is made with, as "<out's real path> <hash>": the
+ * templates, the site title and the renderer's code (TJ_SRC_ID, the
+ * Makefile's checksum of lib/: tj-gen and tj-api built from one tree
+ * agree). Kept in the
+ * db (meta render.stamp) after a full render; a render that finds another
+ * clears it first, so only a full render with the same one can say every
+ * HTML file was made with it. Malloc'd, or NULL with err_set.
+ */
+static char *
+stamp(struct rctx *r)
+{
+	struct buf b;
+	struct dirent **names = NULL;
+	char real[PATH_MAX], hex[17], *dir, *path, *data;
+	size_t n;
+	int i, k, e = 0;
+
+	if (realpath(r->out, real) == NULL) {
+		err_set("%s: %s", r->out, strerror(errno));
+		return NULL;
+	}
+	buf_init(&b, 0);
+	e |= buf_adds(&b, TJ_SRC_ID);
+	e |= buf_adds(&b, r->cfg->site_title ? r->cfg->site_title :
+	    "tablejohn");
+	dir = xasprintf("%s/templates", r->theme);
+	k = scandir(dir, &names, NULL, alphasort);
+	for (i = 0; i < k; i++) {
+		if (names[i]->d_name[0] != '.') {
+			path = xasprintf("%s/%s", dir, names[i]->d_name);
+			data = fsx_read(path, 1u << 24, &n);
+			free(path);
+			if (data != NULL) {
+				snprintf(hex, sizeof(hex), "%016llx",
+				    (unsigned long long)esc_hash(data, n));
+				e |= buf_adds(&b, names[i]->d_name);
+				e |= buf_adds(&b, hex);
+				free(data);
+			}
+		}
+		free(names[i]);
+	}
+	free(names);
+	free(dir);
+	buf_must(e);
+	snprintf(hex, sizeof(hex), "%016llx",
+	    (unsigned long long)esc_hash(b.data ? b.data : "", b.len));
+	buf_fini(&b);
+	return xasprintf("%s %s", real, hex);
+}
+
 /* Claim the dirty rows (renamed "~kind") and read the last rendered commit
  * id, in one write transaction. */
 static int
-claim(struct rctx *r, int64_t *commit_max)
+claim(struct rctx *r, int64_t *commit_max, const char *made_with)
 {
 	char *v;
 
 	if (db_begin(r->db) < 0)
 		return -1;
+	v = db_meta_get(r->db, "render.stamp");
+	if (v == NULL && *err_get() != '\0')
+		goto fail;
+	r->html_current = v != NULL && strcmp(v, made_with) == 0;
+	free(v);
+	/* Pages made now are made with something else: until a full render,
+	 * no HTML is known to be current. */
+	if (!r->html_current && db_exec(r->db, "DELETE FROM meta WHERE key = "
+	    "'render.stamp'") < 0)
+		goto fail;
 	/* 'detect' rows are changes_detect_pending's, not pages. */
 	if (db_exec(r->db, "UPDATE OR REPLACE dirty SET kind = '~' || kind "
 	    "WHERE substr(kind, 1, 1) <> '~' AND kind <> 'detect'") < 0)
@@ -234,7 +300,7 @@ fail:
 }
 
 static int
-finish(struct rctx *r, int64_t commit_max)
+finish(struct rctx *r, int64_t commit_max, const char *made_with)
 {
 	char v[32];
 
@@ -242,7 +308,9 @@ finish(struct rctx *r, int64_t commit_max)
 		return -1;
 	snprintf(v, sizeof(v), "%lld", (long long)commit_max);
 	if (db_exec(r->db, "DELETE FROM dirty WHERE substr(kind, 1, 1) = "
-	    "'~'") < 0 || db_meta_set(r->db, "render.commit_max", v) < 0) {
+	    "'~'") < 0 || db_meta_set(r->db, "render.commit_max", v) < 0 ||
+	    (made_with != NULL && db_meta_set(r->db, "render.stamp",
+	    made_with) < 0)) {
 		db_rollback(r->db);
 		return -1;
 	}
@@ -598,7 +666,7 @@ render_site(struct db *db, const struct config *cfg, int all)
 {
 	struct rctx r;
 	struct work w;
-	char *lock, *tdir;
+	char *lock, *tdir, *made_with = NULL;
 	int64_t commit_max = 0, new_max = 0;
 	int lockfd = -1, rc = -1, in_read = 0, i;
 
@@ -634,8 +702,11 @@ render_site(struct db *db, const struct config *cfg, int all)
 	if (changes_detect_pending(db, cfg) < 0)
 		log_warn("render: detecting changes: %s (tried again next "
 		    "time)", err_get());
-	if (claim(&r, &commit_max) < 0)
+	if ((made_with = stamp(&r)) == NULL || claim(&r, &commit_max,
+	    made_with) < 0)
 		goto out;
+	/* A full render remakes the HTML of every page whose twin changed;
+	 * with another theme or tablejohn, of every page. */
 	/* One read transaction: every page of this call sees one state. */
 	if (db_exec(db, "BEGIN") < 0)
 		goto out;
@@ -651,7 +722,7 @@ render_site(struct db *db, const struct config *cfg, int all)
 	in_read = 0;
 	if (db_exec(db, "COMMIT") < 0)
 		goto out;
-	if (finish(&r, new_max) < 0)
+	if (finish(&r, new_max, all ? made_with : NULL) < 0)
 		goto out;
 	log_debug("render: %ld files written, %ld unchanged, %ld removed",
 	    r.written, r.unchanged, r.removed);
@@ -667,6 +738,7 @@ out:
 	tpl_free(r.tpl);
 	free(r.theme);
 	free(r.inf_map);
+	free(made_with);
 	buf_fini(&r.html);
 	fsx_unlock(lockfd);
 	return rc;

@@ -34,6 +34,10 @@ struct rctx {
 	 * render); else NULL and asked commit by commit. */
 	unsigned char *inf_map;
 	int64_t inf_n;
+	/* The HTML in out/ was made by this theme, site title and
+	 * tablejohn (render.c, stamp): a page whose JSON twin is unchanged
+	 * keeps its HTML (write.c). */
+	int html_current;
 };
 
 /* err_set from the connection's last error with context; returns -1. */

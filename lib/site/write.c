@@ -107,23 +107,45 @@ render_json(struct rctx *r, const char *rel, cJSON *model)
 	return rc;
 }
 
+/*
+ * The JSON twin is written after the HTML: a twin that holds the model
+ * means its HTML was made from it. So when the twin is unchanged, its HTML
+ * is there and was made by the same theme and tablejohn (r->html_current),
+ * the HTML is not made again: that is most of what a render --all of an
+ * unchanged db would do.
+ */
 int
 render_page(struct rctx *r, const char *dir, const char *tpl, cJSON *model,
     const char *json_name, const char *title)
 {
 	struct buf root;
 	const char *p;
-	char *rel;
-	int rc = -1, e;
+	char *rel = NULL, *json = NULL, *jrel = NULL, *path;
+	int rc = -1, e, keep;
 
 	render_fix_utf8(model);
 	if (json_name != NULL) {
-		rel = xasprintf("%s%s%s", dir, *dir ? "/" : "", json_name);
-		rc = render_json(r, rel, model);
-		free(rel);
-		if (rc < 0)
+		jrel = xasprintf("%s%s%s", dir, *dir ? "/" : "", json_name);
+		json = cJSON_PrintUnformatted(model);
+		if (json == NULL) {
+			err_set("%s: cannot print the JSON", jrel);
+			free(jrel);
 			return -1;
-		rc = -1;
+		}
+	}
+	rel = xasprintf("%s%sindex.html", dir, *dir ? "/" : "");
+	if (json != NULL && r->html_current) {
+		path = xasprintf("%s/%s", r->out, jrel);
+		keep = fsx_same(path, json, strlen(json));
+		free(path);
+		path = xasprintf("%s/%s", r->out, rel);
+		keep = keep && access(path, F_OK) == 0;
+		free(path);
+		if (keep) {
+			r->unchanged += 2;
+			rc = 0;
+			goto out;
+		}
 	}
 	buf_init(&root, 0);
 	if (*dir != '\0') {
@@ -134,6 +156,7 @@ render_page(struct rctx *r, const char *dir, const char *tpl, cJSON *model,
 		buf_must(e);
 	}
 	cJSON_AddStringToObject(model, "root", root.data ? root.data : "");
+	buf_fini(&root);
 	cJSON_AddStringToObject(model, "site_title", r->cfg->site_title ?
 	    r->cfg->site_title : "tablejohn");
 	cJSON_AddStringToObject(model, "title", title);
@@ -145,12 +168,13 @@ render_page(struct rctx *r, const char *dir, const char *tpl, cJSON *model,
 		err_wrap("rendering %s/index.html", dir);
 		goto out;
 	}
-	rel = xasprintf("%s%sindex.html", dir, *dir ? "/" : "");
-	rc = render_file(r, rel, r->html.data ? r->html.data : "",
-	    r->html.len);
-	free(rel);
+	if (render_file(r, rel, r->html.data ? r->html.data : "",
+	    r->html.len) < 0)
+		goto out;
+	rc = json != NULL ? render_file(r, jrel, json, strlen(json)) : 0;
 out:
-	buf_fini(&root);
+	free(rel);
+	free(jrel);
+	cJSON_free(json);
 	return rc;
 }
-

@@ -168,6 +168,38 @@ check_eq "the migration marked the first-parent line" \
 check "the layout holds after the migration" layout
 check "and equals a full render" same_as_full
 
+# render --all over an unchanged db keeps the HTML of every page whose
+# JSON twin is unchanged (made by the same theme and code); a missing
+# page, a page whose twin is missing (a render stopped between the two
+# files) and a changed theme are made again.
+check "render --all" gen render --all --quiet
+page=$O/commit/$side3/index.html
+ino=$(stat -c %i "$page")
+check "render --all again" gen render --all --quiet
+check_eq "leaves an unchanged page's HTML alone" "$(stat -c %i "$page")" "$ino"
+rm "$page"
+echo "stale" >"$O/index.html"
+rm "$O/index.json"
+check "render --all after a page and a twin went" gen render --all --quiet
+check "the page is back" cmp "$page" "$T_DIR/full/commit/$side3/index.html"
+check "the HTML whose twin was missing is made again" cmp "$O/index.html" "$T_DIR/full/index.html"
+cp -R "$TJ_TOP/theme" "$T_DIR/theme"
+rm -rf "$T_DIR/theme/static"
+ln -s "$TJ_TOP/theme/static" "$T_DIR/theme/static"
+ln -s "$TJ_TOP/node_modules" "$T_DIR/node_modules"
+sed -i 's|<h2>Runs</h2>|<h2>Runs (theme 2)</h2>|' "$T_DIR/theme/templates/commit.html"
+printf '\ttheme = %s\n' "$T_DIR/theme" >>"$T_DIR/tj.conf"
+check "render --all with another theme" gen render --all --quiet
+check_eq "remakes every commit page" \
+    "$(grep -L 'Runs (theme 2)' "$O"/commit/*/index.html | head -n 3)" ""
+check_eq "it is the theme of the pages" \
+    "$(grep -c 'Runs (theme 2)' "$O/commit/$side3/index.html")" 1
+sed -i '$d' "$T_DIR/tj.conf"
+check "and back" gen render --all --quiet
+check_eq "remakes them again" \
+    "$(grep -l 'Runs (theme 2)' "$O"/commit/*/index.html | head -n 3)" ""
+check "and equals a full render" same_as_full
+
 # commit/<hash>/ of a listed commit: tj-gen serve answers 404.html, whose
 # script goes on to the shard entry; a short hash goes through go/.
 listed=$(git -C "$R" rev-parse main~1^2~3)
