@@ -53,7 +53,9 @@ runs_load(struct db *db, int64_t cid, int64_t mid, int64_t change_id,
 {
 	sqlite3_stmt *st = db_stmt(db, "bisect_db.runs_load",
 	    "SELECT r.id, m.vals, b.kind FROM "
-	    "runs r JOIN measurements m ON m.run_id = r.id AND "
+	    /* CROSS JOIN: the commit's runs first, not every measurement of
+	     * the metric. */
+	    "runs r CROSS JOIN measurements m ON m.run_id = r.id AND "
 	    "m.metric_id = ?2 LEFT JOIN bisect_runs b ON b.run_id = r.id "
 	    "AND b.change_id = ?3 WHERE r.commit_id = ?1 AND m.n > 0 AND "
 	    "m.error IS NULL ORDER BY r.start_time, r.id");

@@ -161,21 +161,19 @@ static int
 around(struct rctx *r, const char *ref, int64_t metric, int64_t before,
     int64_t after, struct gpt **out, size_t *n)
 {
-	sqlite3_stmt *st = db_stmt(r->db, "site.changes.1",
+	/* The latest run with the metric, looked up by commit (CROSS JOIN:
+	 * runs first; the metric's index would scan all its measurements
+	 * for every commit of the walk). */
+	sqlite3_stmt *st = db_stmt(r->db, "site.changes.around",
 	    "WITH RECURSIVE fp(id, d) AS ("
 	    "SELECT (SELECT commit_id FROM refs WHERE name = ?1), 0 UNION ALL "
 	    "SELECT e.parent, fp.d + 1 FROM fp JOIN commit_edges e ON e.child "
-	    "= fp.id AND e.idx = 0) SELECT fp.id, (SELECT s.median FROM runs "
-	    "x JOIN measurements s ON s.run_id = x.id AND s.metric_id = ?2 "
-	    "WHERE x.commit_id = fp.id AND s.error IS NULL AND s.n > 0 ORDER "
-	    "BY coalesce(x.end_time, x.start_time) DESC LIMIT 1), (SELECT "
-	    "s.min FROM runs x JOIN measurements s ON s.run_id = x.id AND "
-	    "s.metric_id = ?2 WHERE x.commit_id = fp.id AND s.error IS NULL "
-	    "AND s.n > 0 ORDER BY coalesce(x.end_time, x.start_time) DESC "
-	    "LIMIT 1), (SELECT s.max FROM runs x JOIN measurements s ON "
-	    "s.run_id = x.id AND s.metric_id = ?2 WHERE x.commit_id = fp.id "
-	    "AND s.error IS NULL AND s.n > 0 ORDER BY coalesce(x.end_time, "
-	    "x.start_time) DESC LIMIT 1) FROM fp");
+	    "= fp.id AND e.idx = 0) SELECT fp.id, s.median, s.min, s.max "
+	    "FROM fp LEFT JOIN measurements s ON s.metric_id = ?2 AND "
+	    "s.run_id = (SELECT x.id FROM runs x CROSS JOIN measurements t "
+	    "ON t.run_id = x.id AND t.metric_id = ?2 WHERE x.commit_id = "
+	    "fp.id AND t.error IS NULL AND t.n > 0 ORDER BY "
+	    "coalesce(x.end_time, x.start_time) DESC LIMIT 1)");
 	struct gpt ring[AROUND], *p = NULL;
 	size_t nring = 0, head = 0, np = 0, i, below = 0;
 	int step, side = 0;

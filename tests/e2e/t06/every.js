@@ -4,9 +4,7 @@
 // {pages, errors: [[path, what], ...]}; exits 1 when there is any.
 "use strict";
 const fs = require("fs");
-const path = require("path");
-const top = process.env.TJ_TOP || path.join(__dirname, "../../..");
-const { chromium } = require(path.join(top, "node_modules/playwright-core"));
+const { launch } = require("./browser");
 
 const [base, list] = process.argv.slice(2);
 // An empty line is the site's root.
@@ -14,13 +12,7 @@ const pages = fs.readFileSync(list, "utf8").replace(/\n$/, "").split("\n");
 const out = { pages: 0, errors: [] };
 
 async function main() {
-	const browser = await chromium.launch({
-		executablePath: process.env.TJ_CHROMIUM || "/usr/bin/chromium",
-		timeout: 30000,
-		args: ["--no-sandbox", "--disable-gpu", "--disable-quic",
-		    "--no-first-run", "--disable-background-networking",
-		    "--disable-component-update", "--disable-sync"],
-	});
+	const browser = await launch();
 	try {
 		const page = await browser.newPage();
 		page.setDefaultTimeout(15000);

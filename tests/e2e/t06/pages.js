@@ -4,22 +4,14 @@
 // queue and re-renders) while queue/ is open: the page must pick it up.
 // Prints one JSON object of findings; exits 1 on any console error.
 "use strict";
-const path = require("path");
 const { execSync } = require("child_process");
-const top = process.env.TJ_TOP || path.join(__dirname, "../../..");
-const { chromium } = require(path.join(top, "node_modules/playwright-core"));
+const { launch } = require("./browser");
 
 const [base, a, b, prefix, va, vb] = process.argv.slice(2);
 const out = { errors: [] };
 
 async function main() {
-	const browser = await chromium.launch({
-		executablePath: process.env.TJ_CHROMIUM || "/usr/bin/chromium",
-		timeout: 30000,
-		args: ["--no-sandbox", "--disable-gpu", "--disable-quic",
-		    "--no-first-run", "--disable-background-networking",
-		    "--disable-component-update", "--disable-sync"],
-	});
+	const browser = await launch();
 	try {
 		const page = await browser.newPage();
 		page.setDefaultTimeout(15000);

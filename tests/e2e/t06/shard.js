@@ -3,18 +3,10 @@
 // one JSON line per URL {url, final, target, errors}, where target is the
 // id of the element the fragment points at (the :target), or null.
 "use strict";
-const path = require("path");
-const top = process.env.TJ_TOP || path.join(__dirname, "../../..");
-const { chromium } = require(path.join(top, "node_modules/playwright-core"));
+const { launch } = require("./browser");
 
 async function main() {
-	const browser = await chromium.launch({
-		executablePath: process.env.TJ_CHROMIUM || "/usr/bin/chromium",
-		timeout: 30000,
-		args: ["--no-sandbox", "--disable-gpu", "--disable-quic",
-		    "--no-first-run", "--disable-background-networking",
-		    "--disable-component-update", "--disable-sync"],
-	});
+	const browser = await launch();
 	try {
 		for (const url of process.argv.slice(2)) {
 			const page = await browser.newPage();
