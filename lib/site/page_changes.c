@@ -155,11 +155,55 @@ struct gpt {
 	int side;	/* -1 before, 1 after */
 };
 
-/* Long: one query and one walk that keeps a window of points on either
- * side of the change; the window's bounds are shared state. */
+/* A commit's place on a ref's first-parent line (0: the tip). */
+struct place {
+	int64_t commit;
+	size_t pos;
+};
+
+/*
+ * A metric's series along a ref's first-parent line, read once per render
+ * (a render writes every change page of the pair from it): every commit's
+ * place, by commit id, and the points that have a value, tip first.
+ */
+struct series {
+	char *ref;
+	int64_t metric;
+	struct place *places;
+	size_t nplaces;
+	struct gpt *pts;
+	size_t *pts_pos;
+	size_t npts;
+	struct series *next;
+};
+
 static int
-around(struct rctx *r, const char *ref, int64_t metric, int64_t before,
-    int64_t after, struct gpt **out, size_t *n)
+cmp_place(const void *a, const void *b)
+{
+	const struct place *x = a, *y = b;
+
+	return x->commit < y->commit ? -1 : x->commit > y->commit;
+}
+
+void
+page_changes_cache_free(struct rctx *r)
+{
+	struct series *s, *next;
+
+	for (s = r->series; s != NULL; s = next) {
+		next = s->next;
+		free(s->ref);
+		free(s->places);
+		free(s->pts);
+		free(s->pts_pos);
+		free(s);
+	}
+	r->series = NULL;
+}
+
+/* The series of (ref, metric), read now or from this render's cache. */
+static struct series *
+series_of(struct rctx *r, const char *ref, int64_t metric)
 {
 	/* The latest run with the metric, looked up by commit (CROSS JOIN:
 	 * runs first; the metric's index would scan all its measurements
@@ -174,68 +218,115 @@ around(struct rctx *r, const char *ref, int64_t metric, int64_t before,
 	    "ON t.run_id = x.id AND t.metric_id = ?2 WHERE x.commit_id = "
 	    "fp.id AND t.error IS NULL AND t.n > 0 ORDER BY "
 	    "coalesce(x.end_time, x.start_time) DESC LIMIT 1)");
-	struct gpt ring[AROUND], *p = NULL;
-	size_t nring = 0, head = 0, np = 0, i, below = 0;
-	int step, side = 0;
+	struct series *s;
+	size_t cap = 0, pcap = 0;
+	int step;
+
+	for (s = r->series; s != NULL; s = s->next)
+		if (s->metric == metric && strcmp(s->ref, ref) == 0)
+			return s;
+	if (st == NULL)
+		return NULL;
+	s = xcalloc(1, sizeof(*s));
+	s->ref = xstrdup(ref);
+	s->metric = metric;
+	sqlite3_bind_text(st, 1, ref, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, metric);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		if (s->nplaces == cap) {
+			cap = cap ? cap * 2 : 256;
+			s->places = xrealloc(s->places, cap *
+			    sizeof(*s->places));
+		}
+		s->places[s->nplaces].commit = sqlite3_column_int64(st, 0);
+		s->places[s->nplaces].pos = s->nplaces;
+		s->nplaces++;
+		if (sqlite3_column_type(st, 1) == SQLITE_NULL)
+			continue;
+		if (s->npts == pcap) {
+			pcap = pcap ? pcap * 2 : 64;
+			s->pts = xrealloc(s->pts, pcap * sizeof(*s->pts));
+			s->pts_pos = xrealloc(s->pts_pos, pcap *
+			    sizeof(*s->pts_pos));
+		}
+		s->pts[s->npts].commit = sqlite3_column_int64(st, 0);
+		s->pts[s->npts].median = sqlite3_column_double(st, 1);
+		s->pts[s->npts].lo = sqlite3_column_double(st, 2);
+		s->pts[s->npts].hi = sqlite3_column_double(st, 3);
+		s->pts[s->npts].side = 0;
+		s->pts_pos[s->npts++] = s->nplaces - 1;
+	}
+	sqlite3_reset(st);
+	if (step != SQLITE_DONE) {
+		render_dberr(r, "reading the series");
+		s->next = NULL;
+		free(s->ref);
+		free(s->places);
+		free(s->pts);
+		free(s->pts_pos);
+		free(s);
+		return NULL;
+	}
+	qsort(s->places, s->nplaces, sizeof(*s->places), cmp_place);
+	s->next = r->series;
+	r->series = s;
+	return s;
+}
+
+/* The place of commit on the series' line, or (size_t)-1. */
+static size_t
+place_of(const struct series *s, int64_t commit)
+{
+	struct place key = {commit, 0}, *p;
+
+	p = bsearch(&key, s->places, s->nplaces, sizeof(*s->places),
+	    cmp_place);
+	return p ? p->pos : (size_t)-1;
+}
+
+/*
+ * The points of the change's graph, oldest first: the AROUND nearest
+ * above after, those from after down to before, and AROUND+1 below it
+ * (at most 2 AROUND + 2 in all). Long: one walk with a window on either
+ * side; its bounds are shared state.
+ */
+static int
+around(struct rctx *r, const char *ref, int64_t metric, int64_t before,
+    int64_t after, struct gpt **out, size_t *n)
+{
+	struct series *s = series_of(r, ref, metric);
+	size_t pa, pb, i, k, np = 0, below = 0, first;
+	struct gpt *p, t;
+	int side;
 
 	*out = NULL;
 	*n = 0;
-	if (st == NULL)
+	if (s == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, ref, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, metric);
+	pa = place_of(s, after);
+	pb = place_of(s, before);
 	p = xmalloc((2 * AROUND + 2) * sizeof(*p));
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		struct gpt g;
-		int64_t c = sqlite3_column_int64(st, 0);
-
-		if (c == after)
-			side = 1;
-		if (c == before)
-			side = -1;
-		if (sqlite3_column_type(st, 1) == SQLITE_NULL)
-			continue;
-		g.commit = c;
-		g.median = sqlite3_column_double(st, 1);
-		g.lo = sqlite3_column_double(st, 2);
-		g.hi = sqlite3_column_double(st, 3);
-		g.side = side;
-		if (side == 0) {
-			/* Above the change: keep the nearest AROUND. */
-			ring[head] = g;
-			head = (head + 1) % AROUND;
-			if (nring < AROUND)
-				nring++;
-			continue;
-		}
-		if (side == 1 && np == 0) {
-			/* Flush the ring, nearest last. */
-			for (i = 0; i < nring; i++) {
-				p[np] = ring[(head + AROUND - 1 - i) % AROUND];
-				p[np++].side = 1;
-			}
-			/* reverse to newest first */
-			for (i = 0; i < np / 2; i++) {
-				struct gpt t = p[i];
-
-				p[i] = p[np - 1 - i];
-				p[np - 1 - i] = t;
-			}
-		}
+	/* The first point at or below after, and AROUND above it. */
+	for (first = 0; first < s->npts && (pa == (size_t)-1 ||
+	    s->pts_pos[first] < pa) && (pb == (size_t)-1 ||
+	    s->pts_pos[first] < pb); first++)
+		;
+	i = first > AROUND ? first - AROUND : 0;
+	for (; i < s->npts; i++) {
+		k = s->pts_pos[i];
+		side = pb != (size_t)-1 && k >= pb ? -1 :
+		    pa != (size_t)-1 && k >= pa ? 1 : 0;
 		if (side == -1 && ++below > AROUND)
 			break;
-		if (np < 2 * AROUND + 2)
-			p[np++] = g;
-	}
-	sqlite3_reset(st);
-	if (step != SQLITE_DONE && step != SQLITE_ROW) {
-		free(p);
-		return render_dberr(r, "reading the series");
+		if (np < 2 * AROUND + 2) {
+			p[np] = s->pts[i];
+			/* Above the change counts as after it. */
+			p[np++].side = side == 0 ? 1 : side;
+		}
 	}
 	/* Oldest first. */
 	for (i = 0; i < np / 2; i++) {
-		struct gpt t = p[i];
-
+		t = p[i];
 		p[i] = p[np - 1 - i];
 		p[np - 1 - i] = t;
 	}

@@ -739,6 +739,7 @@ out:
 	free(r.theme);
 	free(r.inf_map);
 	free(made_with);
+	page_changes_cache_free(&r);
 	buf_fini(&r.html);
 	fsx_unlock(lockfd);
 	return rc;

@@ -38,6 +38,7 @@ struct rctx {
 	 * tablejohn (render.c, stamp): a page whose JSON twin is unchanged
 	 * keeps its HTML (write.c). */
 	int html_current;
+	struct series *series;	/* page_changes.c's, for this render */
 };
 
 /* err_set from the connection's last error with context; returns -1. */
@@ -188,6 +189,8 @@ int page_feed(struct rctx *r);
  * (every ref). */
 int page_changes(struct rctx *r);
 int page_change(struct rctx *r, const char *id);
+/* Free the series page_change read during this render. */
+void page_changes_cache_free(struct rctx *r);
 int page_refs(struct rctx *r);
 /* Add a change object's display fields (pct_text, confidence_text,
  * range_text, values_text, before/after_url and _short, regression,
