@@ -153,6 +153,19 @@ check "its parent too" test -f "$O/commit/$(git -C "$R" rev-parse side~4)/index.
 check "the layout follows" layout
 check "and equals a full render" same_as_full
 
+# main moves on (a fast-forward through a merge): the line grows.
+git -C "$R" checkout -q -b topic2 main
+for i in 1 2 3 4; do mkcommit "$R" u.txt "$i" "topic2 $i"; done
+git -C "$R" checkout -q main
+git -C "$R" merge -q --no-ff topic2 -m "Merge topic2"
+git -C "$R" branch -q -D topic2
+check "update after main moved on" gen update
+check_eq "the first-parent line is marked" \
+    "$(sql "$D" "SELECT count(*) FROM commits WHERE mainline")" \
+    "$(git -C "$R" rev-list --first-parent main | wc -l)"
+check "the layout follows" layout
+check "and equals a full render" same_as_full
+
 # The side branch moved back (not a fast-forward): commits leave pages.
 git -C "$R" branch -q -f side side~5
 check "update after side moved back" gen update
@@ -202,7 +215,7 @@ check "and equals a full render" same_as_full
 
 # commit/<hash>/ of a listed commit: tj-gen serve answers 404.html, whose
 # script goes on to the shard entry; a short hash goes through go/.
-listed=$(git -C "$R" rev-parse main~1^2~3)
+listed=$(git -C "$R" rev-parse main~2^2~3)
 check "a commit inside the merged topic is only listed" test ! -e "$O/commit/$listed"
 P=$(free_port)
 bg "$TJ_GEN" serve --out "$T_DIR/www" --listen "127.0.0.1:$P" >"$T_DIR/serve.log" 2>&1
