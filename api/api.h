@@ -41,6 +41,7 @@ struct api {
 	struct pool pool;
 	struct bg bg;
 	double worker_timeout;	/* seconds */
+	double started;		/* api_now() at start */
 	double seen_slack;	/* a ping this soon after the last one that
 				 * changes nothing is not written */
 	pthread_mutex_t write_mu;	/* one status transaction at a time */
@@ -220,5 +221,15 @@ void local_stop(void);
 
 /* The current time in unix seconds with fractions. */
 double api_now(void);
+
+/*
+ * The reservations of workers last seen before this time are free (the
+ * sweep, the hand-out, a working status): now - worker-timeout, but 0 (none
+ * free) for the first worker-timeout after the start, so a silence that
+ * began while tj-api was down counts only from its start and a worker
+ * holding a finished run gets its pings in before its commit goes to
+ * someone else.
+ */
+double api_reserve_cutoff(const struct api *api, double now);
 
 #endif

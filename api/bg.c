@@ -190,7 +190,7 @@ render_main(void *cls)
 			nanosleep(&d, NULL);
 		}
 		{
-			double cutoff = api_now() - api->worker_timeout;
+			double cutoff = api_reserve_cutoff(api, api_now());
 
 			int r = sweep(db, cutoff, prev_cutoff);
 

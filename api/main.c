@@ -434,6 +434,7 @@ main(int argc, char **argv)
 	}
 	config_finish(&api.cfg);
 	api.worker_timeout = (double)api.cfg.api_worker_timeout / 1000.0;
+	api.started = api_now();
 	api.max_upload = (size_t)api.cfg.api_max_upload;
 	api.seen_slack = api.worker_timeout / 10 < 1 ? api.worker_timeout / 10
 	    : 1;

@@ -31,6 +31,14 @@ api_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+double
+api_reserve_cutoff(const struct api *api, double now)
+{
+	if (now - api->worker_timeout < api->started)
+		return 0;
+	return now - api->worker_timeout;
+}
+
 /* A response holding body as JSON (the tree is freed); NULL on failure. */
 static struct MHD_Response *
 json_response(cJSON *body)

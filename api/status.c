@@ -490,6 +490,7 @@ handle(struct db *db, struct api *api, const char *name,
     int *dirty, struct verr *e)
 {
 	double now = api_now(), cutoff = now - api->worker_timeout;
+	double rcutoff = api_reserve_cutoff(api, now);
 	int64_t cid = 0;
 	int r, wchanged, qchanged = 0, submitted = 0, locked = 0;
 	cJSON *run = NULL;
@@ -525,7 +526,7 @@ handle(struct db *db, struct api *api, const char *name,
 	}
 	if (q->type == W_WORKING && !(q->has_submit &&
 	    strcmp(q->sub.id, q->run_id) == 0)) {
-		r = check_working(db, name, q, cid, cutoff, &qchanged);
+		r = check_working(db, name, q, cid, rcutoff, &qchanged);
 		if (r < 0)
 			goto dberr;
 		if (r == 1) {
@@ -534,7 +535,8 @@ handle(struct db *db, struct api *api, const char *name,
 		}
 	}
 	if (q->request_run && q->type != W_WORKING) {
-		if (hand_out(db, name, method, now, cutoff, &run, &qchanged) < 0)
+		if (hand_out(db, name, method, now, rcutoff, &run,
+		    &qchanged) < 0)
 			goto dberr;
 		if (run != NULL) {
 			log_info("worker %s gets run %s",

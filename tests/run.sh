@@ -3,8 +3,13 @@
 # each build (build/ and build/asan/), TJ_JOBS (default 3) at a time, and
 # print each result as it ends (with its seconds), then the totals as the
 # last line. Scripts with a "# tj-test: slow" line start first.
-# TJ_ONLY=unit|e2e runs one suite; TJ_TESTS=pattern picks e2e scripts; an
-# e2e script running longer than TJ_TEST_TIMEOUT (900 s) is killed and fails.
+# TJ_ONLY=unit|e2e runs one suite; TJ_TESTS="pattern..." picks e2e scripts
+# (any of the space-separated patterns); an e2e script running longer than
+# TJ_TEST_TIMEOUT (900 s) is killed and fails. A script with a
+# "# tj-test: once" line runs against the last build dir only (one that
+# mostly waits on the clock, which the builds do not change). The fault
+# scenarios' figures (fault_check in tests/e2e/lib.sh) are printed as a
+# table before the totals.
 set -u
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -14,6 +19,7 @@ export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$top/tests/lsan.supp:print_sup
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 logs=$(mktemp -d "${TMPDIR:-/tmp}/tj-run.XXXXXX")
 trap 'rm -rf "$logs"' EXIT
+export TJ_FAULT_TABLE="$logs/faults.tsv"
 # The tests' python3 is the system's, where Debian's python3-* packages
 # are, even when a version manager's shim comes first in PATH (pyenv's
 # costs 0.4 s a call; the suite makes thousands).
@@ -39,6 +45,17 @@ add() {
 		cmds+=("$2")
 	fi
 }
+last_build=
+for b in "$@"; do last_build=$b; done
+# picked SCRIPT: TJ_TESTS is empty or one of its patterns is in the name.
+picked() {
+	local p
+	[ -z "${TJ_TESTS:-}" ] && return 0
+	for p in $TJ_TESTS; do
+		case "$1" in *"$p"*) return 0 ;; esac
+	done
+	return 1
+}
 for b in "$@"; do
 	bin="$top/$b"
 	if [ "${TJ_ONLY:-unit}" = unit ]; then
@@ -50,7 +67,11 @@ for b in "$@"; do
 	if [ "${TJ_ONLY:-e2e}" = e2e ]; then
 		for t in tests/e2e/t[0-9]*.sh; do
 			[ -e "$t" ] || continue
-			case "$t" in *${TJ_TESTS:-}*) ;; *) continue ;; esac
+			picked "$t" || continue
+			if [ "$b" != "$last_build" ] &&
+			    grep -q '^# tj-test: once' "$t"; then
+				continue
+			fi
 			slow=0
 			grep -q '^# tj-test: slow' "$t" && slow=1
 			add "$b/${t##*/}" \
@@ -108,6 +129,14 @@ while [ "$reported" -lt "$total" ]; do
 	done
 	running=("${still[@]+"${still[@]}"}")
 done
+if [ -s "$TJ_FAULT_TABLE" ]; then
+	echo "fault scenarios (fault_check, tests/e2e/lib.sh):"
+	sort "$TJ_FAULT_TABLE" | awk -F'\t' '
+	BEGIN { f = "%-44s %-5s %7s %6s %11s %4s %5s %5s %5s\n"
+		printf f, "scenario", "build", "commits", "runs", "dup (rules)",
+		    "lost", "queue", "files", "procs" }
+	{ printf f, $1, $2, $3, $4, $5 " (" $6 ")", $7, $8, $9, $10 }'
+fi
 if [ ${#failed[@]} -gt 0 ]; then
 	echo "failed: ${failed[*]}"
 fi

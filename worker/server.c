@@ -132,12 +132,26 @@ beat(struct worker *w, struct spool_entry *e, int64_t now)
 			    cJSON_Duplicate(v, 1));
 	cJSON_Delete(sub);
 	pthread_mutex_lock(&s->lock);
-	if (post_status(w, s, st, 0, NULL, &reply, NULL) < 0)
+	if (post_status(w, s, st, 0, NULL, &reply, NULL) < 0) {
 		log_debug("run %s waits: %s", e->run_id, err_get());
-	else if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply,
-	    "abort_run")))
-		log_info("%s asks to abort run %s, which has finished: it is "
-		    "submitted still", s->base, e->run_id);
+		e->beat_failed = 1;
+	} else {
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply,
+		    "abort_run")))
+			log_info("%s asks to abort run %s, which has finished: "
+			    "it is submitted still", s->base, e->run_id);
+		/* The server answers again after a silence: submit now
+		 * rather than at the end of a backoff that grew while it
+		 * was down (up to a minute). Once per silence, so a server
+		 * that answers statuses but fails this submission is not
+		 * sent it every ping. */
+		if (e->beat_failed) {
+			e->beat_failed = 0;
+			e->next_try = now;
+			log_info("%s answers again: submitting run %s now",
+			    s->base, e->run_id);
+		}
+	}
 	pthread_mutex_unlock(&s->lock);
 	cJSON_Delete(reply);
 }

@@ -160,6 +160,7 @@ struct spool_entry {
 	int64_t next_try;	/* monotonic ms */
 	int64_t next_beat;	/* while it waits: its next "working" status
 				 * (server_submit_pending), monotonic ms */
+	int beat_failed;	/* the last such status got no answer */
 };
 
 /*

@@ -122,3 +122,108 @@ gen_conf() {
 	    "$1" "$2" "$3" >"$T_DIR/tj.conf"
 }
 gen() { "$TJ_GEN" "$@" --config "$T_DIR/tj.conf"; }
+
+# fault_check NAME DB COMMITS EXTRA [WORKER_DIR...]: the four figures every
+# fault scenario that runs benches must end with, from the real db, the
+# workers' logs and dirs and the process table:
+# - runs stored = COMMITS (the commits benchmarked, each with a run) plus at
+#   most EXTRA runs the protocol's rules allow (the test says which);
+# - none lost: every run a worker logged as finished is stored;
+# - the queue is drained;
+# - nothing is left behind: no file in a worker's spool/ (but the bounded
+#   spool/rejected/: at most $FAULT_REJECTED_MAX bytes, the default
+#   rejected-max), no runs/<id>/, no temp file in the site's out/, and no
+#   process of the test alive (one whose environment has this test's HOME,
+#   or whose command line names its dir) but for the pids in $FAULT_ALIVE,
+#   after a bounded wait.
+# A worker dir is NAME.d with its log NAME.log next to it (worker-lib.sh).
+# Each figure that does not match is a failed check; the figures are
+# printed as a "# fault:" line and appended as a row to $TJ_FAULT_TABLE
+# (tests/run.sh prints the table at the end), else to $T_DIR/faults.tsv.
+fault_check() {
+	local name=$1 db=$2 commits=$3 extra=$4 runs distinct dup queue ids
+	local lost=0 lost_ids="" files="" nfiles=0 procs nprocs rej=0 d id f out
+	local lim=${FAULT_REJECTED_MAX:-67108864} i
+	shift 4
+	runs=$(fault_sql "$db" 'SELECT count(*) FROM runs')
+	distinct=$(fault_sql "$db" 'SELECT count(DISTINCT commit_id) FROM runs')
+	queue=$(fault_sql "$db" 'SELECT count(*) FROM queue')
+	dup=$((runs - distinct))
+	for d in "$@"; do
+		[ -e "${d%.d}.log" ] || continue
+		ids=$(grep -aoE 'run r-[A-Za-z0-9]+ (finished|lost)' "${d%.d}.log" |
+		    cut -d' ' -f2 | sort -u)
+		for id in $ids; do
+			if [ "$(fault_sql "$db" "SELECT count(*) FROM runs WHERE id = '$id'")" != 1 ]; then
+				lost=$((lost + 1))
+				lost_ids="$lost_ids $id(${d##*/})"
+			fi
+		done
+	done
+	for d in "$@"; do
+		f=$( { find "$d/spool" -path "$d/spool/rejected" -prune -o \
+		    -type f -print; find "$d/runs" -mindepth 1 -maxdepth 1 -print
+		    } 2>/dev/null)
+		[ -n "$f" ] && files="$files$f"$'\n'
+		if [ -d "$d/spool/rejected" ]; then
+			i=$(du -sb "$d/spool/rejected" | cut -f1)
+			rej=$((rej + i))
+			[ "$i" -le "$lim" ] ||
+			    not_ok "$name: $d/spool/rejected holds $i bytes, more than $lim"
+		fi
+	done
+	out=$(sed -n 's/^[[:space:]]*out = //p' "$T_DIR/tj.conf" 2>/dev/null | head -n 1)
+	if [ -n "$out" ] && [ -d "$out" ]; then
+		f=$(find "$out" -name '*.tmp.*' 2>/dev/null)
+		[ -n "$f" ] && files="$files$f"$'\n'
+	fi
+	nfiles=$(printf '%s' "$files" | grep -c .)
+	i=0
+	while :; do
+		procs=$(fault_procs)
+		nprocs=$(printf '%s' "$procs" | grep -c .)
+		[ "$nprocs" = 0 ] || [ $i -ge 50 ] && break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	check_eq "$name: every commit benchmarked has a run" "$distinct" "$commits"
+	if [ "$dup" -le "$extra" ]; then ok "$name: extra runs"; else
+		not_ok "$name: $dup extra run(s), the rules allow $extra" \
+		    "$(fault_sql "$db" "SELECT c.hash, r.id, r.worker FROM runs r JOIN commits c ON c.id = r.commit_id WHERE r.commit_id IN (SELECT commit_id FROM runs GROUP BY commit_id HAVING count(*) > 1)")"
+	fi
+	check_eq "$name: no finished run lost${lost_ids:+:$lost_ids}" "$lost" 0
+	check_eq "$name: the queue is drained" "$queue" 0
+	check_eq "$name: no file left behind" "$files" ""
+	check_eq "$name: no process left behind" "$procs" ""
+	f=$(printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s' "$name" \
+	    "${TJ_BIN##*/}" "$commits" "$runs" "$dup" "$extra" "$lost" \
+	    "$queue" "$nfiles" "$nprocs")
+	echo "# fault: $f" | tr '\t' ' '
+	printf '%s\n' "$f" >>"${TJ_FAULT_TABLE:-$T_DIR/faults.tsv}"
+}
+
+# fault_sql DB QUERY: sqlite3, waiting for a locked db.
+fault_sql() { sqlite3 -batch -cmd '.timeout 5000' "$1" "$2"; }
+
+# fault_procs: the live processes of this test (see fault_check), one
+# "pid command line" a line.
+fault_procs() {
+	python3 - "$HOME" "$T_DIR" "$$ ${FAULT_ALIVE:-}" <<'PY'
+import os, sys
+home, tdir = ("HOME=" + sys.argv[1]).encode(), sys.argv[2].encode()
+skip = {int(p) for p in sys.argv[3].split()} | {os.getpid(), os.getppid()}
+for p in os.listdir("/proc"):
+    if not p.isdigit() or int(p) in skip:
+        continue
+    try:
+        st = open("/proc/%s/stat" % p, "rb").read()
+        if st[st.rindex(b")") + 2:][:1] == b"Z":
+            continue
+        env = open("/proc/%s/environ" % p, "rb").read().split(b"\0")
+        cmd = open("/proc/%s/cmdline" % p, "rb").read().replace(b"\0", b" ")
+    except OSError:
+        continue
+    if home in env or tdir in cmd:
+        print(p, cmd.decode(errors="replace").strip())
+PY
+}

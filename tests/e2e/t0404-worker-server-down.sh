@@ -39,9 +39,9 @@ check "the spool is emptied" wait_for 10 sh -c "test \$(find w1.d/spool -name '*
 check_eq "its values" "$(values_of "$h" m)" "[1,2,3]"
 check_match "its output" "$(output_of "$h")" '^1\|finished$'
 sleep 2
-check_eq "exactly once" "$(n_runs)" 1
 check_eq "submitted once" "$(grep -c "submitted to" w1.log)" 1
-check_eq "the queue is empty" "$(sql tj.db 'SELECT count(*) FROM queue')" 0
 check "the worker stops" stop "$wpid"
 api_stop
+# One commit, one run: no extra run is allowed.
+fault_check "t0404 tj-api down at the run's end" tj.db 1 0 w1.d
 t_done

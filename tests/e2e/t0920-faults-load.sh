@@ -79,13 +79,11 @@ for p in $sims; do wait_for 60 gone "$p"; done
 drained() { sql_is tj.db "SELECT count(*) FROM queue" 0 && sql_is tj.db "SELECT count(*) FROM dirty" 0; }
 check "the queue drains" wait_for 120 drained
 check_eq "28 commits" "$(sql tj.db 'SELECT count(*) FROM commits')" 28
-check_eq "every commit has exactly one run" "$(sql tj.db 'SELECT count(*) || " " || count(DISTINCT commit_id) FROM runs')" "28 28"
 check_eq "no run failed" "$(sql tj.db 'SELECT count(*) FROM runs WHERE error IS NOT NULL OR exit_code <> 0')" 0
 check "no simulated ping got a 5xx or no answer" test ! -s sim.bad
 check "no full render failed" test ! -s render.bad
 check "the workers stop" stop "$w1"
 check "... both" stop "$w2"
-check_eq "the spools are empty" "$(spooled w1) $(spooled w2)" "0 0"
 cp -r out out-incremental
 check "a full render" "$TJ_GEN" render --all --config "$T_DIR/tj.conf"
 # The workers' last_seen may lag the db by half the worker timeout (their
@@ -111,8 +109,6 @@ assert not bad and n == sum(len(f) for _, _, f in os.walk(sys.argv[1])), bad[:10
 ' out-incremental out
 api_stop
 check_eq "tj-api exits cleanly" "$API_RC" 0
-left=0
-for p in $t_pids; do kill -0 "$p" 2>/dev/null && ! gone "$p" && left=$((left + 1)); done
-check_eq "no process of the test is left" "$left" 0
-check_eq "no bench is left" "$(pgrep -f "$T_DIR/bench" | wc -l)" 0
+# 28 commits, a run each; no extra run is allowed.
+fault_check "t0920 10 pinging, update loop, racing renders" tj.db 28 0 w1.d w2.d
 t_done
