@@ -174,6 +174,7 @@ struct series {
 	struct gpt *pts;
 	size_t *pts_pos;
 	size_t npts;
+	int done;		/* the walk reached the root */
 	struct series *next;
 };
 
@@ -201,9 +202,47 @@ page_changes_cache_free(struct rctx *r)
 	r->series = NULL;
 }
 
-/* The series of (ref, metric), read now or from this render's cache. */
+static size_t place_of(const struct series *s, int64_t commit);
+
+/* Whether s holds before and the AROUND + 1 points at or below it that
+ * around() may use (or all there is). */
+static int
+series_covers(const struct series *s, int64_t before)
+{
+	size_t pb, i, k = 0;
+
+	if (s->done)
+		return 1;
+	if ((pb = place_of(s, before)) == (size_t)-1)
+		return 0;
+	for (i = s->npts; i > 0 && s->pts_pos[i - 1] >= pb; i--)
+		k++;
+	return k > AROUND;
+}
+
+static void
+series_clear(struct series *s)
+{
+	free(s->places);
+	free(s->pts);
+	free(s->pts_pos);
+	s->places = NULL;
+	s->pts = NULL;
+	s->pts_pos = NULL;
+	s->nplaces = s->npts = 0;
+	s->done = 0;
+}
+
+/*
+ * The series of (ref, metric) down to before and AROUND + 1 points below
+ * it, from this render's cache or read now. A walk that must go further
+ * reads at least twice as far as the last, so a render that writes many
+ * change pages reads each line a few times at most, and one that writes
+ * a change near the tip reads only that far. Long: one walk with its
+ * stopping rule.
+ */
 static struct series *
-series_of(struct rctx *r, const char *ref, int64_t metric)
+series_of(struct rctx *r, const char *ref, int64_t metric, int64_t before)
 {
 	/* The latest run with the metric, looked up by commit (CROSS JOIN:
 	 * runs first; the metric's index would scan all its measurements
@@ -219,17 +258,25 @@ series_of(struct rctx *r, const char *ref, int64_t metric)
 	    "fp.id AND t.error IS NULL AND t.n > 0 ORDER BY "
 	    "coalesce(x.end_time, x.start_time) DESC LIMIT 1)");
 	struct series *s;
-	size_t cap = 0, pcap = 0;
-	int step;
+	size_t cap = 0, pcap = 0, want, below = 0;
+	int step, found = 0;
 
 	for (s = r->series; s != NULL; s = s->next)
 		if (s->metric == metric && strcmp(s->ref, ref) == 0)
-			return s;
+			break;
+	if (s != NULL && series_covers(s, before))
+		return s;
 	if (st == NULL)
 		return NULL;
-	s = xcalloc(1, sizeof(*s));
-	s->ref = xstrdup(ref);
-	s->metric = metric;
+	if (s == NULL) {
+		s = xcalloc(1, sizeof(*s));
+		s->ref = xstrdup(ref);
+		s->metric = metric;
+		s->next = r->series;
+		r->series = s;
+	}
+	want = 2 * s->nplaces;
+	series_clear(s);
 	sqlite3_bind_text(st, 1, ref, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 2, metric);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
@@ -240,6 +287,8 @@ series_of(struct rctx *r, const char *ref, int64_t metric)
 		}
 		s->places[s->nplaces].commit = sqlite3_column_int64(st, 0);
 		s->places[s->nplaces].pos = s->nplaces;
+		if (s->places[s->nplaces].commit == before)
+			found = 1;
 		s->nplaces++;
 		if (sqlite3_column_type(st, 1) == SQLITE_NULL)
 			continue;
@@ -255,21 +304,17 @@ series_of(struct rctx *r, const char *ref, int64_t metric)
 		s->pts[s->npts].hi = sqlite3_column_double(st, 3);
 		s->pts[s->npts].side = 0;
 		s->pts_pos[s->npts++] = s->nplaces - 1;
+		if (found && ++below > AROUND && s->nplaces >= want)
+			break;
 	}
+	s->done = step == SQLITE_DONE;
 	sqlite3_reset(st);
-	if (step != SQLITE_DONE) {
+	if (step != SQLITE_DONE && step != SQLITE_ROW) {
 		render_dberr(r, "reading the series");
-		s->next = NULL;
-		free(s->ref);
-		free(s->places);
-		free(s->pts);
-		free(s->pts_pos);
-		free(s);
+		series_clear(s);
 		return NULL;
 	}
 	qsort(s->places, s->nplaces, sizeof(*s->places), cmp_place);
-	s->next = r->series;
-	r->series = s;
 	return s;
 }
 
@@ -294,7 +339,7 @@ static int
 around(struct rctx *r, const char *ref, int64_t metric, int64_t before,
     int64_t after, struct gpt **out, size_t *n)
 {
-	struct series *s = series_of(r, ref, metric);
+	struct series *s = series_of(r, ref, metric, before);
 	size_t pa, pb, i, k, np = 0, below = 0, first;
 	struct gpt *p, t;
 	int side;
