@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,7 @@ struct node {
 struct tpl {
 	char *name;
 	char *file;
+	uint64_t hash;		/* of its text */
 	struct node *nodes;
 	size_t n;
 };
@@ -245,6 +247,7 @@ tpl_add(struct tpl_set *set, const char *name, const char *file,
 	memset(&t, 0, sizeof(t));
 	t.name = xstrdup(name);
 	t.file = xstrdup(file ? file : name);
+	t.hash = esc_hash(text, n);
 	if (parse(&t, text, n) < 0) {
 		tpl_clear(&t);
 		return -1;
@@ -259,6 +262,33 @@ tpl_add(struct tpl_set *set, const char *name, const char *file,
 	set->t = xrealloc(set->t, (set->n + 1) * sizeof(*set->t));
 	set->t[set->n++] = t;
 	return 0;
+}
+
+static int
+by_tpl_name(const void *a, const void *b)
+{
+	return strcmp((*(const struct tpl *const *)a)->name,
+	    (*(const struct tpl *const *)b)->name);
+}
+
+uint64_t
+tpl_hash(const struct tpl_set *set)
+{
+	const struct tpl **v = xmalloc((set->n + 1) * sizeof(*v));
+	uint64_t h = esc_hash("", 0), part[2];
+	size_t i;
+
+	for (i = 0; i < set->n; i++)
+		v[i] = &set->t[i];
+	qsort(v, set->n, sizeof(*v), by_tpl_name);
+	for (i = 0; i < set->n; i++) {
+		part[0] = h;
+		part[1] = esc_hash(v[i]->name, strlen(v[i]->name) + 1) ^
+		    v[i]->hash;
+		h = esc_hash((const char *)part, sizeof(part));
+	}
+	free(v);
+	return h;
 }
 
 int

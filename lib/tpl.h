@@ -3,6 +3,7 @@
 #define TJ_TPL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct buf;
 struct cJSON;
@@ -44,6 +45,10 @@ int tpl_load_dir(struct tpl_set *set, const char *dir);
 /* Check that every partial that a template includes exists in the set.
  * 0, or -1 with err_set "file:line: why". */
 int tpl_check(const struct tpl_set *set);
+
+/* A hash of every template's name and text (not of the order they were
+ * added in): the same set of sources, the same hash. */
+uint64_t tpl_hash(const struct tpl_set *set);
 
 /* 1 if the set has a template called name. */
 int tpl_has(const struct tpl_set *set, const char *name);

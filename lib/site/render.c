@@ -217,51 +217,26 @@ find_theme(const struct config *cfg)
  * What the HTML of out/ is made with, as "<out's real path> <hash>": the
  * templates, the site title and the renderer's code (TJ_SRC_ID, the
  * Makefile's checksum of lib/: tj-gen and tj-api built from one tree
- * agree). Kept in the
- * db (meta render.stamp) after a full render; a render that finds another
- * clears it first, so only a full render with the same one can say every
- * HTML file was made with it. Malloc'd, or NULL with err_set.
+ * agree). Kept in the db (meta render.stamp) after a full render; a render
+ * that finds another clears it first, so only a full render with the same
+ * one can say every HTML file was made with it. Malloc'd, or NULL with
+ * err_set.
  */
 static char *
 stamp(struct rctx *r)
 {
-	struct buf b;
-	struct dirent **names = NULL;
-	char real[PATH_MAX], hex[17], *dir, *path, *data;
-	size_t n;
-	int i, k, e = 0;
+	const char *title = r->cfg->site_title ? r->cfg->site_title :
+	    "tablejohn";
+	char real[PATH_MAX], *s, hex[17];
 
 	if (realpath(r->out, real) == NULL) {
 		err_set("%s: %s", r->out, strerror(errno));
 		return NULL;
 	}
-	buf_init(&b, 0);
-	e |= buf_adds(&b, TJ_SRC_ID);
-	e |= buf_adds(&b, r->cfg->site_title ? r->cfg->site_title :
-	    "tablejohn");
-	dir = xasprintf("%s/templates", r->theme);
-	k = scandir(dir, &names, NULL, alphasort);
-	for (i = 0; i < k; i++) {
-		if (names[i]->d_name[0] != '.') {
-			path = xasprintf("%s/%s", dir, names[i]->d_name);
-			data = fsx_read(path, 1u << 24, &n);
-			free(path);
-			if (data != NULL) {
-				snprintf(hex, sizeof(hex), "%016llx",
-				    (unsigned long long)esc_hash(data, n));
-				e |= buf_adds(&b, names[i]->d_name);
-				e |= buf_adds(&b, hex);
-				free(data);
-			}
-		}
-		free(names[i]);
-	}
-	free(names);
-	free(dir);
-	buf_must(e);
-	snprintf(hex, sizeof(hex), "%016llx",
-	    (unsigned long long)esc_hash(b.data ? b.data : "", b.len));
-	buf_fini(&b);
+	s = xasprintf("%s %016llx %s", TJ_SRC_ID,
+	    (unsigned long long)tpl_hash(r->tpl), title);
+	esc_hash_hex(s, hex);
+	free(s);
 	return xasprintf("%s %s", real, hex);
 }
 
@@ -705,8 +680,6 @@ render_site(struct db *db, const struct config *cfg, int all)
 	if ((made_with = stamp(&r)) == NULL || claim(&r, &commit_max,
 	    made_with) < 0)
 		goto out;
-	/* A full render remakes the HTML of every page whose twin changed;
-	 * with another theme or tablejohn, of every page. */
 	/* One read transaction: every page of this call sees one state. */
 	if (db_exec(db, "BEGIN") < 0)
 		goto out;

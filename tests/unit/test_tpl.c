@@ -133,6 +133,27 @@ main(void)
 	set = tpl_new();
 	T_INT_EQ(tpl_load_dir(set, "/nonexistent"), -1);
 	tpl_free(set);
+
+	/* tpl_hash: the sources, not the order they came in. */
+	{
+		struct tpl_set *x = tpl_new(), *y = tpl_new();
+		uint64_t hx;
+
+		T_INT_EQ(tpl_add(x, "a", NULL, "A{{v}}", 6), 0);
+		T_INT_EQ(tpl_add(x, "b", NULL, "B", 1), 0);
+		T_INT_EQ(tpl_add(y, "b", NULL, "B", 1), 0);
+		T_INT_EQ(tpl_add(y, "a", NULL, "A{{v}}", 6), 0);
+		hx = tpl_hash(x);
+		T_OK(hx == tpl_hash(y));
+		T_INT_EQ(tpl_add(y, "a", NULL, "A{{w}}", 6), 0);
+		T_OK(hx != tpl_hash(y));
+		T_INT_EQ(tpl_add(y, "a", NULL, "A{{v}}", 6), 0);
+		T_OK(hx == tpl_hash(y));
+		T_INT_EQ(tpl_add(y, "ab", NULL, "", 0), 0);
+		T_OK(hx != tpl_hash(y));
+		tpl_free(x);
+		tpl_free(y);
+	}
 	cJSON_Delete(m);
 	return T_DONE();
 }
