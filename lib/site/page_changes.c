@@ -186,40 +186,6 @@ cmp_place(const void *a, const void *b)
 	return x->commit < y->commit ? -1 : x->commit > y->commit;
 }
 
-void
-page_changes_cache_free(struct rctx *r)
-{
-	struct series *s, *next;
-
-	for (s = r->series; s != NULL; s = next) {
-		next = s->next;
-		free(s->ref);
-		free(s->places);
-		free(s->pts);
-		free(s->pts_pos);
-		free(s);
-	}
-	r->series = NULL;
-}
-
-static size_t place_of(const struct series *s, int64_t commit);
-
-/* Whether s holds before and the AROUND + 1 points at or below it that
- * around() may use (or all there is). */
-static int
-series_covers(const struct series *s, int64_t before)
-{
-	size_t pb, i, k = 0;
-
-	if (s->done)
-		return 1;
-	if ((pb = place_of(s, before)) == (size_t)-1)
-		return 0;
-	for (i = s->npts; i > 0 && s->pts_pos[i - 1] >= pb; i--)
-		k++;
-	return k > AROUND;
-}
-
 static void
 series_clear(struct series *s)
 {
@@ -231,6 +197,61 @@ series_clear(struct series *s)
 	s->pts_pos = NULL;
 	s->nplaces = s->npts = 0;
 	s->done = 0;
+}
+
+void
+page_changes_cache_free(struct rctx *r)
+{
+	struct series *s, *next;
+
+	for (s = r->series; s != NULL; s = next) {
+		next = s->next;
+		series_clear(s);
+		free(s->ref);
+		free(s);
+	}
+	r->series = NULL;
+}
+
+/* The place of commit on the series' line, or (size_t)-1. */
+static size_t
+place_of(const struct series *s, int64_t commit)
+{
+	struct place key = {commit, 0}, *p;
+
+	p = bsearch(&key, s->places, s->nplaces, sizeof(*s->places),
+	    cmp_place);
+	return p ? p->pos : (size_t)-1;
+}
+
+/* The index of the first point at place pos or below it (npts: none). */
+static size_t
+first_at(const struct series *s, size_t pos)
+{
+	size_t lo = 0, hi = s->npts, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (s->pts_pos[mid] < pos)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Whether s holds before and the AROUND + 1 points at or below it that
+ * around() may use (or all there is). */
+static int
+series_covers(const struct series *s, int64_t before)
+{
+	size_t pb;
+
+	if (s->done)
+		return 1;
+	if ((pb = place_of(s, before)) == (size_t)-1)
+		return 0;
+	return s->npts - first_at(s, pb) > AROUND;
 }
 
 /*
@@ -248,10 +269,10 @@ series_of(struct rctx *r, const char *ref, int64_t metric, int64_t before)
 	 * runs first; the metric's index would scan all its measurements
 	 * for every commit of the walk). */
 	sqlite3_stmt *st = db_stmt(r->db, "site.changes.around",
-	    "WITH RECURSIVE fp(id, d) AS ("
-	    "SELECT (SELECT commit_id FROM refs WHERE name = ?1), 0 UNION ALL "
-	    "SELECT e.parent, fp.d + 1 FROM fp JOIN commit_edges e ON e.child "
-	    "= fp.id AND e.idx = 0) SELECT fp.id, s.median, s.min, s.max "
+	    "WITH RECURSIVE fp(id) AS ("
+	    "SELECT (SELECT commit_id FROM refs WHERE name = ?1) UNION ALL "
+	    "SELECT e.parent FROM fp JOIN commit_edges e ON e.child = fp.id "
+	    "AND e.idx = 0) SELECT fp.id, s.median, s.min, s.max "
 	    "FROM fp LEFT JOIN measurements s ON s.metric_id = ?2 AND "
 	    "s.run_id = (SELECT x.id FROM runs x CROSS JOIN measurements t "
 	    "ON t.run_id = x.id AND t.metric_id = ?2 WHERE x.commit_id = "
@@ -318,22 +339,10 @@ series_of(struct rctx *r, const char *ref, int64_t metric, int64_t before)
 	return s;
 }
 
-/* The place of commit on the series' line, or (size_t)-1. */
-static size_t
-place_of(const struct series *s, int64_t commit)
-{
-	struct place key = {commit, 0}, *p;
-
-	p = bsearch(&key, s->places, s->nplaces, sizeof(*s->places),
-	    cmp_place);
-	return p ? p->pos : (size_t)-1;
-}
-
 /*
  * The points of the change's graph, oldest first: the AROUND nearest
  * above after, those from after down to before, and AROUND+1 below it
- * (at most 2 AROUND + 2 in all). Long: one walk with a window on either
- * side; its bounds are shared state.
+ * (at most 2 AROUND + 2 in all).
  */
 static int
 around(struct rctx *r, const char *ref, int64_t metric, int64_t before,
@@ -351,11 +360,9 @@ around(struct rctx *r, const char *ref, int64_t metric, int64_t before,
 	pa = place_of(s, after);
 	pb = place_of(s, before);
 	p = xmalloc((2 * AROUND + 2) * sizeof(*p));
-	/* The first point at or below after, and AROUND above it. */
-	for (first = 0; first < s->npts && (pa == (size_t)-1 ||
-	    s->pts_pos[first] < pa) && (pb == (size_t)-1 ||
-	    s->pts_pos[first] < pb); first++)
-		;
+	/* The first point at or below after (or before), and AROUND above
+	 * it. */
+	first = first_at(s, pa < pb ? pa : pb);
 	i = first > AROUND ? first - AROUND : 0;
 	for (; i < s->npts; i++) {
 		k = s->pts_pos[i];
