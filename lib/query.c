@@ -989,24 +989,34 @@ map_rows(struct db *db, sqlite3_stmt *st, unsigned char *map, int64_t n)
 }
 
 int
-q_informative_map(struct db *db, unsigned char **map, int64_t *n)
+q_commit_max(struct db *db, int64_t *max)
 {
-	sqlite3_stmt *st = db_stmt(db, "query.informative_max",
-	    "SELECT coalesce(max(id), 0) + 1 FROM commits");
-	int64_t i;
+	sqlite3_stmt *st = db_stmt(db, "query.commit_max",
+	    "SELECT coalesce(max(id), 0) FROM commits");
 	int rc;
 
-	*map = NULL;
-	*n = 0;
 	if (st == NULL)
 		return -1;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
-		*n = sqlite3_column_int64(st, 0);
+		*max = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW)
-		return db_err(db, "reading which commits have pages");
-	*map = xcalloc((size_t)*n, 1);
+		return db_err(db, "reading commits");
+	return 0;
+}
+
+int
+q_informative_map(struct db *db, unsigned char **map, int64_t *n)
+{
+	sqlite3_stmt *st;
+	int64_t i;
+
+	*map = NULL;
+	*n = 0;
+	if (q_commit_max(db, n) < 0)
+		return -1;
+	*map = xcalloc((size_t)++*n, 1);
 	st = db_stmt(db, "query.informative_core", "SELECT id FROM commits "
 	    "WHERE mainline UNION ALL SELECT commit_id FROM runs UNION ALL "
 	    "SELECT commit_id FROM refs");

@@ -266,6 +266,9 @@ int q_shard(struct db *db, int shard, struct q_hash_run **out, size_t *n);
  * by commit against one built from the map.
  */
 int q_commit_informative(struct db *db, int64_t id);
+
+/* The largest commit id (0 for none) into *max. 0 or -1. */
+int q_commit_max(struct db *db, int64_t *max);
 int q_informative_map(struct db *db, unsigned char **map, int64_t *n);
 
 /* The commits whose hash starts with prefix, by hash (each message

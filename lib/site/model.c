@@ -54,23 +54,22 @@ render_commit_brief(struct rctx *r, int64_t id)
 }
 
 cJSON *
-render_commit_brief_of(struct rctx *r, const struct q_commit *cp)
+render_commit_brief_of(struct rctx *r, const struct q_commit *c)
 {
-	const struct q_commit c = *cp;
 	cJSON *o;
 	char *s, when[40];
 
 	o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "hash", c.hash);
-	s = xstrndup(c.hash, 10);
+	cJSON_AddStringToObject(o, "hash", c->hash);
+	s = xstrndup(c->hash, 10);
 	cJSON_AddStringToObject(o, "short", s);
 	free(s);
-	s = render_summary(c.message);
+	s = render_summary(c->message);
 	cJSON_AddStringToObject(o, "summary", s);
 	free(s);
-	render_time(when, c.time, c.tz);
+	render_time(when, c->time, c->tz);
 	cJSON_AddStringToObject(o, "date", when);
-	s = render_commit_url(r, c.id, c.hash);
+	s = render_commit_url(r, c->id, c->hash);
 	if (s == NULL) {
 		cJSON_Delete(o);
 		return NULL;

@@ -130,8 +130,8 @@ static const struct {
 	{"changes", -1, P_CHANGES | P_INDEX},
 };
 
-#define SHARD_DIGITS_SQL "3"	/* SHARD_DIGITS */
-_Static_assert(SHARD_DIGITS == 3, "SHARD_DIGITS_SQL says 3");
+#define STR(x) STR_(x)
+#define STR_(x) #x
 
 /* Above this many commits to render, which have pages is read for every
  * commit at once. */
@@ -149,7 +149,7 @@ static const struct {
 	[SET_METRICS] = {"site.all.metrics", "SELECT name FROM metrics"},
 	[SET_CHANGES] = {"site.all.changes", "SELECT id FROM changes"},
 	[SET_SHARDS] = {"site.all.shards", "SELECT DISTINCT substr(hash, 1, "
-	    SHARD_DIGITS_SQL ") FROM commits"},
+	    STR(SHARD_DIGITS) ") FROM commits"},
 };
 
 static int graph_pages(struct rctx *r, struct work *w);
@@ -546,12 +546,10 @@ shard_pages(struct rctx *r, struct work *w)
 	size_t i;
 	int s;
 
+	/* The prefixes of the commit shards hold every commit of the work
+	 * (all of them in a full render, whose commits are only those with
+	 * pages). */
 	memset(shards, 0, sizeof(shards));
-	for (i = 0; i < w->set[SET_COMMITS].n; i++)
-		if ((s = shard_of(w->set[SET_COMMITS].v[i])) >= 0)
-			shards[s] = 1;
-	/* A full render's commits are only those with pages; the prefixes
-	 * of its commit shards are every commit's. */
 	for (i = 0; i < w->set[SET_SHARDS].n; i++)
 		if ((s = shard_of(w->set[SET_SHARDS].v[i])) >= 0)
 			shards[s] = 1;
@@ -617,25 +615,6 @@ execute(struct rctx *r, struct work *w)
 	return 0;
 }
 
-static int
-max_commit(struct rctx *r, int64_t *max)
-{
-	sqlite3_stmt *st = db_stmt(r->db, "site.render.max_commit",
-	    "SELECT coalesce(max(id), 0) FROM "
-	    "commits");
-	int rc;
-
-	if (st == NULL)
-		return -1;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*max = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW)
-		return render_dberr(r, "reading commits");
-	return 0;
-}
-
 int
 render_site(struct db *db, const struct config *cfg, int all)
 {
@@ -684,7 +663,7 @@ render_site(struct db *db, const struct config *cfg, int all)
 	if (db_exec(db, "BEGIN") < 0)
 		goto out;
 	in_read = 1;
-	if (max_commit(&r, &new_max) < 0)
+	if (q_commit_max(db, &new_max) < 0)
 		goto out;
 	if (all ? plan_all(&r, &w) < 0 : plan_dirty(&r, &w) < 0 ||
 	    plan_derived(&r, &w, commit_max) < 0)
