@@ -15,8 +15,6 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/tj-bench-render.XXXXXX")
 pids=""
 trap 'for p in $pids; do kill "$p" 2>/dev/null; done; [ -n "${BENCH_KEEP:-}" ] && echo "kept $work" || rm -rf "$work"' EXIT
 
-now() { date +%s.%N; }
-ms() { python3 -c "import sys; print(round((float(sys.argv[2]) - float(sys.argv[1])) * 1000))" "$1" "$2"; }
 
 # mkdb DB N: a linear history of N commits (a merge every 1000), runs with
 # 10 measurements and 5 output lines on every 10th commit, 4 workers.
@@ -95,39 +93,14 @@ if [ -n "${BENCH_MKDB:-}" ]; then
 	exit 0
 fi
 
-# The floor: every file of a manifest written with plain open/write/close
-# (scripts/bench-floor.c: C, so that it costs what the filesystem costs).
-cc -O2 -o "$work/floor" "$top/scripts/bench-floor.c"
+. "$top/scripts/lib-bench.sh"
+build_floor
 
 echo "bench-render: building a synthetic db of $N commits ($((N / 10)) runs, 10 metrics)"
 mkdb "$work/big.db" "$N"
 sync
 
-# Render and floor alternate, twice, each into a new directory and with
-# nothing deleted in between (ext4 pays for recent deletions at create
-# time); the best of each counts.
-full= floor=
-for pass in 1 2; do
-	sync
-	t1=$(now)
-	"$gen" render --all --db "$work/big.db" --out "$work/out$pass" --quiet
-	t2=$(now)
-	v=$(ms "$t1" "$t2")
-	if [ -z "$full" ] || [ "$v" -lt "$full" ]; then full=$v; fi
-	if [ "$pass" = 1 ]; then
-		(cd "$work/out1" && find . -type f ! -name .lock \
-		    -printf '%P\t%s\n') >"$work/manifest"
-	fi
-	sync
-	t1=$(now)
-	"$work/floor" write "$work/manifest" "$work/floor$pass"
-	t2=$(now)
-	v=$(ms "$t1" "$t2")
-	if [ -z "$floor" ] || [ "$v" -lt "$floor" ]; then floor=$v; fi
-done
-files=$(wc -l <"$work/manifest")
-bytes=$(awk -F'\t' '{ s += $2 } END { print s }' "$work/manifest")
-rm -rf "$work/out2" "$work/floor1" "$work/floor2"
+render_vs_floor --db "$work/big.db"
 mv "$work/out1" "$work/out"
 
 t1=$(now)

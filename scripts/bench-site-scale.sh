@@ -19,8 +19,7 @@ cache="$top/build/bench"
 work=$(mktemp -d "${TMPDIR:-/tmp}/tj-bench-scale.XXXXXX")
 trap '[ -n "${BENCH_KEEP:-}" ] && echo "kept $work" || rm -rf "$work"' EXIT
 
-now() { date +%s.%N; }
-ms() { python3 -c "import sys; print(round((float(sys.argv[2]) - float(sys.argv[1])) * 1000))" "$1" "$2"; }
+. "$top/scripts/lib-bench.sh"
 
 mkdir -p "$cache"
 repo="$cache/like-git-$N-$REFS"
@@ -29,36 +28,14 @@ if [ ! -d "$repo" ]; then
 	"$top/scripts/mkrepo" --like-git "$REFS" "$N" "$repo.tmp"
 	mv "$repo.tmp" "$repo"
 fi
-cc -O2 -o "$work/floor" "$top/scripts/bench-floor.c"
+build_floor
 db="$work/t.db"
 t1=$(now)
 "$gen" update --repo "$repo" --db "$db" --no-render --quiet
 t2=$(now)
 echo "bench-site-scale: imported $(sqlite3 "$db" "SELECT count(*) FROM commits") commits, $(sqlite3 "$db" "SELECT count(*) FROM refs") refs in $(ms "$t1" "$t2") ms; $(sqlite3 "$db" "SELECT count(*) FROM commits WHERE mainline") on the tracked first-parent line"
 
-# Render and floor alternate, twice, each into a new directory; the best
-# of each counts (as in bench-render.sh).
-full= floor=
-for pass in 1 2; do
-	sync
-	t1=$(now)
-	"$gen" render --all --db "$db" --repo "$repo" --out "$work/out$pass" --quiet
-	t2=$(now)
-	v=$(ms "$t1" "$t2")
-	if [ -z "$full" ] || [ "$v" -lt "$full" ]; then full=$v; fi
-	if [ "$pass" = 1 ]; then
-		(cd "$work/out1" && find . -type f ! -name .lock \
-		    -printf '%P\t%s\n') >"$work/manifest"
-	fi
-	sync
-	t1=$(now)
-	"$work/floor" write "$work/manifest" "$work/floor$pass"
-	t2=$(now)
-	v=$(ms "$t1" "$t2")
-	if [ -z "$floor" ] || [ "$v" -lt "$floor" ]; then floor=$v; fi
-done
-files=$(wc -l <"$work/manifest")
-bytes=$(awk -F'\t' '{ s += $2 } END { print s }' "$work/manifest")
+render_vs_floor --db "$db" --repo "$repo"
 pages=$(grep -c '^commit/.*/index.html' "$work/manifest" || true)
 shards=$(grep -c '^commits/.*/index.html' "$work/manifest" || true)
 rm -rf "$work/out2" "$work/floor1" "$work/floor2"
