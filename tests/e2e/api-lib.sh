@@ -65,6 +65,18 @@ post() {
 	    --data-binary "$2" "$API/api/worker/status"
 }
 
+# api_nocap: as root, which ignores file modes, make TJ_API run without
+# the capabilities that let it (the test keeps them, to restore modes);
+# returns 1 (the caller skips) when that cannot be done.
+api_nocap() {
+	[ "$(id -u)" = 0 ] || return 0
+	command -v setpriv >/dev/null || return 1
+	printf '#!/bin/sh\nexec setpriv --bounding-set -dac_override,-dac_read_search,-fowner "%s" "$@"\n' \
+	    "$TJ_API" >"$T_DIR/api-nocap"
+	chmod +x "$T_DIR/api-nocap"
+	TJ_API=$T_DIR/api-nocap
+}
+
 # jr FILTER: jq on the last reply (raw output).
 jr() { jq -r "$1" "$T_DIR/reply"; }
 

@@ -7,17 +7,9 @@
 . "$(dirname "$0")/api-lib.sh"
 cd "$T_DIR" || exit 1
 
-# root ignores file modes: run tj-api without the capabilities that let
-# it (the test itself keeps them, to restore the modes).
-if [ "$(id -u)" = 0 ]; then
-	if ! command -v setpriv >/dev/null; then
-		echo "# skipped: root without setpriv cannot make a file read-only"
-		t_done
-	fi
-	printf '#!/bin/sh\nexec setpriv --bounding-set -dac_override,-dac_read_search,-fowner "%s" "$@"\n' \
-	    "$TJ_API" >"$T_DIR/api-nocap"
-	chmod +x "$T_DIR/api-nocap"
-	TJ_API=$T_DIR/api-nocap
+if ! api_nocap; then
+	echo "# skipped: root without setpriv cannot make a file read-only"
+	t_done
 fi
 
 api_repo 40
