@@ -19,6 +19,17 @@
 	var gen = 0;		/* bumps on every redraw request */
 	var topP = null;
 
+	/* uPlot loads async (graph.html): the data is fetched meanwhile. */
+	var uplotP = new Promise(function (resolve, reject) {
+		var s = document.getElementById("uplot-js");
+		if (typeof uPlot !== "undefined" || !s)
+			return resolve();
+		s.addEventListener("load", function () { resolve(); });
+		s.addEventListener("error", function () {
+			reject(new Error("cannot load uPlot"));
+		});
+	});
+
 	function status(t) { statusEl.textContent = t; }
 	function getJSON(url) {
 		var c = cache.get(url);
@@ -596,7 +607,7 @@
 		/* Day mode maps times to positions with the top level. */
 		(daysEl.checked ? topP : Promise.resolve()).then(function () {
 			var pr = posRange(r);
-			return Promise.all([loadView(pr[0], pr[1]), topP]);
+			return Promise.all([loadView(pr[0], pr[1]), topP, uplotP]);
 		}).then(function (vt) {
 			var v = vt[0];
 			if (my !== gen)
