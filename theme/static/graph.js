@@ -18,7 +18,6 @@
 	var view = null;	/* what the plot shows: {level, rows, ...} */
 	var gen = 0;		/* bumps on every redraw request */
 	var topP = null;
-
 	/* uPlot loads async (graph.html): the data is fetched meanwhile. */
 	var uplotP = new Promise(function (resolve, reject) {
 		var s = document.getElementById("uplot-js");
@@ -426,6 +425,7 @@
 			ctx.fillStyle = colour(m.name, 0.22);
 			var w = Math.max(1, Math.min(8, u.bbox.width /
 			    Math.max(1, xs.length) * 0.9));
+			ctx.beginPath();
 			for (var i = 0; i < xs.length; i++) {
 				var lo = view.lo[mi][i], hi = view.hi[mi][i];
 				if (lo === null || hi === null)
@@ -433,9 +433,10 @@
 				var x = u.valToPos(xs[i], "x", true),
 				    y1 = u.valToPos(lo, s.scale, true),
 				    y2 = u.valToPos(hi, s.scale, true);
-				ctx.fillRect(x - w / 2, Math.min(y1, y2), w,
+				ctx.rect(x - w / 2, Math.min(y1, y2), w,
 				    Math.max(1, Math.abs(y1 - y2)));
 			}
+			ctx.fill();
 		});
 		ctx.restore();
 	}
@@ -445,9 +446,12 @@
 		if (!view)
 			return;
 		var ctx = u.ctx, xs = u.data[0], b = u.bbox;
-		var nf = 0;
+		var nf = 0, px = devicePixelRatio, y = b.top + b.height;
+		/* One path, one fill: a summary view can have a tick per
+		 * bucket. */
 		ctx.save();
 		ctx.fillStyle = "#d32f2f";
+		ctx.beginPath();
 		for (var i = 0; i < xs.length; i++) {
 			if (!view.failed[i])
 				continue;
@@ -455,12 +459,12 @@
 			if (x < b.left || x > b.left + b.width)
 				continue;
 			nf++;
-			ctx.beginPath();
-			ctx.moveTo(x, b.top + b.height - 9 * devicePixelRatio);
-			ctx.lineTo(x - 4 * devicePixelRatio, b.top + b.height);
-			ctx.lineTo(x + 4 * devicePixelRatio, b.top + b.height);
-			ctx.fill();
+			ctx.moveTo(x, y - 9 * px);
+			ctx.lineTo(x - 4 * px, y);
+			ctx.lineTo(x + 4 * px, y);
+			ctx.closePath();
 		}
+		ctx.fill();
 		ctx.restore();
 		document.body.dataset.failed = String(nf);
 		placeMarkers(u);
