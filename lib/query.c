@@ -1036,6 +1036,180 @@ fail:
 	return -1;
 }
 
+/* An edge for q_family_load's sorts: by (a, key, b). */
+struct fam_edge {
+	int64_t a, b;
+	double key;
+};
+
+static int
+fam_edge_cmp(const void *x, const void *y)
+{
+	const struct fam_edge *p = x, *q = y;
+
+	if (p->a != q->a)
+		return p->a < q->a ? -1 : 1;
+	if (p->key != q->key)
+		return p->key < q->key ? -1 : 1;
+	if (p->b != q->b)
+		return p->b < q->b ? -1 : 1;
+	return 0;
+}
+
+static int
+fam_hash_cmp(const void *x, const void *y, void *arg)
+{
+	const struct q_fam_commit *c = arg;
+	const int64_t *p = x, *q = y;
+
+	return strcmp(c[*p].hash, c[*q].hash);
+}
+
+/* The edges, sorted, as one list per commit: a's list of b's. */
+static void
+fam_lists(struct q_family *f, struct fam_edge *e, size_t ne, size_t at,
+    int kids)
+{
+	struct q_fam_commit *c;
+	size_t i;
+
+	qsort(e, ne, sizeof(*e), fam_edge_cmp);
+	for (i = 0; i < ne; i++) {
+		c = &f->c[e[i].a];
+		if (kids ? c->nkid == 0 : c->npar == 0)
+			*(kids ? &c->kid : &c->par) = at + i;
+		(*(kids ? &c->nkid : &c->npar))++;
+		f->links[at + i] = e[i].b;
+	}
+}
+
+int
+q_family_load(struct db *db, char *(*summarize)(const char *message),
+    struct q_family *f)
+{
+	sqlite3_stmt *st;
+	struct fam_edge *par = NULL, *kid = NULL;
+	size_t np = 0, nk = 0, cap = 0, capk = 0;
+	struct q_fam_commit *c;
+	const unsigned char *msg;
+	int64_t id, child, parent;
+	int rc;
+
+	memset(f, 0, sizeof(*f));
+	if (q_commit_max(db, &f->n) < 0)
+		return -1;
+	f->c = xcalloc((size_t)++f->n, sizeof(*f->c));
+	f->by_hash = xcalloc((size_t)f->n, sizeof(*f->by_hash));
+	st = db_stmt(db, "query.family_commits", "SELECT id, hash, message, "
+	    "committer_time, committer_tz FROM commits");
+	if (st == NULL)
+		goto fail;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		id = sqlite3_column_int64(st, 0);
+		if (id < 0 || id >= f->n)
+			continue;
+		c = &f->c[id];
+		col_copy(st, 1, c->hash, sizeof(c->hash));
+		msg = sqlite3_column_text(st, 2);
+		c->summary = summarize(msg ? (const char *)msg : "");
+		c->time = sqlite3_column_double(st, 3);
+		c->tz = sqlite3_column_int(st, 4);
+		f->by_hash[f->nhash++] = id;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		db_err(db, "reading the commits");
+		goto fail;
+	}
+	st = db_stmt(db, "query.family_edges", "SELECT child, parent, idx "
+	    "FROM commit_edges");
+	if (st == NULL)
+		goto fail;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		child = sqlite3_column_int64(st, 0);
+		parent = sqlite3_column_int64(st, 1);
+		if (child < 0 || child >= f->n || f->c[child].hash[0] == '\0')
+			continue;
+		par = grow(par, &cap, np, sizeof(*par));
+		par[np].a = child;
+		par[np].b = parent;
+		par[np++].key = (double)sqlite3_column_int64(st, 2);
+		if (parent < 0 || parent >= f->n)
+			continue;
+		kid = grow(kid, &capk, nk, sizeof(*kid));
+		kid[nk].a = parent;
+		kid[nk].b = child;
+		kid[nk++].key = f->c[child].time;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		db_err(db, "reading the commit edges");
+		goto fail;
+	}
+	f->links = xcalloc(np + nk + 1, sizeof(*f->links));
+	fam_lists(f, par, np, 0, 0);
+	fam_lists(f, kid, nk, np, 1);
+	free(par);
+	free(kid);
+	qsort_r(f->by_hash, f->nhash, sizeof(*f->by_hash), fam_hash_cmp, f->c);
+	return 0;
+fail:
+	free(par);
+	free(kid);
+	q_family_free(f);
+	return -1;
+}
+
+void
+q_family_free(struct q_family *f)
+{
+	int64_t i;
+
+	for (i = 0; f->c != NULL && i < f->n; i++)
+		free(f->c[i].summary);
+	free(f->c);
+	free(f->links);
+	free(f->by_hash);
+	memset(f, 0, sizeof(*f));
+}
+
+const struct q_fam_commit *
+q_family_get(const struct q_family *f, int64_t id)
+{
+	if (f == NULL || f->c == NULL || id < 0 || id >= f->n ||
+	    f->c[id].hash[0] == '\0')
+		return NULL;
+	return &f->c[id];
+}
+
+/* The first of by_hash whose hash is not below s. */
+static size_t
+fam_lower(const struct q_family *f, const char *s, size_t len)
+{
+	size_t lo = 0, hi = f->nhash, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (strncmp(f->c[f->by_hash[mid]].hash, s, len) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+void
+q_family_prefix(const struct q_family *f, const char *prefix, size_t *from,
+    size_t *to)
+{
+	size_t len = strlen(prefix);
+
+	*from = fam_lower(f, prefix, len);
+	for (*to = *from; *to < f->nhash && strncmp(
+	    f->c[f->by_hash[*to]].hash, prefix, len) == 0; (*to)++)
+		;
+}
+
 int
 q_commits_with_prefix(struct db *db, const char *prefix,
     struct q_commit **out, size_t *n)

@@ -271,6 +271,45 @@ int q_commit_informative(struct db *db, int64_t id);
 int q_commit_max(struct db *db, int64_t *max);
 int q_informative_map(struct db *db, unsigned char **map, int64_t *n);
 
+/*
+ * Every commit's brief and family at once, for a render of the whole site,
+ * which asks for all of them: two scans (commits, edges) instead of queries
+ * per page. By id below n; hash[0] is '\0' where no commit has the id.
+ * summary is summarize(message) (malloc'd). A commit's parents, in their
+ * order, are links[par..par + npar); its children, by committer time and
+ * then id (as q_children), links[kid..kid + nkid). by_hash: every commit's
+ * id, by hash. Answers as the one-commit queries do within one read
+ * transaction.
+ */
+struct q_fam_commit {
+	char hash[41];
+	int tz;
+	double time;
+	char *summary;
+	size_t par, kid;
+	unsigned npar, nkid;
+};
+
+struct q_family {
+	int64_t n;
+	struct q_fam_commit *c;
+	int64_t *links;
+	int64_t *by_hash;
+	size_t nhash;
+};
+
+int q_family_load(struct db *db, char *(*summarize)(const char *message),
+    struct q_family *f);
+void q_family_free(struct q_family *f);
+
+/* Commit id of f, or NULL when f has no such commit. */
+const struct q_fam_commit *q_family_get(const struct q_family *f,
+    int64_t id);
+
+/* The commits whose hash starts with prefix: by_hash[*from..*to). */
+void q_family_prefix(const struct q_family *f, const char *prefix,
+    size_t *from, size_t *to);
+
 /* The commits whose hash starts with prefix, by hash (each message
  * malloc'd; q_commits_free). */
 int q_commits_with_prefix(struct db *db, const char *prefix,

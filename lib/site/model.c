@@ -36,14 +36,43 @@ render_add_str(cJSON *o, const char *key, const unsigned char *text)
 		cJSON_AddStringToObject(o, key, (const char *)text);
 }
 
+/* {hash, short, summary, date, url} of commit id. */
+static cJSON *
+brief(struct rctx *r, int64_t id, const char *hash, const char *summary,
+    double time, int tz)
+{
+	cJSON *o;
+	char *s, when[40];
+
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "hash", hash);
+	s = xstrndup(hash, 10);
+	cJSON_AddStringToObject(o, "short", s);
+	free(s);
+	cJSON_AddStringToObject(o, "summary", summary);
+	render_time(when, time, tz);
+	cJSON_AddStringToObject(o, "date", when);
+	s = render_commit_url(r, id, hash);
+	if (s == NULL) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	cJSON_AddStringToObject(o, "url", s);
+	free(s);
+	return o;
+}
+
 cJSON *
 render_commit_brief(struct rctx *r, int64_t id)
 {
+	const struct q_fam_commit *f = q_family_get(r->fam, id);
 	struct q_commit c;
 	cJSON *o;
-	int rc = q_commit(r->db, id, &c);
+	int rc;
 
-	if (rc <= 0) {
+	if (f != NULL)
+		return brief(r, id, f->hash, f->summary, f->time, f->tz);
+	if ((rc = q_commit(r->db, id, &c)) <= 0) {
 		if (rc == 0)
 			err_set("no commit with id %lld", (long long)id);
 		return NULL;
@@ -56,25 +85,9 @@ render_commit_brief(struct rctx *r, int64_t id)
 cJSON *
 render_commit_brief_of(struct rctx *r, const struct q_commit *c)
 {
-	cJSON *o;
-	char *s, when[40];
+	char *s = render_summary(c->message);
+	cJSON *o = brief(r, c->id, c->hash, s, c->time, c->tz);
 
-	o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "hash", c->hash);
-	s = xstrndup(c->hash, 10);
-	cJSON_AddStringToObject(o, "short", s);
-	free(s);
-	s = render_summary(c->message);
-	cJSON_AddStringToObject(o, "summary", s);
-	free(s);
-	render_time(when, c->time, c->tz);
-	cJSON_AddStringToObject(o, "date", when);
-	s = render_commit_url(r, c->id, c->hash);
-	if (s == NULL) {
-		cJSON_Delete(o);
-		return NULL;
-	}
-	cJSON_AddStringToObject(o, "url", s);
 	free(s);
 	return o;
 }

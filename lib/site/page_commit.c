@@ -46,12 +46,28 @@ out:
 	return rc;
 }
 
+/* The commits f->links[at..at + n) as family(). */
+static int
+family_of(struct rctx *r, cJSON *model, const char *key, size_t at,
+    size_t n)
+{
+	int64_t *ids = xcalloc(n + 1, sizeof(*ids));
+
+	memcpy(ids, r->fam->links + at, n * sizeof(*ids));
+	return family(r, model, key, ids, n);
+}
+
 static int
 parents_children(struct rctx *r, cJSON *model, int64_t id)
 {
+	const struct q_fam_commit *f = q_family_get(r->fam, id);
 	int64_t *ids;
 	size_t n;
 
+	if (f != NULL)
+		return family_of(r, model, "parents", f->par, f->npar) < 0 ||
+		    family_of(r, model, "children", f->kid, f->nkid) < 0 ?
+		    -1 : 0;
 	if (q_parents(r->db, id, &ids, &n) < 0 ||
 	    family(r, model, "parents", ids, n) < 0 ||
 	    q_children(r->db, id, &ids, &n) < 0 ||
@@ -214,32 +230,88 @@ out:
 	return rc;
 }
 
+/* Add a link {hash, short, url} to commit id (hash) to arr. */
+static int
+add_link(struct rctx *r, cJSON *arr, int64_t id, const char *hash)
+{
+	cJSON *l;
+	char *url, s[11];
+
+	if ((url = render_commit_url(r, id, hash)) == NULL)
+		return -1;
+	l = cJSON_CreateObject();
+	cJSON_AddStringToObject(l, "hash", hash);
+	snprintf(s, sizeof(s), "%.10s", hash);
+	cJSON_AddStringToObject(l, "short", s);
+	cJSON_AddStringToObject(l, "url", url);
+	free(url);
+	cJSON_AddItemToArray(arr, l);
+	return 0;
+}
+
 /* Add the links of entry id, from v[*i..) (sorted as entries are), as an
- * array key of o: {hash, short, url}. */
+ * array key of o. */
 static int
 add_links(struct rctx *r, cJSON *o, const char *key, int64_t id,
     const struct q_link *v, size_t n, size_t *i)
 {
-	cJSON *arr = cJSON_AddArrayToObject(o, key), *l;
-	char *url, s[11];
+	cJSON *arr = cJSON_AddArrayToObject(o, key);
 
-	for (; *i < n && v[*i].of == id; (*i)++) {
-		if ((url = render_commit_url(r, v[*i].id, v[*i].hash)) == NULL)
+	for (; *i < n && v[*i].of == id; (*i)++)
+		if (add_link(r, arr, v[*i].id, v[*i].hash) < 0)
 			return -1;
-		l = cJSON_CreateObject();
-		cJSON_AddStringToObject(l, "hash", v[*i].hash);
-		snprintf(s, sizeof(s), "%.10s", v[*i].hash);
-		cJSON_AddStringToObject(l, "short", s);
-		cJSON_AddStringToObject(l, "url", url);
-		free(url);
-		cJSON_AddItemToArray(arr, l);
+	return 0;
+}
+
+/* The same from r->fam: its links[at..at + n) (a commit it does not have
+ * is left out, as the query's join leaves it out). */
+static int
+add_links_of(struct rctx *r, cJSON *o, const char *key, size_t at, size_t n)
+{
+	cJSON *arr = cJSON_AddArrayToObject(o, key);
+	const struct q_fam_commit *l;
+	size_t i;
+
+	for (i = at; i < at + n; i++)
+		if ((l = q_family_get(r->fam, r->fam->links[i])) != NULL &&
+		    add_link(r, arr, r->fam->links[i], l->hash) < 0)
+			return -1;
+	return 0;
+}
+
+/* shard_entries() from r->fam. */
+static int
+shard_entries_of(struct rctx *r, cJSON *arr, const char *prefix)
+{
+	const struct q_fam_commit *f;
+	size_t from, to, i;
+	int64_t id;
+	cJSON *c;
+	int inf;
+
+	q_family_prefix(r->fam, prefix, &from, &to);
+	for (i = from; i < to; i++) {
+		id = r->fam->by_hash[i];
+		f = q_family_get(r->fam, id);
+		if ((inf = render_informative(r, id)) < 0)
+			return -1;
+		if (inf)
+			continue;
+		c = render_commit_brief(r, id);
+		if (c == NULL)
+			return -1;
+		cJSON_AddItemToArray(arr, c);
+		if (add_links_of(r, c, "parents", f->par, f->npar) < 0 ||
+		    add_links_of(r, c, "children", f->kid, f->nkid) < 0)
+			return -1;
 	}
 	return 0;
 }
 
 /* The shard's entries: each commit of prefix without a page of its own,
  * with its parents and children (each linked where it is). Three queries
- * for the whole shard: the commits, their parents, their children. */
+ * for the whole shard (the commits, their parents, their children), or
+ * none in a full render. */
 static int
 shard_entries(struct rctx *r, cJSON *arr, const char *prefix)
 {
@@ -249,6 +321,8 @@ shard_entries(struct rctx *r, cJSON *arr, const char *prefix)
 	cJSON *c;
 	int rc = -1, inf;
 
+	if (r->fam != NULL)
+		return shard_entries_of(r, arr, prefix);
 	if (q_commits_with_prefix(r->db, prefix, &v, &n) < 0 ||
 	    q_prefix_links(r->db, prefix, 0, &par, &np) < 0 ||
 	    q_prefix_links(r->db, prefix, 1, &kid, &nk) < 0)

@@ -407,6 +407,9 @@ plan_all(struct rctx *r, struct work *w)
 			return -1;
 	if (q_informative_map(r->db, &r->inf_map, &r->inf_n) < 0)
 		return -1;
+	r->fam = xcalloc(1, sizeof(*r->fam));
+	if (q_family_load(r->db, render_summary, r->fam) < 0)
+		return -1;
 	return all_commits(r, &w->set[SET_COMMITS]);
 }
 
@@ -690,6 +693,9 @@ out:
 	tpl_free(r.tpl);
 	free(r.theme);
 	free(r.inf_map);
+	if (r.fam != NULL)
+		q_family_free(r.fam);
+	free(r.fam);
 	free(made_with);
 	page_changes_cache_free(&r);
 	buf_fini(&r.html);

@@ -17,6 +17,7 @@
 
 struct config;
 struct db;
+struct q_family;
 struct tpl_set;
 
 /* One render_site() call: everything a page model needs. */
@@ -34,6 +35,9 @@ struct rctx {
 	 * render); else NULL and asked commit by commit. */
 	unsigned char *inf_map;
 	int64_t inf_n;
+	/* Every commit's brief and family (a full render); else NULL and
+	 * asked commit by commit. */
+	struct q_family *fam;
 	/* The HTML in out/ was made by this theme, site title and
 	 * tablejohn (render.c, stamp): a page whose JSON twin is unchanged
 	 * keeps its HTML (write.c). */
