@@ -1083,6 +1083,29 @@ fam_lists(struct q_family *f, struct fam_edge *e, size_t ne, size_t at,
 	}
 }
 
+/* Set has_runs (runs) or has_refs of every commit sql (one id column)
+ * returns. 0 or -1. */
+static int
+fam_mark(struct db *db, struct q_family *f, const char *name,
+    const char *sql, int runs)
+{
+	sqlite3_stmt *st = db_stmt(db, name, sql);
+	int64_t id;
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		id = sqlite3_column_int64(st, 0);
+		if (id >= 0 && id < f->n)
+			*(runs ? &f->c[id].has_runs : &f->c[id].has_refs) = 1;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_err(db, "reading which commits have refs and runs");
+	return 0;
+}
+
 int
 q_family_load(struct db *db, char *(*summarize)(const char *message),
     struct q_family *f)
@@ -1146,6 +1169,11 @@ q_family_load(struct db *db, char *(*summarize)(const char *message),
 		db_err(db, "reading the commit edges");
 		goto fail;
 	}
+	if (fam_mark(db, f, "query.family_refs", "SELECT DISTINCT commit_id "
+	    "FROM refs", 0) < 0 ||
+	    fam_mark(db, f, "query.family_runs", "SELECT DISTINCT commit_id "
+	    "FROM runs", 1) < 0)
+		goto fail;
 	f->links = xcalloc(np + nk + 1, sizeof(*f->links));
 	fam_lists(f, par, np, 0, 0);
 	fam_lists(f, kid, nk, np, 1);

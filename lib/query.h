@@ -278,11 +278,13 @@ int q_informative_map(struct db *db, unsigned char **map, int64_t *n);
  * summary is summarize(message) (malloc'd). A commit's parents, in their
  * order, are links[par..par + npar); its children, by committer time and
  * then id (as q_children), links[kid..kid + nkid). by_hash: every commit's
- * id, by hash. Answers as the one-commit queries do within one read
- * transaction.
+ * id, by hash. has_refs and has_runs: a ref points at it, it has a run
+ * (a page asks for its refs and runs only then). Answers as the
+ * one-commit queries do within one read transaction.
  */
 struct q_fam_commit {
 	char hash[41];
+	unsigned char has_refs, has_runs;
 	int tz;
 	double time;
 	char *summary;

@@ -76,6 +76,16 @@ parents_children(struct rctx *r, cJSON *model, int64_t id)
 	return 0;
 }
 
+/* 1 when the render's family says commit id has no runs (runs) or no
+ * refs pointing at it, so there is nothing to ask the db. */
+static int
+known_none(struct rctx *r, int64_t id, int runs)
+{
+	const struct q_fam_commit *f = q_family_get(r->fam, id);
+
+	return f != NULL && !(runs ? f->has_runs : f->has_refs);
+}
+
 static int
 refs(struct rctx *r, cJSON *model, int64_t id)
 {
@@ -84,6 +94,8 @@ refs(struct rctx *r, cJSON *model, int64_t id)
 	size_t n, i;
 	char *url;
 
+	if (known_none(r, id, 0))
+		return 0;
 	if (q_commit_refs(r->db, id, &v, &n) < 0)
 		return -1;
 	for (i = 0; i < n; i++) {
@@ -107,6 +119,8 @@ runs(struct rctx *r, cJSON *model, int64_t id)
 	char when[40], *url;
 	size_t n, i;
 
+	if (known_none(r, id, 1))
+		return 0;
 	if (q_commit_runs(r->db, id, &v, &n) < 0)
 		return -1;
 	for (i = 0; i < n; i++) {
@@ -143,7 +157,7 @@ changes(struct rctx *r, cJSON *model, int64_t id)
 	cJSON *rows;
 	int rc, has_base;
 
-	rc = q_latest_run(r->db, id, latest);
+	rc = known_none(r, id, 1) ? 0 : q_latest_run(r->db, id, latest);
 	if (rc <= 0) {
 		cJSON_AddNullToObject(model, "latest_run");
 		return rc;
