@@ -49,9 +49,10 @@ out:
 	return rc;
 }
 
-/* 1 if the file at path holds exactly data[0..n), else 0. */
+/* 1 if the file at path (relative to dirfd) holds exactly data[0..n),
+ * else 0. */
 static int
-same_bytes(const char *path, const void *data, size_t n)
+same_bytes(int dirfd, const char *path, const void *data, size_t n)
 {
 	char tmp[65536];
 	struct stat st;
@@ -59,7 +60,7 @@ same_bytes(const char *path, const void *data, size_t n)
 	ssize_t r;
 	int fd, same = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
@@ -81,7 +82,13 @@ out:
 int
 fsx_same(const char *path, const void *data, size_t n)
 {
-	return same_bytes(path, data, n);
+	return same_bytes(AT_FDCWD, path, data, n);
+}
+
+int
+fsx_same_at(int dirfd, const char *rel, const void *data, size_t n)
+{
+	return same_bytes(dirfd, rel, data, n);
 }
 
 /* Long: one write-to-temp-then-rename sequence; each step's cleanup depends
@@ -115,7 +122,7 @@ fsx_write(const char *path, const void *data, size_t n, int *changed)
 			goto out;
 		}
 	}
-	if (!fresh && same_bytes(path, data, n)) {
+	if (!fresh && same_bytes(AT_FDCWD, path, data, n)) {
 		rc = 0;
 		goto out;
 	}

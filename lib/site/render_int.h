@@ -26,6 +26,7 @@ struct rctx {
 	sqlite3 *h;
 	const struct config *cfg;
 	const char *out;	/* the output directory */
+	int outfd;		/* out, open (a directory fd), or AT_FDCWD */
 	char *theme;		/* the theme directory */
 	struct tpl_set *tpl;
 	struct buf html;	/* scratch for one page */

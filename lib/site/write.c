@@ -1,5 +1,6 @@
 /* write: a page's files in out/: its JSON twin and its HTML through the
  * theme, written atomically and only when their bytes change. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,27 @@ render_remove_page(struct rctx *r, const char *dir, const char *json_name)
 }
 
 
+/* s itself, or a valid UTF-8 copy of it (s freed): most strings are
+ * ASCII, which one pass without strlen() tells. */
+static char *
+fix_str(char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	char *t;
+	size_t n;
+
+	while (*p != 0 && *p < 0x80)
+		p++;
+	if (*p == 0)
+		return s;
+	n = strlen(s);
+	if (utf8_valid(s, n))
+		return s;
+	t = utf8_repair(s, n, NULL);
+	free(s);
+	return t;
+}
+
 /* Make every string and key of the tree valid UTF-8 (the db may hold
  * anything a writer stored); the HTML escaper repairs too, the JSON
  * printer does not. */
@@ -72,19 +94,11 @@ void
 render_fix_utf8(cJSON *o)
 {
 	cJSON *c;
-	char *s;
 
-	if (o->string != NULL && !utf8_valid(o->string, strlen(o->string))) {
-		s = utf8_repair(o->string, strlen(o->string), NULL);
-		free(o->string);
-		o->string = s;
-	}
-	if (cJSON_IsString(o) && o->valuestring != NULL &&
-	    !utf8_valid(o->valuestring, strlen(o->valuestring))) {
-		s = utf8_repair(o->valuestring, strlen(o->valuestring), NULL);
-		free(o->valuestring);
-		o->valuestring = s;
-	}
+	if (o->string != NULL)
+		o->string = fix_str(o->string);
+	if (cJSON_IsString(o) && o->valuestring != NULL)
+		o->valuestring = fix_str(o->valuestring);
 	for (c = o->child; c != NULL; c = c->next)
 		render_fix_utf8(c);
 }
@@ -135,12 +149,18 @@ render_page(struct rctx *r, const char *dir, const char *tpl, cJSON *model,
 	}
 	rel = xasprintf("%s%sindex.html", dir, *dir ? "/" : "");
 	if (json != NULL && r->html_current) {
-		path = xasprintf("%s/%s", r->out, jrel);
-		keep = fsx_same(path, json, strlen(json));
-		free(path);
-		path = xasprintf("%s/%s", r->out, rel);
-		keep = keep && access(path, F_OK) == 0;
-		free(path);
+		if (r->outfd != AT_FDCWD)
+			keep = fsx_same_at(r->outfd, jrel, json,
+			    strlen(json)) && faccessat(r->outfd, rel, F_OK,
+			    0) == 0;
+		else {
+			path = xasprintf("%s/%s", r->out, jrel);
+			keep = fsx_same(path, json, strlen(json));
+			free(path);
+			path = xasprintf("%s/%s", r->out, rel);
+			keep = keep && access(path, F_OK) == 0;
+			free(path);
+		}
 		if (keep) {
 			r->unchanged += 2;
 			rc = 0;
