@@ -80,12 +80,6 @@ out:
 }
 
 int
-fsx_same(const char *path, const void *data, size_t n)
-{
-	return same_bytes(AT_FDCWD, path, data, n);
-}
-
-int
 fsx_same_at(int dirfd, const char *rel, const void *data, size_t n)
 {
 	return same_bytes(dirfd, rel, data, n);

@@ -17,10 +17,9 @@ int fsx_mkdirs(const char *dir);
  */
 int fsx_write(const char *path, const void *data, size_t n, int *changed);
 
-/* 1 if the file at path holds exactly data[0..n), else 0 (also when it
+/* 1 if the file rel, relative to the directory dirfd (AT_FDCWD: the
+ * working directory), holds exactly data[0..n), else 0 (also when it
  * cannot be read). */
-int fsx_same(const char *path, const void *data, size_t n);
-/* The same for rel, relative to the directory dirfd (AT_FDCWD: path). */
 int fsx_same_at(int dirfd, const char *rel, const void *data, size_t n);
 
 /*

@@ -1056,46 +1056,45 @@ fam_edge_cmp(const void *x, const void *y)
 	return 0;
 }
 
+/* Where commit id's parents (kids: children) start in links, and how
+ * many it has. */
+static unsigned *
+fam_list(struct q_family *f, int64_t id, int kids, size_t **first)
+{
+	*first = kids ? &f->c[id].kid : &f->c[id].par;
+	return kids ? &f->c[id].nkid : &f->c[id].npar;
+}
+
 /* The edges as one list per commit, a's list of b's by (key, b): counted
- * into place by a (ids are dense), then each list sorted: by insertion,
- * as most hold one or two edges, by qsort when it is long. */
+ * into place by a (ids are dense), then each list of more than one edge
+ * sorted (most have one). */
 static void
 fam_lists(struct q_family *f, struct fam_edge *e, size_t ne, size_t at,
     int kids)
 {
-	struct fam_edge *v = xcalloc(ne + 1, sizeof(*v)), t;
-	size_t *first, i, j, k, next = 0;
+	struct fam_edge *v = xcalloc(ne + 1, sizeof(*v));
+	size_t *first, i, next = 0;
 	unsigned *n;
 	int64_t id;
 
 	for (i = 0; i < ne; i++)
-		(*(kids ? &f->c[e[i].a].nkid : &f->c[e[i].a].npar))++;
+		(*fam_list(f, e[i].a, kids, &first))++;
 	for (id = 0; id < f->n; id++) {
-		n = kids ? &f->c[id].nkid : &f->c[id].npar;
-		first = kids ? &f->c[id].kid : &f->c[id].par;
+		n = fam_list(f, id, kids, &first);
 		*first = next;
 		next += *n;
 		*n = 0;
 	}
 	for (i = 0; i < ne; i++) {
-		n = kids ? &f->c[e[i].a].nkid : &f->c[e[i].a].npar;
-		first = kids ? &f->c[e[i].a].kid : &f->c[e[i].a].par;
+		n = fam_list(f, e[i].a, kids, &first);
 		v[*first + (*n)++] = e[i];
 	}
 	for (id = 0; id < f->n; id++) {
-		n = kids ? &f->c[id].nkid : &f->c[id].npar;
-		first = kids ? &f->c[id].kid : &f->c[id].par;
-		if (*n > 16)
+		n = fam_list(f, id, kids, &first);
+		if (*n > 1)
 			qsort(v + *first, *n, sizeof(*v), fam_edge_cmp);
-		for (j = *first + 1; *n <= 16 && j < *first + *n; j++)
-			for (k = j; k > *first && fam_edge_cmp(&v[k - 1],
-			    &v[k]) > 0; k--) {
-				t = v[k];
-				v[k] = v[k - 1];
-				v[k - 1] = t;
-			}
-		for (j = *first; j < *first + *n; j++)
-			f->links[at + j] = v[j].b;
+		for (i = *first; i < *first + *n; i++)
+			f->links[at + i] = v[i].b;
 		*first += at;
 	}
 	free(v);
@@ -1110,54 +1109,47 @@ fam_hash_cmp(const void *x, const void *y, void *arg)
 	return strcmp(c[*p].hash, c[*q].hash);
 }
 
-/* by_hash sorted by hash: bucketed by the first four hex digits, then
- * each bucket (a few commits even in a large repository) by insertion,
- * or by qsort when it is long (hashes can be ground to share a prefix). */
+/* The value of the first four hex digits of hash (a non-digit counts 0). */
+static unsigned
+fam_bucket(const char *h)
+{
+	unsigned b = 0, d;
+	int x;
+
+	for (x = 0; x < 4; x++) {
+		d = h[x] >= '0' && h[x] <= '9' ? (unsigned)(h[x] - '0') :
+		    h[x] >= 'a' && h[x] <= 'f' ? (unsigned)(h[x] - 'a' + 10) : 0;
+		b = b * 16 + d;
+	}
+	return b;
+}
+
+/* by_hash sorted by hash: counted into buckets by the first four hex
+ * digits, then each bucket of more than one (a few even in a large
+ * repository) sorted. */
 static void
 fam_sort_by_hash(struct q_family *f)
 {
 	enum { NB = 1 << 16 };
-	size_t *start = xcalloc(NB + 1, sizeof(*start)), i, j, k;
-	int64_t *v = xcalloc(f->nhash + 1, sizeof(*v)), t;
-	unsigned *key = xcalloc(f->nhash + 1, sizeof(*key));
-	const char *h;
-	unsigned b, d;
-	int x;
+	size_t *start = xcalloc(NB + 1, sizeof(*start)), i;
+	int64_t *v = xcalloc(f->nhash + 1, sizeof(*v));
+	unsigned b;
 
-	for (i = 0; i < f->nhash; i++) {
-		h = f->c[f->by_hash[i]].hash;
-		for (b = 0, x = 0; x < 4; x++) {
-			d = h[x] >= '0' && h[x] <= '9' ? (unsigned)(h[x] - '0') :
-			    h[x] >= 'a' && h[x] <= 'f' ?
-			    (unsigned)(h[x] - 'a' + 10) : 0;
-			b = b * 16 + d;
-		}
-		key[i] = b;
-		start[b + 1]++;
-	}
+	for (i = 0; i < f->nhash; i++)
+		start[fam_bucket(f->c[f->by_hash[i]].hash) + 1]++;
 	for (b = 0; b < NB; b++)
 		start[b + 1] += start[b];
 	for (i = 0; i < f->nhash; i++)
-		v[start[key[i]]++] = f->by_hash[i];
+		v[start[fam_bucket(f->c[f->by_hash[i]].hash)]++] =
+		    f->by_hash[i];
 	/* start[b] is now the end of bucket b, the start of bucket b + 1. */
-	for (b = 0, i = 0; b < NB; i = start[b++]) {
-		if (start[b] - i > 16) {
+	for (b = 0, i = 0; b < NB; i = start[b++])
+		if (start[b] - i > 1)
 			qsort_r(v + i, start[b] - i, sizeof(*v), fam_hash_cmp,
 			    f->c);
-			continue;
-		}
-		for (j = i + 1; j < start[b]; j++)
-			for (k = j; k > i && strcmp(f->c[v[k - 1]].hash,
-			    f->c[v[k]].hash) > 0; k--) {
-				t = v[k];
-				v[k] = v[k - 1];
-				v[k - 1] = t;
-			}
-	}
 	free(f->by_hash);
 	f->by_hash = v;
 	free(start);
-	free(key);
 }
 
 /* Set has_runs (runs) or has_refs of every commit sql (one id column)

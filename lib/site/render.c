@@ -634,7 +634,7 @@ render_site(struct db *db, const struct config *cfg, int all)
 	r.h = db_handle(db);
 	r.cfg = cfg;
 	r.out = cfg->site_out ? cfg->site_out : "out";
-	r.outfd = AT_FDCWD;
+	r.outfd = -1;
 	buf_init(&r.html, MAX_PAGE);
 	last_written = last_unchanged = 0;
 	if (fsx_mkdirs(r.out) < 0)
@@ -645,8 +645,10 @@ render_site(struct db *db, const struct config *cfg, int all)
 	if (lockfd < 0)
 		goto out;
 	/* Pages are compared through it: a shorter path to look up. */
-	if ((i = open(r.out, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0)
-		r.outfd = i;
+	if ((r.outfd = open(r.out, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		err_set("%s: %s", r.out, strerror(errno));
+		goto out;
+	}
 	r.theme = find_theme(cfg);
 	r.tpl = tpl_new();
 	tdir = xasprintf("%s/templates", r.theme);
@@ -704,7 +706,7 @@ out:
 	free(made_with);
 	page_changes_cache_free(&r);
 	buf_fini(&r.html);
-	if (r.outfd != AT_FDCWD)
+	if (r.outfd >= 0)
 		close(r.outfd);
 	fsx_unlock(lockfd);
 	return rc;

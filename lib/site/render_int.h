@@ -26,7 +26,7 @@ struct rctx {
 	sqlite3 *h;
 	const struct config *cfg;
 	const char *out;	/* the output directory */
-	int outfd;		/* out, open (a directory fd), or AT_FDCWD */
+	int outfd;		/* out, open as a directory */
 	char *theme;		/* the theme directory */
 	struct tpl_set *tpl;
 	struct buf html;	/* scratch for one page */

@@ -67,7 +67,8 @@ render_remove_page(struct rctx *r, const char *dir, const char *json_name)
 
 
 /* s itself, or a valid UTF-8 copy of it (s freed): most strings are
- * ASCII, which one pass without strlen() tells. */
+ * ASCII, which one pass without strlen() tells; the rest is checked from
+ * its first byte above 0x7f. */
 static char *
 fix_str(char *s)
 {
@@ -77,11 +78,9 @@ fix_str(char *s)
 
 	while (*p != 0 && *p < 0x80)
 		p++;
-	if (*p == 0)
+	if (*p == 0 || utf8_valid((const char *)p, strlen((const char *)p)))
 		return s;
 	n = strlen(s);
-	if (utf8_valid(s, n))
-		return s;
 	t = utf8_repair(s, n, NULL);
 	free(s);
 	return t;
@@ -134,7 +133,7 @@ render_page(struct rctx *r, const char *dir, const char *tpl, cJSON *model,
 {
 	struct buf root;
 	const char *p;
-	char *rel = NULL, *json = NULL, *jrel = NULL, *path;
+	char *rel = NULL, *json = NULL, *jrel = NULL;
 	int rc = -1, e, keep;
 
 	render_fix_utf8(model);
@@ -149,18 +148,8 @@ render_page(struct rctx *r, const char *dir, const char *tpl, cJSON *model,
 	}
 	rel = xasprintf("%s%sindex.html", dir, *dir ? "/" : "");
 	if (json != NULL && r->html_current) {
-		if (r->outfd != AT_FDCWD)
-			keep = fsx_same_at(r->outfd, jrel, json,
-			    strlen(json)) && faccessat(r->outfd, rel, F_OK,
-			    0) == 0;
-		else {
-			path = xasprintf("%s/%s", r->out, jrel);
-			keep = fsx_same(path, json, strlen(json));
-			free(path);
-			path = xasprintf("%s/%s", r->out, rel);
-			keep = keep && access(path, F_OK) == 0;
-			free(path);
-		}
+		keep = fsx_same_at(r->outfd, jrel, json, strlen(json)) &&
+		    faccessat(r->outfd, rel, F_OK, 0) == 0;
 		if (keep) {
 			r->unchanged += 2;
 			rc = 0;
